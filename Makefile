@@ -1,0 +1,36 @@
+# reform: two commands, `make run` and `make test`; both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export REFORM_NOW ?= 2022-06-20T09:00:00+08:00
+
+.PHONY: run test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	REFORM_DEMO=1 REFORM_MAIL_SINK=1 $(BIN)/reform init
+	REFORM_DEMO=1 $(BIN)/reform ledger import builtin:wulong-2022
+	REFORM_DEMO=1 $(BIN)/reform demo setup
+	REFORM_DEMO=1 REFORM_MAIL_SINK=1 $(BIN)/reform serve
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	REFORM_FAST_HASH=1 $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.transitions
+
+clean:
+	rm -rf $(VENV) var

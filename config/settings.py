@@ -1,0 +1,92 @@
+"""Settings grouped by concern, read from the environment (REFORM_*) and an optional .env file."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = CONFIG_DIR.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 instant; Asia/Shanghai when no offset is given."""
+    value = datetime.fromisoformat(text.strip())
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFORM_", env_file=".env", extra="ignore")
+
+    # persistence
+    database_url: str = f"sqlite:///{PROJECT_DIR / 'var' / 'reform.db'}"
+    data_dir: Path = PROJECT_DIR / "var"
+
+    # clock and demo mode
+    now: str | None = None
+    demo: bool = False
+
+    # web
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    https: bool = False
+
+    # evidence
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    # tokens
+    token_ttl_hours: int = 12
+
+    # mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "reform@wulong.example"
+    mail_sink: bool = False
+
+    # scheduler
+    sweep_interval_seconds: int = 300
+    outbox_interval_seconds: int = 60
+
+    @field_validator("now")
+    @classmethod
+    def _valid_now(cls, value: str | None) -> str | None:
+        if value:
+            parse_instant(value)
+        return value or None
+
+    @property
+    def start_instant(self) -> datetime | None:
+        return parse_instant(self.now) if self.now else None
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def sink_dir(self) -> Path:
+        return self.data_dir / "mailsink"
+
+    def session_secret(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()[:32].ljust(32, b"0")
+        if not self.demo:
+            raise RuntimeError("REFORM_SECRET_KEY is required outside demo mode (REFORM_DEMO=1)")
+        return secrets.token_bytes(32)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,108 @@
+"""The shell around the pure core: fire an action and write state, version, history and outbox at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from engine import decide, history
+from engine.clock import Clock
+from engine.decide import Actor, SubjectView
+from engine.definition import Action, WorkflowDefinition
+from engine.errors import StaleVersion
+from engine.machine import fire as machine_fire
+from engine.outbox import Notice
+
+
+@dataclass(frozen=True)
+class ActionFired:
+    """The fact that an action happened; handed to the workflow's effects."""
+
+    workflow: str
+    subject_id: int
+    action: Action
+    from_state: str
+    to_state: str
+    actor: Actor
+    at: datetime
+    version: int
+    fields: Mapping[str, Any]
+    comment: str
+
+
+class Binding(Protocol):
+    """How one workflow's rows meet the engine. Implemented in workflows/, never imported here."""
+
+    definition: WorkflowDefinition
+    row_type: type
+
+    def view(self, session: Session, row: Any) -> SubjectView: ...
+
+    def apply(self, session: Session, row: Any, event: ActionFired) -> list[Notice]:
+        """Write the action's own effects on the row and related rows; return notices to queue."""
+
+
+class WorkflowService:
+    def __init__(self, binding: Binding, clock: Clock) -> None:
+        self.binding, self.clock = binding, clock
+        self.defn = binding.definition
+
+    def allowed(self, session: Session, row: Any, actor: Actor) -> list[str]:
+        records = history.for_subject(session, self.defn.name, row.id)
+        view = self.binding.view(session, row)
+        return decide.allowed_actions(self.defn, view, actor, history.last_actors(records))
+
+    def fire(self, session: Session, row: Any, action: str, actor: Actor, fields: Mapping[str, Any],
+             expected_version: int | None) -> ActionFired:
+        """Check and perform one action inside the caller's transaction; the caller commits."""
+        if expected_version is None or expected_version != row.version:
+            raise StaleVersion(row.id, expected_version, row.version)
+        records = history.for_subject(session, self.defn.name, row.id)
+        view = self.binding.view(session, row)
+        act, cleaned = decide.check(self.defn, action, view, actor, history.last_actors(records), fields)
+        table = self.binding.row_type
+        claimed = session.execute(
+            update(table).where(table.id == row.id, table.version == expected_version)
+            .values(version=expected_version + 1)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise StaleVersion(row.id, expected_version, None)
+        now = self.clock.now()
+        from_state = row.state
+        to_state = machine_fire(self.defn, row, act.name)
+        row.version = expected_version + 1
+        comment = str(fields.get("comment") or cleaned.get("comment") or "").strip()
+        event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
+                            row.version, cleaned, comment)
+        notices = self.binding.apply(session, row, event)
+        session.add(row)
+        history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
+                       from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
+                       actor_name=actor.username, at=now, comment=comment,
+                       data={k: v for k, v in cleaned.items() if k != "comment"})
+        for notice in notices:
+            session.add(notice.to_row(now))
+        session.flush()
+        return event
+
+    def created(self, session: Session, row: Any, actor_name: str, *, action: str = "create",
+                comment: str = "", data: Mapping[str, Any] | None = None, actor_id: int | None = None
+                ) -> None:
+        """Record a subject's first version (version 1) in the history."""
+        history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
+                       from_state=None, to_state=row.state, version=row.version, actor_id=actor_id,
+                       actor_name=actor_name, at=self.clock.now(), comment=comment, data=data)
+
+    def changed(self, session: Session, row: Any, actor_name: str, *, action: str, comment: str = "",
+                data: Mapping[str, Any] | None = None, actor_id: int | None = None) -> None:
+        """Record an edit outside the table (a re-import): bumps the version like any action."""
+        row.version += 1
+        session.add(row)
+        history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
+                       from_state=row.state, to_state=row.state, version=row.version, actor_id=actor_id,
+                       actor_name=actor_name, at=self.clock.now(), comment=comment, data=data)

@@ -1,0 +1,126 @@
+"""Shared fixtures: every database test runs on SQLite and on the PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+os.environ.setdefault("REFORM_FAST_HASH", "1")
+
+from config.settings import SHANGHAI, Settings  # noqa: E402
+from engine.clock import FrozenClock  # noqa: E402
+from engine.db import make_engine  # noqa: E402
+from migrations.runner import upgrade  # noqa: E402
+from web.runtime import Runtime  # noqa: E402
+from web.setup import apply_units, load_units  # noqa: E402
+from workflows import accounts  # noqa: E402
+from workflows.accounts_models import User  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_ADMIN_URL = os.environ.get("REFORM_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DEMO_START = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def need_service(name: str, reason: str) -> None:
+    """Skip with a message naming the service, or fail under CI where every service must be there."""
+    message = f"{name} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true requires it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    try:
+        admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        need_service("PostgreSQL at 127.0.0.1:5432", str(exc).splitlines()[0])
+    name = f"reform_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def backend_url(backend: str, request, tmp_path_factory) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'reform.db'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated(request, tmp_path_factory) -> Iterator[Engine]:
+    """One migrated database per backend for the whole session."""
+    url = backend_url(request.param, request, tmp_path_factory)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def wipe(engine: Engine) -> None:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{name}"'))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+
+
+def _has_sqlite_sequence(conn) -> bool:
+    return bool(conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first())
+
+
+@pytest.fixture
+def db(migrated: Engine) -> Engine:
+    """The backend's database, emptied, with the configured units."""
+    wipe(migrated)
+    with Session(migrated) as session:
+        apply_units(session, load_units())
+        session.commit()
+    return migrated
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(DEMO_START)
+
+
+@pytest.fixture
+def settings(db: Engine, tmp_path) -> Settings:
+    return Settings(database_url=db.url.render_as_string(hide_password=False), data_dir=tmp_path / "var",
+                    demo=True, now=None, secret_key="test-secret-key-test-secret-key!")
+
+
+@pytest.fixture
+def rt(db: Engine, clock: FrozenClock, settings: Settings) -> Runtime:
+    return Runtime(settings=settings, engine=db, clock=clock)
+
+
+@pytest.fixture
+def make_user(rt: Runtime):
+    """Create a user: make_user("clerk", "unit_staff", "区市场监管局")."""
+
+    def make(username: str, role: str, unit: str | None = None, password: str = "correct-horse-1") -> User:
+        with Session(rt.engine, expire_on_commit=False) as session:
+            user = accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
+                                     email=f"{username}@wulong.example", display_name=username)
+            session.commit()
+            return user
+
+    return make

@@ -1,0 +1,3 @@
+"""auth routes (to be filled)."""
+
+ROUTES: list = []

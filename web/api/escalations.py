@@ -1,0 +1,3 @@
+"""escalations routes (to be filled)."""
+
+ROUTES: list = []

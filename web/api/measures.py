@@ -1,0 +1,3 @@
+"""measures routes (to be filled)."""
+
+ROUTES: list = []

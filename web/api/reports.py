@@ -1,0 +1,3 @@
+"""reports routes (to be filled)."""
+
+ROUTES: list = []

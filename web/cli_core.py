@@ -1,0 +1,120 @@
+"""Core commands: init, users add, serve, audit verify, demo setup."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from engine import history
+from web.runtime import build_runtime
+from web.setup import initialise
+from workflows import accounts
+from workflows.accounts_models import ROLES
+from workflows.models import Measure
+from workflows.reform import REFORM_MEASURE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create or upgrade the database, configured units and a first admin")
+    p.add_argument("--admin-password-file", type=Path)
+    p.set_defaults(handler=cmd_init)
+
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="users_cmd", required=True)
+    p = users.add_parser("add", help="add a user")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--unit")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--password-file", required=True, type=Path,
+                   help="file whose first line is the password ('-' reads standard input)")
+    p.set_defaults(handler=cmd_users_add)
+
+    p = sub.add_parser("serve", help="web UI + JSON API + scheduler in one process")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--no-scheduler", action="store_true")
+    p.set_defaults(handler=cmd_serve)
+
+    audit = sub.add_parser("audit", help="the tamper-evident history").add_subparsers(dest="audit_cmd", required=True)
+    p = audit.add_parser("verify", help="verify the hash chain")
+    p.set_defaults(handler=cmd_audit_verify)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_cmd", required=True)
+    p = demo.add_parser("setup", help="create the demo accounts (printed once) and demo unit addresses")
+    p.set_defaults(handler=cmd_demo_setup)
+
+
+def read_password(path: Path) -> str:
+    text = sys.stdin.readline() if str(path) == "-" else path.read_text(encoding="utf-8")
+    password = text.splitlines()[0] if text else ""
+    if not password:
+        raise ValueError(f"password file {path} is empty")
+    return password
+
+
+def cmd_init(args) -> int:
+    rt = build_runtime()
+    password = read_password(args.admin_password_file) if args.admin_password_file else None
+    result = initialise(rt, password)
+    print(f"database ready ({rt.engine.url.render_as_string(hide_password=True)}); units changed: "
+          f"{result.units_changed}")
+    if result.admin_password:
+        print(f"created user admin with password: {result.admin_password}  (shown once)")
+    return 0
+
+
+def cmd_users_add(args) -> int:
+    rt = build_runtime()
+    password = read_password(args.password_file)
+    with Session(rt.engine) as session:
+        user = accounts.add_user(session, args.username, args.role, password, rt.clock.now(),
+                                 unit_name=args.unit, email=args.email, display_name=args.name)
+        session.commit()
+        print(f"added user {user.username} (role {user.role}, id {user.id})")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    rt = build_runtime()
+    sink = None
+    if rt.settings.mail_sink:
+        from notifications.sink import start_sink
+
+        sink = start_sink(rt.settings)
+    try:
+        app = create_app(rt, scheduler=not args.no_scheduler)
+        uvicorn.run(app, host=args.host or rt.settings.host, port=args.port or rt.settings.port,
+                    log_level="info")
+    finally:
+        if sink is not None:
+            sink.stop()
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    rt = build_runtime()
+    with Session(rt.engine) as session:
+        versions = {(REFORM_MEASURE.name, m.id): m.version for m in session.exec(select(Measure))}
+        report = history.verify(session, versions)
+    if report.ok:
+        print(f"audit chain ok: {report.checked} records")
+        return 0
+    print(f"audit chain BROKEN: {report.reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_demo_setup(args) -> int:
+    from web.demo import create_demo_accounts
+
+    rt = build_runtime()
+    for line in create_demo_accounts(rt):
+        print(line)
+    return 0

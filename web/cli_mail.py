@@ -1,0 +1,5 @@
+"""CLI commands (to be filled)."""
+
+
+def register(sub) -> None:
+    return None

@@ -1,0 +1,45 @@
+"""Demo accounts for `make run`: one per role, passwords printed once."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session, select
+
+from web.runtime import Runtime
+from workflows import accounts
+from workflows.accounts_models import User
+from workflows.models import UNIT_LEAD, Unit
+
+DEMO_UNIT = "区市场监管局"
+
+
+def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None, str]]:
+    """(username, role, unit, display name)."""
+    return [
+        ("clerk", "unit_staff", unit_name, "市场监管局经办人"),
+        ("head", "unit_head", unit_name, "市场监管局负责人"),
+        ("clerk2", "unit_staff", "区政务办", "政务办经办人"),
+        ("reviewer", "supervisor", "区政府督查办", "督查办核验员"),
+        ("reviewer2", "supervisor", "区政府督查办", "督查办核验员二"),
+        ("office", "office", "区营商办", "营商办评估员"),
+    ]
+
+
+def create_demo_accounts(rt: Runtime) -> list[str]:
+    lines = ["demo accounts (username / password / role / unit):"]
+    with Session(rt.engine) as session:
+        for unit in session.exec(select(Unit).where(Unit.kind == UNIT_LEAD)):
+            if not unit.head_email:
+                unit.head_email, unit.head_name = f"head{unit.id}@wulong.example", f"{unit.name}主要负责人"
+                session.add(unit)
+        for username, role, unit, name in demo_accounts():
+            if session.exec(select(User).where(User.username == username)).first():
+                lines.append(f"  {username:<10} (exists)  {role}  {unit or ''}")
+                continue
+            password = secrets.token_urlsafe(9)
+            accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
+                              email=f"{username}@wulong.example", display_name=name)
+            lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
+        session.commit()
+    return lines

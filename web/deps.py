@@ -1,0 +1,66 @@
+"""Dependency providers: the runtime, and who is asking (bearer token for /api, session for pages)."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.di import Provide
+
+from engine.db import read_session
+from engine.decide import Actor
+from web.errors import Unauthenticated
+from web.runtime import Runtime
+from workflows import accounts
+from workflows.accounts_models import User
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def user_from_request(request: Request) -> User | None:
+    """The signed-in user: a bearer token on /api, the session cookie on pages."""
+    rt = runtime_of(request)
+    now = rt.clock.now()
+    with read_session(rt.engine) as session:
+        if request.url.path.startswith("/api"):
+            token = bearer_token(request)
+            return accounts.user_for_token(session, token, now) if token else None
+        data = request.scope.get("session") or {}
+        uid, epoch = data.get("uid"), data.get("epoch")
+        user = session.get(User, uid) if uid else None
+        if user is None or not user.active or epoch != session_epoch(user):
+            return None
+        return user
+
+
+def session_epoch(user: User) -> str:
+    """Changes when the password changes, so old sessions stop working."""
+    return user.password_hash[-16:]
+
+
+def provide_user(request: Request) -> User:
+    user = user_from_request(request)
+    if user is None:
+        raise Unauthenticated("authentication required")
+    return user
+
+
+def provide_actor(user: User) -> Actor:
+    return accounts.actor_for(user)
+
+
+def provide_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+DEPENDENCIES = {
+    "rt": Provide(provide_runtime, sync_to_thread=False),
+    "user": Provide(provide_user, sync_to_thread=True),
+    "actor": Provide(provide_actor, sync_to_thread=False),
+}

@@ -1,0 +1,3 @@
+"""Web pages (to be filled)."""
+
+ROUTES: list = []

@@ -1,0 +1,166 @@
+"""Tables of the reform ledger: plans, categories, items, units, measures and what hangs off them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def _text() -> Column:
+    return Column(Text, nullable=False, default="")
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    title: str = Field(max_length=255)
+    doc_no: str = Field(default="", max_length=128)
+    issued_on: date | None = None
+    issuer: str = Field(default="", max_length=128)
+
+
+class Category(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    seq: int
+    title: str = Field(max_length=255)
+
+
+ITEM_CLASSES = ("率先形成试点成果", "发掘特色亮点", "等高对接先进地区经验")
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "item_no", "title"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    seq: int
+    item_no: str = Field(max_length=16)
+    title: str = Field(max_length=255)
+    klass: str | None = Field(default=None, max_length=32)
+
+
+UNIT_LEAD, UNIT_SUPERVISOR, UNIT_OFFICE = "lead", "supervisor", "office"
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, unique=True)
+    kind: str = Field(default=UNIT_LEAD, max_length=16)
+    head_name: str = Field(default="", max_length=64)
+    head_email: str = Field(default="", max_length=255)
+
+
+class Measure(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    seq: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_text: str = Field(default="", max_length=32)
+    due_date: date | None = Field(default=None, index=True)
+    deadline_version: int = 1
+    key: bool = False
+    note: str = Field(default="", sa_column=_text())
+    declared_done: bool = False
+    state: str = Field(max_length=32, index=True)
+    version: int = 1
+    percent: int | None = None
+    last_progress: str = Field(default="", sa_column=_text())
+    last_progress_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    reported_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    verified_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    extension_date: date | None = None
+    extension_reason: str = Field(default="", sa_column=_text())
+    rating: str | None = Field(default=None, max_length=8)
+    satisfaction: int | None = None
+    typical_case: bool = False
+    case_text: str = Field(default="", sa_column=_text())
+    updated_at: datetime | None = Field(default=None, sa_column=_ts(True))
+
+
+class MeasureUnit(SQLModel, table=True):
+    __tablename__ = "measure_unit"
+    measure_id: int = Field(foreign_key="measure.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    position: int = 0
+
+
+class Evidence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    sha256: str = Field(max_length=64, index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=128)
+    size: int
+    uploaded_by: int = Field(foreign_key="user.id")
+    uploaded_at: datetime = Field(sa_column=_ts())
+    report_version: int | None = None
+
+
+class Evaluation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    rating: str = Field(max_length=8)
+    satisfaction: int
+    typical_case: bool = False
+    case_text: str = Field(default="", sa_column=_text())
+    comment: str = Field(default="", sa_column=_text())
+    by_user: int = Field(foreign_key="user.id")
+    at: datetime = Field(sa_column=_ts())
+
+
+class Replication(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    scope: str = Field(max_length=64)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    by_user: int = Field(foreign_key="user.id")
+    at: datetime = Field(sa_column=_ts())
+
+
+class Extension(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    old_due_date: date | None = None
+    proposed_due_date: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: int = Field(foreign_key="user.id")
+    requested_at: datetime = Field(sa_column=_ts())
+    approved: bool | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    decision_comment: str = Field(default="", sa_column=_text())
+
+
+class Milestone(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    due_date: date
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Escalation(SQLModel, table=True):
+    """One rung of the ladder fired for a measure; the unique key makes it fire once."""
+
+    __table_args__ = (UniqueConstraint("measure_id", "level", "deadline_version", name="uq_escalation_once"),)
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    level: str = Field(max_length=16)
+    deadline_version: int
+    due_date: date
+    fire_on: date
+    fired_at: datetime = Field(sa_column=_ts(index=True))
+    status: str = Field(default="fired", max_length=16)  # fired | superseded
+    recipients: str = Field(default="", sa_column=_text())
