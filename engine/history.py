@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint, text
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from engine.db import is_postgres, utc
@@ -60,18 +60,31 @@ def append(session: Session, *, workflow: str, subject_id: int, action: str, fro
     """Add one record at the chain's tail, inside the caller's transaction."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    tail = session.exec(select(HistoryRecord).order_by(HistoryRecord.seq.desc()).limit(1)).first()
+    tail = session.execute(_TAIL).first()
     rec = HistoryRecord(
-        seq=(tail.seq + 1) if tail else 1, workflow=workflow, subject_id=subject_id, action=action,
+        seq=(tail[0] + 1) if tail else 1, workflow=workflow, subject_id=subject_id, action=action,
         from_state=from_state, to_state=to_state, version=version, actor_id=actor_id,
         actor_name=actor_name, at=utc(at), comment=comment or "",
         data=json.dumps(dict(data or {}), ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=tail.hash if tail else GENESIS, hash="",
+        prev_hash=tail[1] if tail else GENESIS, hash="",
     )
     rec.hash = digest(rec)
-    session.add(rec)
-    session.flush()
+    # a Core insert: the record is written once and never updated, so the unit of work adds nothing
+    rec.id = session.execute(_INSERT, rec.model_dump(exclude={"id"})).inserted_primary_key[0]
     return rec
+
+
+_TAIL = select(HistoryRecord.seq, HistoryRecord.hash).order_by(HistoryRecord.seq.desc()).limit(1)
+_INSERT = insert(HistoryRecord.__table__)
+
+
+def last_actor(session: Session, workflow: str, subject_id: int, action: str) -> int | None:
+    """Who did `action` last on the subject: what the four-eyes rule looks at."""
+    stmt = (select(HistoryRecord.actor_id).where(HistoryRecord.workflow == workflow,
+                                                 HistoryRecord.subject_id == subject_id,
+                                                 HistoryRecord.action == action)
+            .order_by(HistoryRecord.seq.desc()).limit(1))
+    return session.execute(stmt).scalar()
 
 
 def for_subject(session: Session, workflow: str, subject_id: int) -> list[HistoryRecord]:

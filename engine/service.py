@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from engine import decide, history
@@ -51,25 +51,33 @@ class WorkflowService:
     def __init__(self, binding: Binding, clock: Clock) -> None:
         self.binding, self.clock = binding, clock
         self.defn = binding.definition
+        table = binding.row_type.__table__
+        # compare-and-set on the version: the optimistic lock, built once
+        self._claim = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
+                       .values(version=bindparam("b_new")))
+
+    def last_actors(self, session: Session, row: Any, actions: list[Action]) -> dict[str, int]:
+        """Who last did each action that a four-eyes rule of `actions` refers to."""
+        wanted = {a.four_eyes for a in actions if a.four_eyes}
+        found = {name: history.last_actor(session, self.defn.name, row.id, name) for name in wanted}
+        return {name: actor_id for name, actor_id in found.items() if actor_id is not None}
 
     def allowed(self, session: Session, row: Any, actor: Actor) -> list[str]:
-        records = history.for_subject(session, self.defn.name, row.id)
         view = self.binding.view(session, row)
-        return decide.allowed_actions(self.defn, view, actor, history.last_actors(records))
+        candidates = [a for a in self.defn.actions if row.state in a.source]
+        return decide.allowed_actions(self.defn, view, actor, self.last_actors(session, row, candidates))
 
     def fire(self, session: Session, row: Any, action: str, actor: Actor, fields: Mapping[str, Any],
              expected_version: int | None) -> ActionFired:
         """Check and perform one action inside the caller's transaction; the caller commits."""
         if expected_version is None or expected_version != row.version:
             raise StaleVersion(row.id, expected_version, row.version)
-        records = history.for_subject(session, self.defn.name, row.id)
         view = self.binding.view(session, row)
-        act, cleaned = decide.check(self.defn, action, view, actor, history.last_actors(records), fields)
-        table = self.binding.row_type
-        claimed = session.execute(
-            update(table).where(table.id == row.id, table.version == expected_version)
-            .values(version=expected_version + 1)
-            .execution_options(synchronize_session=False))
+        declared = self.defn.action(action)
+        last = self.last_actors(session, row, [declared]) if declared else {}
+        act, cleaned = decide.check(self.defn, action, view, actor, last, fields)
+        claimed = session.execute(self._claim, {"b_id": row.id, "b_old": expected_version,
+                                                "b_new": expected_version + 1})
         if claimed.rowcount != 1:
             raise StaleVersion(row.id, expected_version, None)
         now = self.clock.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from engine.decide import View
@@ -47,15 +48,18 @@ def pending_evidence(session: Session, measure_id: int) -> list[Evidence]:
     return list(session.exec(stmt.order_by(Evidence.id)))
 
 
+_LINKS = select(MeasureUnit.unit_id, MeasureUnit.position).where(MeasureUnit.measure_id == bindparam("mid"))
+
+
 class MeasureBinding:
     definition = REFORM_MEASURE
     row_type = Measure
 
     def view(self, session: Session, row: Measure) -> View:
-        links = session.exec(select(MeasureUnit).where(MeasureUnit.measure_id == row.id)).all()
-        owners = frozenset(link.unit_id for link in links if link.position == 0)
+        links = session.execute(_LINKS, {"mid": row.id}).all()
+        owners = frozenset(unit_id for unit_id, position in links if position == 0)
         return View(id=row.id, state=row.state, owner_ids=owners,
-                    participant_ids=frozenset(link.unit_id for link in links), record=row)
+                    participant_ids=frozenset(unit_id for unit_id, _ in links), record=row)
 
     def apply(self, session: Session, row: Measure, event: ActionFired) -> list[Notice]:
         handler = getattr(self, f"_on_{event.action.name}", None)
