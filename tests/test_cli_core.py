@@ -1,0 +1,82 @@
+"""`reform init`, `users add` and `audit verify` from the command line, with one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from config.settings import get_settings
+from web.cli import main
+from workflows import accounts
+from workflows.accounts_models import User
+
+
+@pytest.fixture
+def cli(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
+    get_settings.cache_clear()
+    yield main
+    get_settings.cache_clear()
+
+
+def password_file(tmp_path, password="s3cret-pass-word") -> str:
+    path = tmp_path / "pw.txt"
+    path.write_text(password + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_init_creates_one_admin_and_is_idempotent(cli, db, capsys):
+    assert cli(["init"]) == 0
+    first = capsys.readouterr().out
+    assert "created user admin with password:" in first
+    assert cli(["init"]) == 0
+    assert "created user admin" not in capsys.readouterr().out
+    with Session(db) as session:
+        assert len(session.exec(select(User).where(User.role == "admin")).all()) == 1
+
+
+def test_users_add_hashes_with_argon2_and_checks_role_and_unit(cli, db, tmp_path, capsys):
+    pw = password_file(tmp_path)
+    assert cli(["users", "add", "li", "--role", "unit_staff", "--unit", "区政府督查办",
+                "--email", "li@wulong.example", "--password-file", pw]) == 0
+    with Session(db) as session:
+        user = session.exec(select(User).where(User.username == "li")).one()
+        assert user.password_hash.startswith("$argon2") and "s3cret" not in user.password_hash
+        assert accounts.verify_password("s3cret-pass-word", user.password_hash)
+    capsys.readouterr()
+    assert cli(["users", "add", "wang", "--role", "unit_staff", "--unit", "不存在的局",
+                "--email", "w@x", "--password-file", pw]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "未知单位" in err and "Traceback" not in err
+    assert cli(["users", "add", "zhao", "--role", "unit_head", "--email", "z@x", "--password-file", pw]) == 2
+    assert "必须指定所属单位" in capsys.readouterr().err
+    assert cli(["users", "add", "li", "--role", "office", "--email", "l@x", "--password-file", pw]) == 2
+    assert "已存在" in capsys.readouterr().err
+    short = password_file(tmp_path, "short")
+    assert cli(["users", "add", "qian", "--role", "office", "--email", "q@x", "--password-file", short]) == 2
+    assert "至少" in capsys.readouterr().err
+
+
+def test_audit_verify_names_the_tampered_record(cli, db, tmp_path, capsys):
+    assert cli(["init"]) == 0
+    from engine import history
+    from engine.clock import FrozenClock
+    from tests.conftest import DEMO_START
+
+    clock = FrozenClock(DEMO_START)
+    with Session(db) as session:
+        for version in (1, 2):
+            history.append(session, workflow="other", subject_id=1, action="a", from_state=None, to_state="x",
+                           version=version, actor_id=None, actor_name="system", at=clock.now())
+        session.commit()
+    capsys.readouterr()
+    assert cli(["audit", "verify"]) == 0
+    assert "audit chain ok: 2 records" in capsys.readouterr().out
+    with db.begin() as conn:
+        victim = conn.execute(text("SELECT id FROM history ORDER BY seq LIMIT 1")).scalar()
+        conn.execute(text("UPDATE history SET actor_name = 'mallory' WHERE id = :i"), {"i": victim})
+    assert cli(["audit", "verify"]) == 1
+    assert f"record {victim}" in capsys.readouterr().err
