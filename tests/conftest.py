@@ -124,3 +124,13 @@ def make_user(rt: Runtime):
             return user
 
     return make
+
+
+@pytest.fixture
+def ledger(rt: Runtime):
+    """The built-in Wulong 2022 ledger imported into the test database; returns the ImportResult."""
+    from engine.db import write_session
+    from workflows.ledger.importer import import_ledger
+
+    with write_session(rt.engine) as session:
+        return import_ledger(session, "builtin:wulong-2022", clock=rt.clock)

@@ -1,0 +1,151 @@
+"""Import a ledger: create what is new, update what changed (with history), delete nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from engine.clock import Clock
+from engine.service import WorkflowService
+from workflows.binding import BINDING
+from workflows.ledger import sources
+from workflows.ledger.diff import (
+    CREATED,
+    FIELD_LABELS,
+    Change,
+    ImportResult,
+    Snapshot,
+    compare,
+    load_snapshot,
+)
+from workflows.ledger.errors import LedgerError
+from workflows.ledger.rows import ParsedLedger, ParsedMeasure
+from workflows.models import UNIT_LEAD, Category, Item, Measure, MeasureUnit, Plan, Unit
+
+__all__ = ["ImportResult", "LedgerError", "import_ledger"]
+
+ASSIGNED, REPORTED = "assigned", "reported"
+
+
+def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
+                  plan_code: str | None = None, actor_name: str = "system") -> ImportResult:
+    """Read the whole source, compare, and (unless dry_run) write inside the caller's transaction."""
+    if plan_code is not None and not (0 < len(plan_code.strip()) <= 64):
+        raise LedgerError("方案代码应为 1 至 64 个字符")
+    ledger = sources.load(source, plan_code.strip() if plan_code else None)
+    snap = load_snapshot(session, ledger.plan_code)
+    result = compare(ledger, snap)
+    result.dry_run = dry_run
+    if not dry_run and result.changed:
+        _Writer(session, ledger, snap, result, WorkflowService(BINDING, clock), actor_name).write()
+        session.flush()
+    return result
+
+
+@dataclass
+class _Writer:
+    session: Session
+    ledger: ParsedLedger
+    snap: Snapshot
+    result: ImportResult
+    service: WorkflowService
+    actor_name: str
+
+    def write(self) -> None:
+        plan = self._plan()
+        categories = self._categories(plan)
+        units = self._units()
+        items = self._items(plan, categories)
+        changes = self.result.changes_of("measure")
+        for m in self.ledger.measures:
+            change = changes.get(m.seq)
+            if change is not None and change.action == CREATED:
+                self._create_measure(plan, m, items[m.item], units)
+            elif change is not None:
+                self._update_measure(self.snap.measures[m.seq], m, change, items[m.item], units)
+
+    def _plan(self) -> Plan:
+        plan = self.snap.plan or Plan(code=self.ledger.plan_code, title="")
+        change = self.result.changes_of("plan").get(self.ledger.plan_code)
+        if change is not None:
+            for name, (_, new) in change.fields.items():
+                setattr(plan, name, new)
+            self.session.add(plan)
+            self.session.flush()
+        return plan
+
+    def _categories(self, plan: Plan) -> dict[int, Category]:
+        rows = dict(self.snap.categories)
+        for seq, change in self.result.changes_of("category").items():
+            row = rows.get(seq) or Category(plan_id=plan.id, seq=seq, title="")
+            row.title = change.fields["title"][1]
+            self.session.add(row)
+            rows[seq] = row
+        self.session.flush()
+        return rows
+
+    def _units(self) -> dict[str, Unit]:
+        rows = dict(self.snap.units)
+        for name in self.result.changes_of("unit"):
+            rows[name] = Unit(name=name, kind=UNIT_LEAD)
+            self.session.add(rows[name])
+        self.session.flush()
+        return rows
+
+    def _items(self, plan: Plan, categories: dict[int, Category]) -> dict[tuple[str, str], Item]:
+        rows = dict(self.snap.items)
+        changes = self.result.changes_of("item")
+        for item in self.ledger.items:
+            if item.key not in changes:
+                continue
+            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=0, item_no=item.item_no,
+                                              title=item.title)
+            row.category_id, row.seq = categories[item.category_seq].id, item.seq
+            self.session.add(row)
+            rows[item.key] = row
+        self.session.flush()
+        return rows
+
+    def _create_measure(self, plan: Plan, m: ParsedMeasure, item: Item, units: dict[str, Unit]) -> None:
+        now = self.service.clock.now()
+        row = Measure(plan_id=plan.id, item_id=item.id, seq=m.seq, text=m.text, due_text=m.due_text,
+                      due_date=m.due_date, key=m.key, note=m.note, declared_done=m.declared_done,
+                      state=REPORTED if m.declared_done else ASSIGNED, updated_at=now,
+                      reported_at=now if m.declared_done else None)
+        self.session.add(row)
+        self.session.flush()
+        self._link(row, m, units)
+        comment = f"从台账导入（{self.ledger.source}）"
+        if m.declared_done:
+            comment += "；方案印发时已完成，待督查办核验"
+        self.service.created(self.session, row, self.actor_name, action="import", comment=comment,
+                             data={"source": self.ledger.source, "seq": m.seq})
+
+    def _update_measure(self, row: Measure, m: ParsedMeasure, change: Change, item: Item,
+                        units: dict[str, Unit]) -> None:
+        """Only what the plan says: never the state, evidence, or a deadline an extension moved."""
+        fields = change.fields
+        row.item_id, row.text, row.key, row.note = item.id, m.text, m.key, m.note
+        if "due_text" in fields:
+            row.due_text, row.due_date, row.declared_done = m.due_text, m.due_date, m.declared_done
+            row.deadline_version += 1
+        if "units" in fields:
+            self.session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id == row.id))
+            self._link(row, m, units)
+        row.updated_at = self.service.clock.now()
+        labels = "、".join(FIELD_LABELS[k] for k in fields)
+        self.service.changed(self.session, row, self.actor_name, action="reimport",
+                             comment=f"台账重新导入（{self.ledger.source}）：{labels}有变更",
+                             data={"source": self.ledger.source, "changes": _jsonable(fields)})
+
+    def _link(self, row: Measure, m: ParsedMeasure, units: dict[str, Unit]) -> None:
+        for position, name in enumerate(m.units):
+            self.session.add(MeasureUnit(measure_id=row.id, unit_id=units[name].id, position=position))
+
+
+def _jsonable(fields: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    return {k: [old, new] for k, (old, new) in fields.items()}
