@@ -19,9 +19,11 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from engine.errors import WorkflowError
-from web.deps import DEPENDENCIES
-from web.errors import Unauthenticated, error_body, status_for
+from web.deps import DEPENDENCIES, api_guard
+from web.errors import Unauthenticated, chinese_for, error_body, status_for
 from web.runtime import Runtime, build_runtime
+from web.ui.errors import html_error
+from web.ui.errors import message_for as html_message_for
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,6 +34,7 @@ ROUTE_MODULES = (
     "web.api.escalations",
     "web.api.reports",
     "web.ui.routes",
+    "web.ui.reports",
 )
 
 
@@ -60,12 +63,16 @@ def wants_html(request: Request) -> bool:
 def handle_workflow_error(request: Request, exc: WorkflowError) -> Response:
     if isinstance(exc, Unauthenticated) and wants_html(request):
         return Redirect(f"/login?next={request.url.path}")
+    if wants_html(request):  # a person in a browser: a Chinese error page
+        return html_error(status_for(exc), chinese_for(exc))
     return Response(error_body(exc), status_code=status_for(exc), media_type=MediaType.JSON)
 
 
 def handle_http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and wants_html(request):
         return Redirect("/login")
+    if wants_html(request):
+        return html_error(exc.status_code, html_message_for(exc.status_code, str(exc.detail)))
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type",
             422: "invalid"}.get(exc.status_code, "error")
@@ -99,6 +106,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         route_handlers=[*collect_routes(),
                         create_static_files_router(path="/static", directories=[HERE / "static"])],
         dependencies=DEPENDENCIES,
+        guards=[api_guard],
         middleware=[session_config.middleware],
         csrf_config=CSRFConfig(secret=secret.hex(), cookie_name="reform_csrf", header_name="x-csrftoken",
                                cookie_samesite="lax", cookie_secure=rt.settings.https,

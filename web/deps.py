@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import Provide
 
 from engine.db import read_session
@@ -45,10 +47,25 @@ def session_epoch(user: User) -> str:
 
 
 def provide_user(request: Request) -> User:
-    user = user_from_request(request)
+    user = request.state.get(_USER_KEY) or user_from_request(request)
     if user is None:
         raise Unauthenticated("authentication required")
     return user
+
+
+OPEN_API_PATHS = frozenset({"/api/auth/token"})
+_USER_KEY = "reform_user"
+
+
+async def api_guard(connection: ASGIConnection, _handler) -> None:
+    """Nobody uses the API anonymously: checked before any body is read or parameter parsed."""
+    path = connection.url.path
+    if not path.startswith("/api/") or path in OPEN_API_PATHS:
+        return
+    user = await anyio.to_thread.run_sync(user_from_request, connection)
+    if user is None:
+        raise Unauthenticated("authentication required")
+    connection.state[_USER_KEY] = user
 
 
 def provide_actor(user: User) -> Actor:

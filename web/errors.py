@@ -10,6 +10,7 @@ from engine.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
+from workflows.evidence import FileTooLarge, FileTypeRefused
 
 
 class InputError(WorkflowError, ValueError):
@@ -38,6 +39,8 @@ STATUS = {
     TransitionNotAllowed: 409,
     TooLarge: 413,
     UnsupportedType: 415,
+    FileTooLarge: 413,
+    FileTypeRefused: 415,
     MissingField: 422,
     InputError: 400,
 }
@@ -50,6 +53,8 @@ CHINESE = {
     TransitionNotAllowed: "当前状态下不能执行此操作",
     TooLarge: "文件超过大小限制",
     UnsupportedType: "不支持的文件类型（仅限 PDF、OFD、Word、Excel、JPEG、PNG）",
+    FileTooLarge: "文件超过大小限制",
+    FileTypeRefused: "不支持的文件类型（仅限 PDF、OFD、Word、Excel、JPEG、PNG）",
     MissingField: "请填写必填项",
     InputError: "输入有误",
 }
@@ -63,6 +68,8 @@ def status_for(exc: WorkflowError) -> int:
 
 
 def chinese_for(exc: WorkflowError) -> str:
+    if getattr(exc, "for_people", False):  # the error already speaks Chinese to a person
+        return str(exc)
     for cls in type(exc).__mro__:
         if cls in CHINESE:
             base = CHINESE[cls]
