@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 
@@ -69,3 +70,20 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def utc(value: datetime) -> datetime:
     """Aware UTC; a naive value read back from SQLite is taken as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AwareDateTime(TypeDecorator):
+    """A timestamp that is always aware UTC in Python, also on SQLite (which keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware instant")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else utc(value)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint, insert, text
+from sqlalchemy import Column, Text, UniqueConstraint, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
-from engine.db import is_postgres, utc
+from engine.db import AwareDateTime, is_postgres, utc
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 0x5EF0_0001  # pg advisory lock key serialising appends to the chain
@@ -32,7 +32,7 @@ class HistoryRecord(SQLModel, table=True):
     version: int
     actor_id: int | None = None
     actor_name: str = Field(max_length=128)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     prev_hash: str = Field(max_length=64)

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
+
+from engine.db import AwareDateTime
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
@@ -25,9 +27,9 @@ class OutboxMessage(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     status: str = Field(default=QUEUED, max_length=16, index=True)
     attempts: int = 0
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False, index=True))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     message_id: str | None = Field(default=None, max_length=255)
     dedupe_key: str | None = Field(default=None, max_length=255, unique=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from engine.db import AwareDateTime
 
 ROLES = ("unit_staff", "unit_head", "supervisor", "office", "admin")
 UNIT_ROLES = frozenset({"unit_staff", "unit_head"})
@@ -20,9 +22,9 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     password_hash: str = Field(max_length=255)
     active: bool = True
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class ApiToken(SQLModel, table=True):
@@ -30,6 +32,6 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))

@@ -150,7 +150,8 @@ class MeasureBinding:
 
     def _payload(self, session: Session, row: Measure, ev: ActionFired, extra: dict) -> dict:
         units = measure_units(session, row.id)
-        return {"measure_id": row.id, "action": ev.action.name, "action_label": ACTION_LABELS[ev.action.name],
+        return {"measure_id": row.id, "measure_text": row.text,
+                "action": ev.action.name, "action_label": ACTION_LABELS[ev.action.name],
                 "actor": ev.actor.username, "comment": ev.comment, "due_date": _iso(row.due_date),
                 "units": [u.name for u in units], "state": row.state, **extra}
 
