@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from engine.errors import WorkflowError
 
 # Each module has register(subparsers); its handlers return an exit status.
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, WorkflowError, ValueError, LookupError, OSError) as exc:
         print(f"reform: 错误: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        print(f"reform: 数据库错误（是否已运行 reform init？数据库是否可达？）: {first}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
 

@@ -42,4 +42,11 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
                               email=f"{username}@wulong.example", display_name=name)
             lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
         session.commit()
+    record = rt.settings.data_dir / "demo-accounts.txt"
+    if any(not line.endswith(")") and "(exists)" not in line for line in lines[1:]):
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        record.chmod(0o600)
+    elif record.exists():
+        lines.append(f"  (passwords were printed when the accounts were created; copy kept in {record})")
     return lines
