@@ -1,7 +1,69 @@
-"""APScheduler inside `reform serve` (to be filled by the escalation work)."""
+"""APScheduler inside `reform serve`: it only ticks; the sweep and the outbox are idempotent database work.
+
+Choices (see STACK-NOTES.md, APScheduler):
+- Memory job store, one scheduler per process, never shared. Several processes each tick; exactly-once
+  comes from the database (UNIQUE escalation key, SKIP LOCKED claims on PostgreSQL), not from here.
+- max_instances=1: a slow sweep is never overlapped by the next tick of the same process.
+- coalesce=True: after the loop was blocked or the machine slept, missed runs collapse into ONE run;
+  the sweep catches up by itself, so running it five times would only add work.
+- misfire_grace_time=None: a late run is always run, however late. Skipping it (a small grace time
+  silently skipped a 7.5 s-late run) would only delay escalations and mail to the next tick.
+- First runs shortly after start-up (not one interval later): a restart after downtime catches up at once.
+- Each job runs the synchronous work in a thread (the event loop keeps serving requests); an exception is
+  logged and the job stays scheduled.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import datetime, timedelta
 
-def start_scheduler(runtime):
-    return None
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from config.settings import SHANGHAI
+from notifications.delivery import flush
+from workflows.escalation import sweep
+
+log = logging.getLogger("reform.scheduler")
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+FIRST_RUN_DELAY = timedelta(seconds=5)
+
+
+def run_sweep(rt) -> None:
+    result = sweep(rt.engine, rt.clock.now())
+    if result.fired or result.superseded:
+        log.info("sweep: fired %s, superseded %s, %d notices", dict(result.fired), dict(result.superseded),
+                 result.notices)
+    for measure_id, message in result.calendar_errors + result.errors:
+        log.error("sweep: measure %s: %s", measure_id, message)
+
+
+def run_flush(rt) -> None:
+    result = flush(rt)
+    if result.sent or result.failed or result.deferred:
+        log.info("outbox: sent %d rows in %d emails, failed %d, deferred %d", result.sent, result.emails,
+                 result.failed, result.deferred)
+
+
+def in_thread(work, rt):
+    async def job() -> None:
+        try:
+            await asyncio.to_thread(work, rt)
+        except Exception:  # logged, and the scheduler keeps the job for the next tick
+            log.exception("scheduled job %s failed", work.__name__)
+
+    job.__name__ = work.__name__
+    return job
+
+
+def start_scheduler(rt) -> AsyncIOScheduler:
+    """Start inside the running loop (the app lifespan); the caller calls .shutdown(wait=False)."""
+    scheduler = AsyncIOScheduler(timezone=SHANGHAI, job_defaults=JOB_DEFAULTS)
+    first = datetime.now(SHANGHAI) + FIRST_RUN_DELAY
+    scheduler.add_job(in_thread(run_sweep, rt), "interval", id="sweep", name="escalation sweep",
+                      seconds=rt.settings.sweep_interval_seconds, next_run_time=first)
+    scheduler.add_job(in_thread(run_flush, rt), "interval", id="outbox", name="outbox delivery",
+                      seconds=rt.settings.outbox_interval_seconds, next_run_time=first + FIRST_RUN_DELAY)
+    scheduler.start()
+    return scheduler

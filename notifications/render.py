@@ -1,0 +1,36 @@
+"""Digest emails rendered from Jinja2 templates: Chinese, HTML and plain text, StrictUndefined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from notifications.digest import DigestItem, subject_for
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
+
+
+def render_digest(recipient_name: str, items: list[DigestItem], base_url: str, generated_at: str) -> Rendered:
+    subject = subject_for(items)
+    context = {"recipient_name": recipient_name or "您好", "items": items, "subject": subject,
+               "base_url": base_url.rstrip("/"), "generated_at": generated_at}
+    env = environment()
+    return Rendered(subject, env.get_template("digest.txt").render(context),
+                    env.get_template("digest.html").render(context))
