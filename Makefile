@@ -24,7 +24,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	REFORM_FAST_HASH=1 $(BIN)/python -m pytest
+	REFORM_FAST_HASH=1 $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

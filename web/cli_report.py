@@ -1,5 +1,98 @@
-"""CLI commands (to be filled)."""
+"""`reform report …`: the 月调度 and 督查考核 workbooks, the ledger and the typical cases, written to files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.db import read_session
+from web.api.reports import report_config
+from web.runtime import build_runtime
+from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
+from workflows.reports.rows import plain
 
 
-def register(sub) -> None:
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="reports: 月调度, 督查考核, ledger, typical cases")
+    cmds = report.add_subparsers(dest="report_cmd", required=True)
+    p = cmds.add_parser("monthly", help="the 月调度 report of a month")
+    p.add_argument("--month", required=True, help="YYYY-MM, e.g. 2022-06")
+    _outputs(p)
+    p.set_defaults(handler=cmd_monthly)
+    p = cmds.add_parser("assessment", help="the 督查考核 scores of a year")
+    p.add_argument("--year", required=True, help="YYYY, e.g. 2022")
+    _outputs(p)
+    p.set_defaults(handler=cmd_assessment)
+    p = cmds.add_parser("ledger", help="the ledger in the plan's layout with tracking columns")
+    p.add_argument("--plan", help="plan code (default: the first plan imported)")
+    _outputs(p, json_ok=False)
+    p.set_defaults(handler=cmd_ledger)
+    p = cmds.add_parser("typical-cases", help="the typical cases as a list for publicity")
+    _outputs(p)
+    p.set_defaults(handler=cmd_typical_cases)
+
+
+def _outputs(p: argparse.ArgumentParser, json_ok: bool = True) -> None:
+    p.add_argument("--unit", help="one lead unit only (its name as the plan writes it)")
+    p.add_argument("--out", type=Path, required=not json_ok, help="the .xlsx file to write")
+    if json_ok:
+        p.add_argument("--json", action="store_true", help="print the figures as JSON instead of writing .xlsx")
+
+
+def _write(args, content: bytes) -> int:
+    args.out.write_bytes(content)
+    print(f"已写入 {args.out}（{len(content):,} 字节）")
+    return 0
+
+
+def _need_target(args) -> None:
+    if not getattr(args, "json", False) and args.out is None:
+        raise ValueError("请用 --out FILE.xlsx 指定输出文件，或用 --json 输出数据")
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        raise ValueError(f"输出文件须以 .xlsx 结尾：{args.out}")
+
+
+def _print_json(data) -> int:
+    json.dump(plain(data), sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_monthly(args) -> int:
+    _need_target(args)
+    rt = build_runtime()
+    with read_session(rt.engine) as session:
+        scope = service.scope_for(session, None, args.unit)
+        report = service.monthly_report(session, args.month, rt.clock.now(), report_config(), scope)
+    return _print_json(report) if args.json else _write(args, monthly_xlsx.workbook_bytes(report))
+
+
+def cmd_assessment(args) -> int:
+    _need_target(args)
+    rt = build_runtime()
+    with read_session(rt.engine) as session:
+        scope = service.scope_for(session, None, args.unit)
+        report = service.assessment_report(session, args.year, rt.clock.now(), report_config(), scope)
+    return _print_json(report) if args.json else _write(args, assessment_xlsx.workbook_bytes(report))
+
+
+def cmd_ledger(args) -> int:
+    _need_target(args)
+    rt = build_runtime()
+    with read_session(rt.engine) as session:
+        scope = service.scope_for(session, None, args.unit)
+        content = service.ledger_workbook(session, rt.clock.now(), scope, args.plan)
+    return _write(args, content)
+
+
+def cmd_typical_cases(args) -> int:
+    _need_target(args)
+    rt = build_runtime()
+    with read_session(rt.engine) as session:
+        scope = service.scope_for(session, None, args.unit)
+        rows = service.typical_cases(session, scope)
+    if args.json:
+        return _print_json(rows)
+    return _write(args, records_xlsx.typical_cases_bytes(rows, scope.label, rt.clock.now()))

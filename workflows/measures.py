@@ -11,11 +11,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from engine import history
-from engine.db import utc
 from engine.decide import Actor
 from engine.errors import MissingField, NotFound, PermissionDenied, WorkflowError
 from engine.service import WorkflowService
-from workflows import lights
+from workflows import lights, milestones
 from workflows.binding import pending_evidence
 from workflows.calendar import WorkCalendar, default_calendar
 from workflows.measure_json import evidence_json, history_json, measure_json
@@ -88,20 +87,14 @@ def visible_measure(session: Session, measure_id: int, actor: Actor) -> Measure:
 # -- reading
 
 
-class _Aware:
-    """The measure with its instants made aware: SQLite hands them back naive, lights want them aware."""
-
-    def __init__(self, row: Measure) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._row, name)
-        return utc(value) if isinstance(value, datetime) else value
-
-
-def light_of(row: Measure, now: datetime, calendar: WorkCalendar | None = None) -> dict:
+def light_of(row: Measure, now: datetime, calendar: WorkCalendar | None = None, missed: bool = False) -> dict:
     """lights.light_info for a measure: {light, due_in_workdays, overdue_workdays, reviewer_overdue, calendar_error}."""
-    return lights.light_info(_Aware(row), now, calendar or default_calendar())
+    return lights.light_info(row, now, calendar or default_calendar(), missed_milestone=missed)
+
+
+def missed_ids(session: Session, now: datetime, measure_ids: list[int] | None = None) -> set[int]:
+    """Measures with a milestone past its date and not done (倒排时间表): their light turns yellow."""
+    return milestones.missed_measure_ids(session, lights.local_day(now), measure_ids)
 
 
 def units_of(session: Session, measure_ids: list[int]) -> dict[int, list[Unit]]:
@@ -151,13 +144,15 @@ def list_measures(session: Session, actor: Actor, query: MeasureQuery, now: date
     stmt, calendar = _filtered(actor, query), default_calendar()
     if query.light:
         # the light is computed, not stored: filter the candidates in Python, then page
-        rows = [(r, light_of(r[0], now, calendar)) for r in session.exec(stmt)]
+        missed = missed_ids(session, now)
+        rows = [(r, light_of(r[0], now, calendar, r[0].id in missed)) for r in session.exec(stmt)]
         rows = [(r, info) for r, info in rows if info["light"] == query.light]
         total, page = len(rows), rows[query.offset:query.offset + query.limit]
     else:
         total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
-        page = [(r, light_of(r[0], now, calendar))
-                for r in session.exec(stmt.limit(query.limit).offset(query.offset))]
+        found = list(session.exec(stmt.limit(query.limit).offset(query.offset)))
+        missed = missed_ids(session, now, [m.id for m, _, _ in found])
+        page = [(r, light_of(r[0], now, calendar, r[0].id in missed)) for r in found]
     units = units_of(session, [m.id for (m, _, _), _ in page])
     items = [measure_json(m, item, cat, units[m.id], info) for (m, item, cat), info in page]
     return {"items": items, "total": total}
@@ -171,7 +166,8 @@ def detail(session: Session, service: WorkflowService, measure_id: int, actor: A
 
 def _detail(session: Session, service: WorkflowService, row: Measure, actor: Actor) -> dict:
     _, item, cat = session.exec(_with_item().where(Measure.id == row.id)).one()
-    info = light_of(row, service.clock.now())
+    now = service.clock.now()
+    info = light_of(row, now, missed=row.id in missed_ids(session, now, [row.id]))
     data = measure_json(row, item, cat, units_of(session, [row.id])[row.id], info)
     data["allowed_actions"] = service.allowed(session, row, actor)
     data["history"] = [history_json(rec) for rec in history.for_subject(session, REFORM_MEASURE.name, row.id)]

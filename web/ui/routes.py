@@ -1,3 +1,14 @@
-"""Web pages (to be filled)."""
+"""Web pages for people: one module per area, collected here for the app.
 
-ROUTES: list = []
+They are registered through one Router: Litestar 2.25 wraps a sync_to_thread handler twice when
+another handler for the same path is registered on the app separately (a GET page and its POST
+form), and the page then fails with "'coroutine' object has no attribute 'to_asgi_response'".
+"""
+
+from litestar import Router
+
+from web.ui import admin, auth, help, ledger, mail, measure, overview, workbench
+
+ROUTES: list = [Router(path="/", route_handlers=[*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES,
+                                                   *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
+                                                   *mail.ROUTES, *admin.ROUTES])]

@@ -1,0 +1,137 @@
+"""What a report reads from the database, loaded once into plain frozen records."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from engine.history import HistoryRecord
+from workflows.accounts_models import User
+from workflows.models import Category, Escalation, Item, Measure, MeasureUnit, Milestone, Plan, Unit
+from workflows.reform import REFORM_MEASURE
+from workflows.reports.periods import as_utc
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    comment: str
+    data: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class MeasureFact:
+    id: int
+    seq: int
+    plan_id: int
+    category_seq: int
+    category: str
+    item_id: int
+    item_no: str
+    item_title: str
+    klass: str | None
+    text: str
+    due_text: str
+    due_date: date | None
+    declared_done: bool
+    plan_issued_on: date | None
+    key: bool
+    note: str
+    state: str
+    units: tuple[str, ...]
+    unit_id: int | None
+    percent: int | None
+    last_progress: str
+    reported_at: datetime | None
+    verified_at: datetime | None
+    rating: str | None
+    satisfaction: int | None
+
+    @property
+    def unit(self) -> str:
+        return self.units[0] if self.units else "（未指定）"
+
+    @property
+    def effective_due(self) -> date | None:
+        """The deadline the rules use: the current one; a row the plan declared done is due on its issue day."""
+        if self.due_date is None and self.declared_done:
+            return self.plan_issued_on
+        return self.due_date
+
+
+@dataclass
+class Facts:
+    measures: list[MeasureFact]
+    events: dict[int, list[Event]]
+    escalations: list[Escalation]
+    milestones: list[Milestone]
+
+    def of_unit(self, unit_id: int | None) -> Facts:
+        if unit_id is None:
+            return self
+        keep = [m for m in self.measures if m.unit_id == unit_id]
+        ids = {m.id for m in keep}
+        return Facts(keep, {k: v for k, v in self.events.items() if k in ids},
+                     [e for e in self.escalations if e.measure_id in ids],
+                     [s for s in self.milestones if s.measure_id in ids])
+
+
+def load(session: Session, unit_id: int | None = None) -> Facts:
+    """Every measure with its whole history (readings pick the part before their instant); only those whose
+    primary unit is `unit_id` when given."""
+    facts = Facts(measures(session), _events(session),
+                  list(session.exec(select(Escalation).order_by(Escalation.fired_at, Escalation.id))),
+                  list(session.exec(select(Milestone).order_by(Milestone.due_date, Milestone.id))))
+    return facts.of_unit(unit_id)
+
+
+def measures(session: Session) -> list[MeasureFact]:
+    units = _unit_links(session)
+    rows = session.exec(select(Measure, Item, Category, Plan)
+                        .join(Item, Item.id == Measure.item_id)
+                        .join(Category, Category.id == Item.category_id)
+                        .join(Plan, Plan.id == Measure.plan_id)
+                        .order_by(Measure.plan_id, Measure.seq)).all()
+    return [_fact(m, item, cat, plan, units.get(m.id, [])) for m, item, cat, plan in rows]
+
+
+def _unit_links(session: Session) -> dict[int, list[tuple[int, str]]]:
+    rows = session.exec(select(MeasureUnit.measure_id, Unit.id, Unit.name)
+                        .join(Unit, Unit.id == MeasureUnit.unit_id)
+                        .order_by(MeasureUnit.measure_id, MeasureUnit.position)).all()
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for measure_id, unit_id, name in rows:
+        out[measure_id].append((unit_id, name))
+    return out
+
+
+def _fact(m: Measure, item: Item, cat: Category, plan: Plan, units: list[tuple[int, str]]) -> MeasureFact:
+    return MeasureFact(
+        id=m.id, seq=m.seq, plan_id=m.plan_id, category_seq=cat.seq, category=cat.title, item_id=item.id,
+        item_no=item.item_no, item_title=item.title, klass=item.klass, text=m.text, due_text=m.due_text,
+        due_date=m.due_date, declared_done=m.declared_done, plan_issued_on=plan.issued_on, key=m.key,
+        note=m.note, state=m.state, units=tuple(name for _, name in units),
+        unit_id=units[0][0] if units else None, percent=m.percent, last_progress=m.last_progress,
+        reported_at=as_utc(m.reported_at) if m.reported_at else None,
+        verified_at=as_utc(m.verified_at) if m.verified_at else None, rating=m.rating,
+        satisfaction=m.satisfaction)
+
+
+def _events(session: Session) -> dict[int, list[Event]]:
+    """The measures' history; actors by their display names, as a report for people names them."""
+    names = {u: d for u, d in session.exec(select(User.username, User.display_name)) if d}
+    stmt = select(HistoryRecord).where(HistoryRecord.workflow == REFORM_MEASURE.name).order_by(HistoryRecord.seq)
+    out: dict[int, list[Event]] = defaultdict(list)
+    for rec in session.exec(stmt):
+        out[rec.subject_id].append(Event(as_utc(rec.at), rec.action, rec.from_state, rec.to_state,
+                                         names.get(rec.actor_name, rec.actor_name), rec.comment,
+                                         json.loads(rec.data or "{}")))
+    return out

@@ -1,0 +1,249 @@
+"""月调度: the monthly figures, overall and per primary unit, reconstructed from the history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from workflows.models import ITEM_CLASSES
+from workflows.reform import STATE_LABELS
+from workflows.reports import timeline as tl
+from workflows.reports.facts import Facts, MeasureFact
+from workflows.reports.periods import Period, as_utc
+from workflows.reports.rows import LEVEL_LABELS, UNCLASSED, MeasureRef, rate, ref_fields
+
+RULES = (
+    "统计口径：以牵头单位（主办单位，多个牵头单位时取第一个）归属举措；状态为统计截止时点的状态，由操作记录还原。",
+    "统计截止：所选月份最后一日 24 时；当月尚未结束时为生成报表的时刻。",
+    "本月完成：本月内经督查办核验通过（核验通过操作发生在本月）的举措。",
+    "按时完成：截至统计截止已核验通过，且被核验的那次报送在时间节点当日或之前（报送早于时间节点、核验晚于时间节点的仍算按时）；"
+    "方案标注“已完成”、导入后直接核验通过的举措算按时。",
+    "应完成：时间节点不晚于统计截止日，或截至统计截止已核验通过的举措；方案标注“已完成”的举措以方案印发日为时间节点。",
+    "按时完成率 = 按时完成数 ÷ 应完成数；时间节点以当前时间节点（含已批准的延期、调整优化后的新时间节点）为准。",
+    "逾期：统计截止时仍未报送（已交办、推进中）且已过时间节点的举措；逾期工作日为时间节点次日起至统计截止日、"
+    "举措处于未报送状态的法定工作日天数。",
+    "本月退回、进展报送：本月内发生的“退回”“进展报送”操作次数；预警：本月实际发出的各级预警（被更高级别取代而未发出的不计）。",
+    "未完成节点：倒排时间表中节点日期已过、截至统计截止仍未完成、所属举措尚未报送的节点。",
+)
+
+
+@dataclass
+class Figures:
+    measures: int = 0
+    by_state: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATE_LABELS, 0))
+    completed: int = 0
+    due: int = 0
+    on_time: int = 0
+    on_time_rate: float | None = None
+    overdue: int = 0
+    overdue_workdays: int = 0
+    returns: int = 0
+    escalations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVEL_LABELS, 0))
+    progress_updates: int = 0
+    missed_milestones: int = 0
+
+
+@dataclass
+class UnitFigures(Figures):
+    unit: str = ""
+    lagging: bool = False
+    lagging_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClassFigures:
+    klass: str
+    items: int = 0
+    measures: int = 0
+    completed_total: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
+class CompletedRow(MeasureRef):
+    reported_at: datetime | None = None
+    verified_at: datetime | None = None
+    on_time: bool = True
+
+
+@dataclass(frozen=True)
+class OverdueRow(MeasureRef):
+    state: str = ""
+    workdays_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class ActivityRow(MeasureRef):
+    at: datetime | None = None
+    actor: str = ""
+    comment: str = ""
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class EscalationRow(MeasureRef):
+    level: str = ""
+    fired_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneRow(MeasureRef):
+    milestone_id: int = 0
+    milestone_due: date | None = None
+    description: str = ""
+
+
+@dataclass
+class MonthlyReport:
+    month: str
+    label: str
+    first: date
+    last: date
+    cutoff: datetime
+    running: bool
+    scope: str
+    lagging_threshold: float
+    overall: Figures
+    units: list[UnitFigures]
+    lagging_units: list[str]
+    classes: list[ClassFigures]
+    completed: list[CompletedRow]
+    overdue: list[OverdueRow]
+    returns: list[ActivityRow]
+    progress: list[ActivityRow]
+    escalations: list[EscalationRow]
+    missed_milestones: list[MilestoneRow]
+    rules: tuple[str, ...] = RULES
+
+
+def build(facts: Facts, period: Period, *, lagging_rate: float, is_workday: Callable[[date], bool],
+          scope: str = "全区") -> MonthlyReport:
+    measures = [m for m in facts.measures if tl.in_scope(m, facts.events.get(m.id, []), period.cutoff)]
+    rows = _Rows.collect(facts, measures, period, is_workday)
+    overall = _figures(Figures(), measures, rows)
+    units = [_unit_figures(name, group, rows, lagging_rate) for name, group in _by_unit(measures)]
+    return MonthlyReport(
+        month=period.key, label=period.label, first=period.first, last=period.last, cutoff=period.cutoff,
+        running=period.running, scope=scope, lagging_threshold=lagging_rate, overall=overall, units=units,
+        lagging_units=[u.unit for u in units if u.lagging], classes=_classes(measures, rows),
+        completed=rows.completed, overdue=sorted(rows.overdue, key=lambda r: -r.workdays_overdue),
+        returns=rows.returns, progress=rows.progress,
+        escalations=rows.escalations, missed_milestones=rows.milestones)
+
+
+@dataclass
+class _Rows:
+    states: dict[int, str]
+    due: set[int]
+    on_time: set[int]
+    completed: list[CompletedRow]
+    overdue: list[OverdueRow]
+    returns: list[ActivityRow]
+    progress: list[ActivityRow]
+    escalations: list[EscalationRow]
+    milestones: list[MilestoneRow]
+
+    @classmethod
+    def collect(cls, facts: Facts, measures: list[MeasureFact], period: Period,
+                is_workday: Callable[[date], bool]) -> _Rows:
+        rows = cls({}, set(), set(), [], [], [], [], [], [])
+        for m in measures:
+            rows._measure(m, facts.events.get(m.id, []), period, is_workday)
+        by_id = {m.id: m for m in measures}
+        rows._escalations(facts, by_id, period)
+        rows._milestones(facts, by_id, period)
+        return rows
+
+    def _measure(self, m: MeasureFact, events: list, period: Period, is_workday) -> None:
+        cut, state = period.cutoff, tl.state_at(m, events, period.cutoff)
+        self.states[m.id] = state
+        done, due = tl.completion(events, cut), m.effective_due
+        if done is not None or (due is not None and due <= period.cutoff_day):
+            self.due.add(m.id)
+        if done is not None and done.on_time(due):
+            self.on_time.add(m.id)
+        approvals = tl.events_between(events, period.start, cut, "approve")
+        if approvals:
+            verified = tl.completion(events, approvals[-1].at)
+            self.completed.append(CompletedRow(**ref_fields(m), reported_at=verified.reported_at,
+                                               verified_at=verified.verified_at, on_time=verified.on_time(due)))
+        if state in tl.OPEN and due is not None and due < period.cutoff_day:
+            days = tl.overdue_workdays(m, events, due, cut, is_workday)
+            self.overdue.append(OverdueRow(**ref_fields(m), state=state, workdays_overdue=days))
+        for e in tl.events_between(events, period.start, cut, "return"):
+            self.returns.append(ActivityRow(**ref_fields(m), at=e.at, actor=e.actor, comment=e.comment))
+        for e in tl.events_between(events, period.start, cut, "update_progress"):
+            self.progress.append(ActivityRow(**ref_fields(m), at=e.at, actor=e.actor, comment=e.comment,
+                                             percent=e.data.get("percent")))
+
+    def _escalations(self, facts: Facts, by_id: dict[int, MeasureFact], period: Period) -> None:
+        for esc in facts.escalations:
+            if esc.measure_id in by_id and esc.status == "fired" and period.contains(esc.fired_at):
+                self.escalations.append(EscalationRow(**ref_fields(by_id[esc.measure_id]), level=esc.level,
+                                                      fired_at=as_utc(esc.fired_at)))
+
+    def _milestones(self, facts: Facts, by_id: dict[int, MeasureFact], period: Period) -> None:
+        cut = period.cutoff
+        for ms in facts.milestones:
+            m = by_id.get(ms.measure_id)
+            if m is None or self.states[m.id] not in tl.OPEN or as_utc(ms.created_at) > cut:
+                continue
+            if ms.due_date < period.cutoff_day and (ms.done_at is None or as_utc(ms.done_at) > cut):
+                self.milestones.append(MilestoneRow(**ref_fields(m), milestone_id=ms.id, milestone_due=ms.due_date,
+                                                    description=ms.description))
+
+    def count(self, rows: list, ids: set[int]) -> int:
+        return sum(1 for r in rows if r.measure_id in ids)
+
+
+
+def _figures(fig: Figures, measures: list[MeasureFact], rows: _Rows) -> Figures:
+    ids = {m.id for m in measures}
+    fig.measures = len(ids)
+    for mid in ids:
+        fig.by_state[rows.states[mid]] = fig.by_state.get(rows.states[mid], 0) + 1
+    fig.completed = rows.count(rows.completed, ids)
+    fig.due, fig.on_time = len(rows.due & ids), len(rows.on_time & ids)
+    fig.on_time_rate = rate(fig.on_time, fig.due)
+    overdue = [r for r in rows.overdue if r.measure_id in ids]
+    fig.overdue, fig.overdue_workdays = len(overdue), sum(r.workdays_overdue for r in overdue)
+    fig.returns, fig.progress_updates = rows.count(rows.returns, ids), rows.count(rows.progress, ids)
+    for esc in rows.escalations:
+        if esc.measure_id in ids:
+            fig.escalations[esc.level] = fig.escalations.get(esc.level, 0) + 1
+    fig.missed_milestones = rows.count(rows.milestones, ids)
+    return fig
+
+
+def _by_unit(measures: list[MeasureFact]) -> list[tuple[str, list[MeasureFact]]]:
+    groups: dict[str, list[MeasureFact]] = {}
+    for m in measures:  # ledger order: a unit appears where its first measure is
+        groups.setdefault(m.unit, []).append(m)
+    return list(groups.items())
+
+
+def _unit_figures(name: str, group: list[MeasureFact], rows: _Rows, lagging_rate: float) -> UnitFigures:
+    fig = _figures(UnitFigures(unit=name), group, rows)
+    if fig.overdue:
+        fig.lagging_reasons.append(f"逾期举措 {fig.overdue} 项")
+    if fig.on_time_rate is not None and fig.on_time_rate < lagging_rate:
+        fig.lagging_reasons.append(f"按时完成率 {fig.on_time_rate:.1%} 低于 {lagging_rate:.0%}")
+    fig.lagging = bool(fig.lagging_reasons)
+    return fig
+
+
+def _classes(measures: list[MeasureFact], rows: _Rows) -> list[ClassFigures]:
+    out = {k: ClassFigures(k) for k in (*ITEM_CLASSES, UNCLASSED)}
+    items: dict[str, set[int]] = {k: set() for k in out}
+    overdue = {r.measure_id for r in rows.overdue}
+    for m in measures:
+        fig = out.setdefault(m.klass or UNCLASSED, ClassFigures(m.klass or UNCLASSED))
+        items.setdefault(fig.klass, set())
+        items[fig.klass].add(m.item_id)
+        fig.measures += 1
+        fig.completed_total += rows.states[m.id] in tl.DONE
+        fig.overdue += m.id in overdue
+    for k, fig in out.items():
+        fig.items = len(items[k])
+    return list(out.values())
