@@ -134,3 +134,17 @@ def ledger(rt: Runtime):
 
     with write_session(rt.engine) as session:
         return import_ledger(session, "builtin:wulong-2022", clock=rt.clock)
+
+
+@pytest.fixture
+def cli(db, tmp_path, monkeypatch):
+    """`reform` as a function, pointed at the test database: cli(["init"]) -> exit status."""
+    from config.settings import get_settings
+    from web.cli import main
+
+    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
+    get_settings.cache_clear()
+    yield main
+    get_settings.cache_clear()

@@ -13,12 +13,11 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from config.settings import CONFIG_DIR, SHANGHAI, get_settings
+from config.settings import CONFIG_DIR, SHANGHAI
 from engine.db import read_session
 from engine.history import HistoryRecord
 from tests.report_world import june_scenario, token
 from web.app import create_app
-from web.cli import main
 from workflows.models import Measure, MeasureUnit, Unit
 from workflows.reports import service
 from workflows.reports.formula import parse_config
@@ -182,16 +181,6 @@ def test_bad_years_get_a_chinese_400(rt, world, year, words):
     with TestClient(create_app(rt)) as client:
         resp = client.get("/api/reports/assessment", params={"year": year}, headers=token(rt, world.users["office"]))
     assert resp.status_code == 400 and words in resp.json()["detail"]
-
-
-@pytest.fixture
-def cli(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    yield main
-    get_settings.cache_clear()
 
 
 def test_cli_assessment_workbook_and_bad_year(cli, rt, world, tmp_path, capsys):

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from config.settings import get_settings
-from web.cli import main
 from workflows import accounts
 from workflows.accounts_models import User
-
-
-@pytest.fixture
-def cli(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    yield main
-    get_settings.cache_clear()
 
 
 def password_file(tmp_path, password="s3cret-pass-word") -> str:

@@ -12,11 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from config.settings import get_settings
 from engine.db import write_session
 from engine.history import HistoryRecord
 from engine.service import WorkflowService
-from web.cli import main
 from workflows.ledger.errors import LedgerError
 from workflows.ledger.importer import import_ledger
 from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
@@ -116,16 +114,6 @@ def _bytes(path: Path, data: bytes) -> Path:
 def _empty_xlsx(path: Path) -> Path:
     Workbook().save(path)
     return path
-
-
-@pytest.fixture
-def cli(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    yield main
-    get_settings.cache_clear()
 
 
 def snapshot(engine) -> dict:

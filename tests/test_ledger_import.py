@@ -7,15 +7,12 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from config.settings import get_settings
 from engine.db import write_session
 from engine.history import HistoryRecord
-from web.cli import main
 from workflows import accounts
 from workflows.ledger.importer import import_ledger
 from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
@@ -142,16 +139,6 @@ def state_of(session: Session) -> dict:
 def run_import(rt, source, **kwargs):
     with write_session(rt.engine) as session:
         return import_ledger(session, source, clock=rt.clock, **kwargs)
-
-
-@pytest.fixture
-def cli(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    yield main
-    get_settings.cache_clear()
 
 
 # -- the built-in import

@@ -8,10 +8,8 @@ import pytest
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
-from config.settings import get_settings
 from tests.report_world import june_scenario, token
 from web.app import create_app
-from web.cli import main
 from workflows.reports.xlsx import XLSX_TYPE
 
 
@@ -82,16 +80,6 @@ def cells(content: bytes) -> dict:
                        {k: d.width for k, d in ws.column_dimensions.items()}, ws.freeze_panes,
                        [[c.number_format for c in row] for row in ws.iter_rows()])
             for ws in wb.worksheets}
-
-
-@pytest.fixture
-def cli(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    yield main
-    get_settings.cache_clear()
 
 
 def test_cli_writes_the_same_workbook_as_the_download(cli, client, rt, world, tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from engine.db import read_session
 from engine.decide import Actor
@@ -68,7 +68,7 @@ async def api_guard(connection: ASGIConnection, _handler) -> None:
     connection.state[_USER_KEY] = user
 
 
-def provide_actor(user: User) -> Actor:
+def provide_actor(user: NamedDependency[User]) -> Actor:
     return accounts.actor_for(user)
 
 

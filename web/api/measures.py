@@ -9,7 +9,7 @@ from litestar import get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from engine.db import read_session, write_session
@@ -20,7 +20,7 @@ from workflows import evidence, measures
 RT = NamedDependency[Runtime]
 Who = NamedDependency[Actor]
 Text = FromQuery[str | None]
-StateParam = Annotated[str | None, Parameter(query="state")]  # `state` is a name Litestar reserves
+StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
 
 
 @dataclass

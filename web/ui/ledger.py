@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 from sqlmodel import Session, select
 
@@ -17,7 +17,7 @@ from workflows.models import UNIT_LEAD, Unit
 
 PAGE_SIZE = 30
 Text = FromQuery[str | None]
-StateParam = Annotated[str | None, Parameter(query="state")]  # `state` is a name Litestar reserves
+StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
 KEYS = {"1": True, "0": False}
 
 
@@ -40,7 +40,7 @@ def lead_units(session: Session) -> list[str]:
 
 @get("/ledger", sync_to_thread=True)
 def ledger_page(rt: RT, user: Me, actor: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
-                key: Text = None, q: Text = None, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1
+                key: Text = None, q: Text = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1
                 ) -> Template:
     filters = {"state": state_ or "", "unit": unit or "", "light": light or "", "key": key or "", "q": q or ""}
     query = measures.MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""),
