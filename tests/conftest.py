@@ -148,3 +148,9 @@ def cli(db, tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield main
     get_settings.cache_clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread until the
+    session ends, and code that calls asyncio.run() (mail delivery, the scheduler) must not meet it."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
