@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from engine.errors import WorkflowError
 from web.deps import DEPENDENCIES, api_guard
@@ -26,6 +28,7 @@ from web.ui.errors import html_error
 from web.ui.errors import message_for as html_message_for
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("reform.web")
 
 # Each module exposes ROUTES (a list of handlers or routers); one module per area of the system.
 ROUTE_MODULES = (
@@ -83,6 +86,20 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
     return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
 
 
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """A bug or an outage: logged with its traceback for the operator, a plain sentence for the person."""
+    if isinstance(exc, OperationalError):
+        status, message = 503, "数据库暂时不可用，请稍后重试；如持续出现请联系系统管理员"
+    else:
+        status, message = 500, "系统内部错误，已记录日志，请稍后重试或联系系统管理员"
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    if wants_html(request):
+        return html_error(status, message)
+    code = "unavailable" if status == 503 else "internal_error"
+    return Response({"error": code, "detail": type(exc).__name__, "message": message}, status_code=status,
+                    media_type=MediaType.JSON)
+
+
 def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Litestar:
     rt = runtime or build_runtime()
     secret = rt.settings.session_secret()
@@ -112,7 +129,8 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                                cookie_samesite="lax", cookie_secure=rt.settings.https,
                                exclude=["/api", "/schema", "/health"]),
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
-        exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error},
+        exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,
+                            Exception: handle_unexpected},
         openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.1.0", path="/schema"),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],

@@ -20,6 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = outbox.add_parser("flush", help="send what is due in the outbox")
     p.set_defaults(handler=cmd_outbox_flush)
 
+    p = sub.add_parser("sink", help="run the local SMTP sink alone: keeps every message in var/mailsink")
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(handler=cmd_sink)
+
 
 def cmd_sweep(args) -> int:
     rt = build_runtime()
@@ -45,3 +49,20 @@ def cmd_outbox_flush(args) -> int:
     for line in result.errors:
         print(f"  {line}")
     return 0
+
+
+def cmd_sink(args) -> int:
+    import time
+
+    from notifications.sink import start_sink
+
+    settings = build_runtime().settings
+    sink = start_sink(settings, port=args.port)
+    print(f"SMTP sink on {settings.smtp_host}:{sink.port}, messages in {settings.sink_dir} (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        sink.stop()
