@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATE_COLOURS = {"assigned": "#9e9e9e", "in_progress": "#1e88e5", "reported": "#fb8c00", "verified": "#43a047",
-                 "evaluated": "#00897b", "replicated": "#6a1b9a"}
+from web.ui.charts import STATE_COLOURS  # one palette for every page
+
 LABEL_W, BAR_H, GAP, WIDTH = 150, 18, 8, 760
 
 
