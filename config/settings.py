@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from functools import lru_cache
@@ -20,6 +21,10 @@ def parse_instant(text: str) -> datetime:
     """ISO 8601 instant; Asia/Shanghai when no offset is given."""
     value = datetime.fromisoformat(text.strip())
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
+class ConfigError(ValueError):
+    """A setting that is missing or unusable; the CLI prints it as one line."""
 
 
 class Settings(BaseSettings):
@@ -80,10 +85,13 @@ class Settings(BaseSettings):
         return self.data_dir / "mailsink"
 
     def session_secret(self) -> bytes:
+        """32 bytes for signing sessions and CSRF tokens, derived from REFORM_SECRET_KEY."""
         if self.secret_key:
-            return self.secret_key.encode()[:32].ljust(32, b"0")
+            if len(self.secret_key) < 16:
+                raise ConfigError("REFORM_SECRET_KEY 太短：至少 16 个字符（建议 64 个十六进制字符）")
+            return hashlib.sha256(self.secret_key.encode()).digest()
         if not self.demo:
-            raise RuntimeError("REFORM_SECRET_KEY is required outside demo mode (REFORM_DEMO=1)")
+            raise ConfigError("未设置 REFORM_SECRET_KEY：非演示模式必须设置（演示请设置 REFORM_DEMO=1）")
         return secrets.token_bytes(32)
 
 
