@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from engine.db import read_session, write_session
 from web.deps import bearer_token
@@ -44,7 +45,7 @@ def login(rt: Runtime, username: str, password: str) -> dict:
 
 
 @post("/api/auth/token", sync_to_thread=True, status_code=200)
-def token(rt: RT, data: TokenRequest) -> dict:
+def token(rt: RT, data: JSONBody[TokenRequest]) -> dict:
     return login(rt, data.username, data.password)
 
 

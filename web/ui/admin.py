@@ -5,7 +5,7 @@ from __future__ import annotations
 from anyio import to_thread
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.db import read_session
@@ -47,7 +47,7 @@ def admin_home(user: Me) -> Redirect:
 
 
 @get("/admin/units", sync_to_thread=True)
-def admin_units(rt: RT, user: Me, ok: str | None = None) -> Template:
+def admin_units(rt: RT, user: Me, ok: FromQuery[str | None] = None) -> Template:
     admin_only(user)
     return units_page(rt, user, done=DONE.get(ok or ""))
 
@@ -68,7 +68,7 @@ def units_of(rt) -> list:
 
 
 @get("/admin/users", sync_to_thread=True)
-def admin_users(rt: RT, user: Me, ok: str | None = None) -> Template:
+def admin_users(rt: RT, user: Me, ok: FromQuery[str | None] = None) -> Template:
     admin_only(user)
     return users_page(rt, user, done=DONE.get(ok or ""))
 
