@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -36,23 +37,31 @@ def need_service(name: str, reason: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def fresh_pg_database(prefix: str = "reform_t") -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; skips (or fails under CI) without the server."""
     try:
         admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001
         need_service("PostgreSQL at 127.0.0.1:5432", str(exc).splitlines()[0])
-    name = f"reform_t_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 def backend_url(backend: str, request, tmp_path_factory) -> str:
@@ -150,6 +159,7 @@ def cli(db, tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their session-scoped parameters
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in this thread until the
     session ends, and code that calls asyncio.run() (mail delivery, the scheduler) must not meet it."""

@@ -23,7 +23,7 @@ from config.settings import Settings
 from engine.clock import OffsetClock
 from engine.db import make_engine, read_session, write_session
 from migrations.runner import upgrade
-from tests.conftest import DEMO_START, IN_CI
+from tests.conftest import DEMO_START, IN_CI, fresh_pg_database
 from web.runtime import Runtime
 from web.setup import apply_units, load_units
 from workflows import accounts
@@ -96,8 +96,7 @@ def pick_measures(rt: Runtime) -> dict[str, int]:
             "extension": assigned[4], "adjust": assigned[5], "stale_review": reported[0], "gov": gov_only[0]}
 
 
-def build_runtime(tmp: Path, smtp_port: int) -> Runtime:
-    url = f"sqlite:///{tmp / 'reform.db'}"
+def build_runtime(tmp: Path, smtp_port: int, url: str) -> Runtime:
     engine = make_engine(url)
     upgrade(engine)
     settings = Settings(database_url=url, data_dir=tmp / "var", demo=True, mail_sink=True, now=None,
@@ -112,17 +111,26 @@ def build_runtime(tmp: Path, smtp_port: int) -> Runtime:
     return rt
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Iterator[Site]:
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def site(request, tmp_path_factory) -> Iterator[Site]:
+    """The app served by uvicorn on a loopback port, on a fresh SQLite or PostgreSQL database."""
     need_chromium()
+    tmp = tmp_path_factory.mktemp("browser")
+    if request.param == "sqlite":
+        yield from serve_site(tmp, f"sqlite:///{tmp / 'reform.db'}")
+    else:
+        with fresh_pg_database("reform_browser") as url:
+            yield from serve_site(tmp, url)
+
+
+def serve_site(tmp: Path, url: str) -> Iterator[Site]:
     import uvicorn
 
     from notifications.sink import start_sink
     from web.app import create_app
 
-    tmp = tmp_path_factory.mktemp("browser")
     smtp_port = free_port()
-    rt = build_runtime(tmp, smtp_port)
+    rt = build_runtime(tmp, smtp_port, url)
     sink = start_sink(rt.settings, host="127.0.0.1", port=smtp_port)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning",
