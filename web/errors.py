@@ -31,7 +31,14 @@ class UnsupportedType(WorkflowError):
     code = "unsupported_type"
 
 
+class TooManyAttempts(WorkflowError):
+    """Too many failed sign-ins from one address; try again later."""
+
+    code = "too_many_attempts"
+
+
 STATUS = {
+    TooManyAttempts: 429,
     Unauthenticated: 401,
     PermissionDenied: 403,
     NotFound: 404,
@@ -46,6 +53,7 @@ STATUS = {
 }
 
 CHINESE = {
+    TooManyAttempts: "登录失败次数过多，请 10 分钟后再试",
     Unauthenticated: "请先登录",
     PermissionDenied: "无权执行此操作",
     NotFound: "找不到该记录",

@@ -11,6 +11,7 @@ from config.settings import Settings, get_settings
 from engine.clock import Clock, clock_from
 from engine.db import make_engine
 from engine.service import WorkflowService
+from web.throttle import AddressThrottle
 from workflows.binding import BINDING
 
 
@@ -19,6 +20,10 @@ class Runtime:
     settings: Settings
     engine: Engine
     clock: Clock
+
+    @cached_property
+    def login_throttle(self) -> AddressThrottle:
+        return AddressThrottle()
 
     @cached_property
     def measures(self) -> WorkflowService:

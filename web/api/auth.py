@@ -11,8 +11,9 @@ from litestar.params import JSONBody
 
 from engine.db import read_session, write_session
 from web.deps import bearer_token
-from web.errors import Unauthenticated
+from web.errors import TooManyAttempts, Unauthenticated
 from web.runtime import Runtime
+from web.throttle import client_address
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.measure_json import instant
@@ -45,8 +46,15 @@ def login(rt: Runtime, username: str, password: str) -> dict:
 
 
 @post("/api/auth/token", sync_to_thread=True, status_code=200)
-def token(rt: RT, data: JSONBody[TokenRequest]) -> dict:
-    return login(rt, data.username, data.password)
+def token(request: Request, rt: RT, data: JSONBody[TokenRequest]) -> dict:
+    address, now = client_address(request), rt.clock.now()
+    if rt.login_throttle.blocked(address, now):
+        raise TooManyAttempts(f"address {address}: too many failed sign-ins")
+    try:
+        return login(rt, data.username, data.password)
+    except BadCredentials:
+        rt.login_throttle.failed(address, now)
+        raise
 
 
 @post("/api/auth/revoke", sync_to_thread=True, status_code=200)

@@ -7,6 +7,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from web.deps import session_epoch, user_from_request
+from web.errors import TooManyAttempts, chinese_for
+from web.throttle import client_address
 from web.ui.common import RT, Form, Me, page, safe_next, see_other
 from web.ui.signin import change_password, sign_in
 from workflows.accounts import AccountError
@@ -22,8 +24,12 @@ def login_page(request: Request, rt: RT, next: FromQuery[str | None] = None) -> 
 @post("/login", sync_to_thread=True)
 def login(request: Request, rt: RT, data: Form) -> Template | Redirect:
     username, target = data.get("username", ""), safe_next(data.get("next"))
+    address, now = client_address(request), rt.clock.now()
+    if rt.login_throttle.blocked(address, now):
+        return page(rt, None, "login.html", 429, next=target, username=username, error=chinese_for(TooManyAttempts()))
     result = sign_in(rt, username, data.get("password", ""))
     if result.user is None:
+        rt.login_throttle.failed(address, now)
         return page(rt, None, "login.html", 401, next=target, username=username, error=result.error)
     request.set_session({"uid": result.user.id, "epoch": session_epoch(result.user)})
     return see_other(target)

@@ -1,0 +1,34 @@
+"""Failed sign-ins counted per client address, in this process: a guessing client is slowed down
+whichever accounts it tries (the per-account lockout lives in workflows.accounts)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+
+class AddressThrottle:
+    def __init__(self, max_failures: int = 20, window: timedelta = timedelta(minutes=10)) -> None:
+        self.max_failures, self.window = max_failures, window
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, address: str, now: datetime) -> bool:
+        with self._lock:
+            recent = self._recent(address, now)
+            return len(recent) >= self.max_failures
+
+    def failed(self, address: str, now: datetime) -> None:
+        with self._lock:
+            self._recent(address, now).append(now)
+
+    def _recent(self, address: str, now: datetime) -> deque[datetime]:
+        recent = self._failures.setdefault(address, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        return recent
+
+
+def client_address(request) -> str:
+    return request.client.host if request.client else "unknown"
