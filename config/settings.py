@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "reform@wulong.example"
     mail_sink: bool = False
+    mail_max_attempts: int = 6
+    mail_retry_seconds: int = 60
 
     # scheduler
     sweep_interval_seconds: int = 300

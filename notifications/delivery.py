@@ -36,6 +36,12 @@ class DeliveryPolicy:
     lease: timedelta = timedelta(minutes=15)  # longer than any flush; a crashed sender's rows return after it
     batch: int = 1000
 
+    @classmethod
+    def from_settings(cls, settings) -> DeliveryPolicy:
+        """REFORM_MAIL_MAX_ATTEMPTS and REFORM_MAIL_RETRY_SECONDS (the first wait) where they are set."""
+        return cls(max_attempts=int(getattr(settings, "mail_max_attempts", cls.max_attempts)),
+                   first_delay=timedelta(seconds=int(getattr(settings, "mail_retry_seconds", 60))))
+
     def backoff(self, attempts: int) -> timedelta:
         return min(self.first_delay * (2 ** max(attempts - 1, 0)), self.max_delay)
 
@@ -65,7 +71,7 @@ class Group:
 
 def flush(rt, policy: DeliveryPolicy | None = None) -> FlushResult:
     """Deliver what is due. `rt` needs .engine, .clock and .settings (smtp_*, mail_from, base_url)."""
-    policy = policy or DeliveryPolicy()
+    policy = policy or DeliveryPolicy.from_settings(rt.settings)
     cfg = SmtpConfig.from_settings(rt.settings)
     groups = claim(rt.engine, utc(rt.clock.now()), policy, cfg)
     result = FlushResult()

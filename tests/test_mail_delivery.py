@@ -142,3 +142,10 @@ def test_the_sink_is_readable_through_the_api(mail_rt, sink):
                             engine=mail_rt.engine, clock=mail_rt.clock)
     with client(off) as c:
         assert c.get("/api/mail", headers=headers(off, rev)).status_code == 404
+
+
+def test_the_retry_policy_comes_from_settings(rt):
+    policy = DeliveryPolicy.from_settings(mail_runtime(rt, mail_max_attempts=2, mail_retry_seconds=30).settings)
+    assert (policy.max_attempts, policy.backoff(1), policy.backoff(3)) == (2, timedelta(seconds=30),
+                                                                          timedelta(seconds=120))
+    assert DeliveryPolicy.from_settings(rt.settings) == DeliveryPolicy()
