@@ -13,6 +13,7 @@ from engine.db import make_engine
 from engine.service import WorkflowService
 from web.throttle import AddressThrottle
 from workflows.binding import BINDING
+from workflows.evidence import EvidenceStore
 
 
 @dataclass
@@ -20,6 +21,10 @@ class Runtime:
     settings: Settings
     engine: Engine
     clock: Clock
+
+    @cached_property
+    def evidence_store(self) -> EvidenceStore:
+        return EvidenceStore(self.settings.evidence_dir, self.settings.max_upload_bytes)
 
     @cached_property
     def login_throttle(self) -> AddressThrottle:

@@ -14,6 +14,7 @@ from litestar.response import File
 
 from engine.db import read_session, write_session
 from engine.decide import Actor
+from web.files import evidence_file
 from web.runtime import Runtime
 from workflows import evidence, measures
 
@@ -26,10 +27,6 @@ StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a
 @dataclass
 class EvidenceForm:
     file: UploadFile
-
-
-def store_of(rt: Runtime) -> evidence.EvidenceStore:
-    return evidence.EvidenceStore(rt.settings.evidence_dir, rt.settings.max_upload_bytes)
 
 
 @get("/api/measures", sync_to_thread=True)
@@ -59,7 +56,7 @@ def upload_evidence(rt: RT, actor: Who, measure_id: FromPath[int],
                     data: Annotated[EvidenceForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict:
     upload = data.file
     try:
-        return evidence.upload(rt.engine, store_of(rt), measure_id, actor, upload.filename, upload.file,
+        return evidence.upload(rt.engine, rt.evidence_store, measure_id, actor, upload.filename, upload.file,
                                rt.clock.now())
     finally:
         upload.file.close()
@@ -67,11 +64,7 @@ def upload_evidence(rt: RT, actor: Who, measure_id: FromPath[int],
 
 @get("/api/evidence/{evidence_id:int}", sync_to_thread=True)
 def download_evidence(rt: RT, actor: Who, evidence_id: FromPath[int]) -> File:
-    with read_session(rt.engine) as session:
-        ev, path = evidence.for_download(session, store_of(rt), evidence_id, actor)
-    return File(path, filename=ev.filename, media_type=ev.content_type,
-                headers={"content-disposition": evidence.content_disposition(ev.filename),
-                         "x-content-type-options": "nosniff"})
+    return evidence_file(rt, actor, evidence_id)
 
 
 ROUTES: list = [list_measures, measure_detail, fire_action, upload_evidence, download_evidence]

@@ -14,7 +14,7 @@ from engine.history import HistoryRecord
 from web.errors import chinese_for, status_for
 from web.runtime import Runtime
 from web.ui.forms import body_from, missing_message, typed_from
-from web.ui.measure_view import Failure, store_of
+from web.ui.measure_view import Failure
 from workflows import evidence, measures
 from workflows.measure_json import instant
 from workflows.reform import ACTION_LABELS, REFORM_MEASURE
@@ -67,7 +67,7 @@ def upload_files(rt: Runtime, actor: Actor, measure_id: int, files: list) -> tup
 
 def store_files(rt: Runtime, actor: Actor, measure_id: int, files: list) -> list[int]:
     """Each file checked and kept as unreported evidence of the measure; their ids."""
-    store = store_of(rt)
+    store = rt.evidence_store
     ids = []
     for upload in files:
         try:

@@ -12,10 +12,10 @@ from litestar.response import File, Redirect, Template
 
 from engine.db import read_session
 from engine.errors import NotFound
+from web.files import evidence_file
 from web.ui.acting import submit_action, upload_files
 from web.ui.common import RT, Me, Who, page, see_other
-from web.ui.measure_view import Failure, measure_page, store_of
-from workflows import evidence
+from web.ui.measure_view import Failure, measure_page
 from workflows.reform import ACTION_LABELS, REFORM_MEASURE
 
 
@@ -64,11 +64,7 @@ async def measure_upload(request: Request, rt: RT, user: Me, actor: Who, measure
 
 @get("/evidence/{evidence_id:int}", sync_to_thread=True)
 def evidence_download(rt: RT, actor: Who, evidence_id: FromPath[int]) -> File:
-    with read_session(rt.engine) as session:
-        ev, path = evidence.for_download(session, store_of(rt), evidence_id, actor)
-    return File(path, filename=ev.filename, media_type=ev.content_type,
-                headers={"content-disposition": evidence.content_disposition(ev.filename),
-                         "x-content-type-options": "nosniff"})
+    return evidence_file(rt, actor, evidence_id)
 
 
 ROUTES: list = [measure_detail, measure_act, measure_upload, evidence_download]

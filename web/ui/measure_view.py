@@ -45,10 +45,6 @@ class MeasurePage:
     lost: list[tuple[str, str]]  # typed values of an action no longer possible
 
 
-def store_of(rt: Runtime) -> evidence.EvidenceStore:
-    return evidence.EvidenceStore(rt.settings.evidence_dir, rt.settings.max_upload_bytes)
-
-
 def people(session: Session, usernames: set[str]) -> dict[str, str]:
     """username -> "显示名（角色 · 单位）" for the timeline."""
     found = {name: SYSTEM for name in usernames if name == "system"}
