@@ -80,10 +80,11 @@ def _measure(rt, session: Session, plan: Plan, item: Item, seq: int, text: str, 
     return m.id
 
 
-def people(rt) -> dict[str, User]:
+def people(rt, who: dict[str, tuple[str, str | None]] = PEOPLE) -> dict[str, User]:
+    """One account per entry (username -> (role, unit)), password "correct-horse-1"."""
     out = {}
     with Session(rt.engine, expire_on_commit=False) as session:
-        for username, (role, unit) in PEOPLE.items():
+        for username, (role, unit) in who.items():
             out[username] = accounts.add_user(session, username, role, "correct-horse-1", rt.clock.now(),
                                               unit_name=unit, email=f"{username}@wulong.example")
         session.commit()

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from config.settings import SHANGHAI
 from engine.db import write_session
+from tests.api_support import headers, people
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import Category, Evidence, Item, Measure, MeasureUnit, Plan, Unit
@@ -104,26 +105,12 @@ def _unit(session: Session, name: str) -> Unit:
 
 
 def _people(rt) -> dict[str, User]:
-    people = {"scjg": ("unit_staff", "区市场监管局"), "cz": ("unit_staff", "区财政局"),
-              "zw": ("unit_staff", "区政务办"), "reviewer": ("supervisor", None), "office": ("office", None),
-              "admin": ("admin", None)}
-    out = {}
-    with Session(rt.engine, expire_on_commit=False) as session:
-        for username, (role, unit) in people.items():
-            out[username] = accounts.add_user(session, username, role, "correct-horse-1", rt.clock.now(),
-                                              unit_name=unit, email=f"{username}@wulong.example")
-        session.commit()
-    return out
+    return people(rt, {"scjg": ("unit_staff", "区市场监管局"), "cz": ("unit_staff", "区财政局"),
+                       "zw": ("unit_staff", "区政务办"), "reviewer": ("supervisor", None), "office": ("office", None),
+                       "admin": ("admin", None)})
 
 
-def token(rt, user: User) -> dict[str, str]:
-    """Bearer-token headers for `user`."""
-    from datetime import timedelta
-
-    with Session(rt.engine) as session:
-        value = accounts.issue_token(session, user, rt.clock.now(), timedelta(hours=12))
-        session.commit()
-    return {"Authorization": f"Bearer {value}"}
+token = headers  # bearer-token headers for a user
 
 
 def add_escalation(rt, measure_id: int, level: str, fired_at: str, status: str = "fired") -> None:
