@@ -7,10 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from engine.db import read_session
-from web.api.reports import report_config
+from web import reporting
 from web.runtime import build_runtime
-from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
 from workflows.reports.rows import plain
 
 
@@ -62,37 +60,25 @@ def _print_json(data) -> int:
 
 def cmd_monthly(args) -> int:
     _need_target(args)
-    rt = build_runtime()
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, None, args.unit)
-        report = service.monthly_report(session, args.month, rt.clock.now(), report_config(), scope)
-    return _print_json(report) if args.json else _write(args, monthly_xlsx.workbook_bytes(report))
+    report = reporting.monthly(build_runtime(), None, args.month, args.unit)
+    return _print_json(report) if args.json else _write(args, reporting.monthly_workbook(report).content)
 
 
 def cmd_assessment(args) -> int:
     _need_target(args)
-    rt = build_runtime()
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, None, args.unit)
-        report = service.assessment_report(session, args.year, rt.clock.now(), report_config(), scope)
-    return _print_json(report) if args.json else _write(args, assessment_xlsx.workbook_bytes(report))
+    report = reporting.assessment(build_runtime(), None, args.year, args.unit)
+    return _print_json(report) if args.json else _write(args, reporting.assessment_workbook(report).content)
 
 
 def cmd_ledger(args) -> int:
     _need_target(args)
-    rt = build_runtime()
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, None, args.unit)
-        content = service.ledger_workbook(session, rt.clock.now(), scope, args.plan)
-    return _write(args, content)
+    return _write(args, reporting.ledger_workbook(build_runtime(), None, args.unit, args.plan).content)
 
 
 def cmd_typical_cases(args) -> int:
     _need_target(args)
     rt = build_runtime()
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, None, args.unit)
-        rows = service.typical_cases(session, scope)
+    rows, label = reporting.typical_cases(rt, None, args.unit)
     if args.json:
         return _print_json(rows)
-    return _write(args, records_xlsx.typical_cases_bytes(rows, scope.label, rt.clock.now()))
+    return _write(args, reporting.typical_cases_workbook(rows, label, rt.clock.now()).content)

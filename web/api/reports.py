@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, Router, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from config.settings import CONFIG_DIR
 from engine.db import read_session, write_session
 from engine.decide import Actor
+from web import reporting
 from web.errors import InputError
 from web.runtime import Runtime
 from workflows import milestones
-from workflows.reports import assessment_xlsx, classes, monthly_xlsx, records, records_xlsx, service
-from workflows.reports.formula import ReportConfig, load_config
+from workflows.reports import classes, records, service
 from workflows.reports.periods import local_day, parse_year
 from workflows.reports.rows import plain
 from workflows.reports.xlsx import XLSX_TYPE
 
-ASSESSMENT_FILE = CONFIG_DIR / "assessment.toml"
 RT = NamedDependency[Runtime]
 Who = NamedDependency[Actor]
 Text = FromQuery[str | None]
-
-
-def report_config() -> ReportConfig:
-    return load_config(ASSESSMENT_FILE)
 
 
 def wants_xlsx(request: Request, fmt: str | None) -> bool:
@@ -39,45 +32,25 @@ def wants_xlsx(request: Request, fmt: str | None) -> bool:
     return XLSX_TYPE in request.headers.get("accept", "")
 
 
-def xlsx_response(content: bytes, filename: str, ascii_name: str) -> Response:
-    """An attachment with a Chinese name (RFC 5987) and an ASCII fallback for old clients."""
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
-
-
 @get("/api/reports/monthly", sync_to_thread=True)
 def monthly(request: Request, rt: RT, actor: Who, month: Text = None, unit: Text = None,
             format: Text = None) -> Any:
     xlsx = wants_xlsx(request, format)
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor, unit)
-        report = service.monthly_report(session, month, rt.clock.now(), report_config(), scope)
-    if xlsx:
-        return xlsx_response(monthly_xlsx.workbook_bytes(report), f"月调度-{report.month}.xlsx",
-                             f"reform-monthly-{report.month}.xlsx")
-    return plain(report)
+    report = reporting.monthly(rt, actor, month, unit)
+    return reporting.monthly_workbook(report).response() if xlsx else plain(report)
 
 
 @get("/api/reports/assessment", sync_to_thread=True)
 def assessment(request: Request, rt: RT, actor: Who, year: Text = None, unit: Text = None,
                format: Text = None) -> Any:
     xlsx = wants_xlsx(request, format)
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor, unit)
-        report = service.assessment_report(session, year, rt.clock.now(), report_config(), scope)
-    if xlsx:
-        return xlsx_response(assessment_xlsx.workbook_bytes(report), f"督查考核-{report.year}.xlsx",
-                             f"reform-assessment-{report.year}.xlsx")
-    return plain(report)
+    report = reporting.assessment(rt, actor, year, unit)
+    return reporting.assessment_workbook(report).response() if xlsx else plain(report)
 
 
 @get("/api/reports/ledger.xlsx", sync_to_thread=True)
 def ledger(rt: RT, actor: Who, unit: Text = None, plan: Text = None) -> Response:
-    now = rt.clock.now()
-    with read_session(rt.engine) as session:
-        content = service.ledger_workbook(session, now, service.scope_for(session, actor, unit), plan)
-    stamp = f"{local_day(now):%Y%m%d}"
-    return xlsx_response(content, f"任务台账-{stamp}.xlsx", f"reform-ledger-{stamp}.xlsx")
+    return reporting.ledger_workbook(rt, actor, unit, plan).response()
 
 
 @get("/api/reports/classes", sync_to_thread=True)
@@ -148,12 +121,9 @@ def replications(rt: RT, actor: Who, year: Text = None) -> dict:
 @get("/api/reports/typical-cases", sync_to_thread=True)
 def typical_cases(request: Request, rt: RT, actor: Who, format: Text = None) -> Any:
     xlsx = wants_xlsx(request, format)
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor)
-        found = service.typical_cases(session, scope)
+    found, label = reporting.typical_cases(rt, actor)
     if xlsx:
-        content = records_xlsx.typical_cases_bytes(found, scope.label, rt.clock.now())
-        return xlsx_response(content, "典型案例清单.xlsx", "reform-typical-cases.xlsx")
+        return reporting.typical_cases_workbook(found, label, rt.clock.now()).response()
     return {"items": plain(found), "total": len(found)}
 
 

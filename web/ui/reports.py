@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 from engine.db import read_session, write_session
 from engine.decide import Actor
 from engine.errors import WorkflowError
-from web.api.reports import report_config, xlsx_response
+from web import reporting
 from web.errors import chinese_for, status_for
 from web.runtime import Runtime
 from web.ui import common
@@ -23,7 +23,7 @@ from workflows import milestones
 from workflows.accounts_models import User
 from workflows.models import ITEM_CLASSES, Measure
 from workflows.reform import STATE_LABELS
-from workflows.reports import assessment_xlsx, classes, monthly_xlsx, records, records_xlsx, service
+from workflows.reports import classes, records, service
 from workflows.reports.periods import SHANGHAI, local_day, parse_year
 from workflows.reports.rows import LEVEL_TITLES, UNCLASSED
 
@@ -53,9 +53,7 @@ def index(rt: RT, user: Me) -> Template:
 def monthly_page(rt: RT, user: Me, actor: Who, month: Text = None, unit: Text = None) -> Template:
     month = month or f"{local_day(rt.clock.now()):%Y-%m}"
     try:
-        with read_session(rt.engine) as session:
-            scope = service.scope_for(session, actor, unit)
-            report = service.monthly_report(session, month, rt.clock.now(), report_config(), scope)
+        report = reporting.monthly(rt, actor, month, unit)
     except WorkflowError as exc:
         return failed(rt, "monthly", user, exc, month=month, report=None)
     state_chart = charts.stacked([(u.unit, u.by_state) for u in report.units], STATE_LABELS)
@@ -66,20 +64,14 @@ def monthly_page(rt: RT, user: Me, actor: Who, month: Text = None, unit: Text = 
 
 @get("/reports/monthly.xlsx", sync_to_thread=True)
 def monthly_download(rt: RT, actor: Who, month: Text = None, unit: Text = None) -> Response:
-    with read_session(rt.engine) as session:
-        report = service.monthly_report(session, month, rt.clock.now(), report_config(),
-                                        service.scope_for(session, actor, unit))
-    return xlsx_response(monthly_xlsx.workbook_bytes(report), f"月调度-{report.month}.xlsx",
-                         f"reform-monthly-{report.month}.xlsx")
+    return reporting.monthly_workbook(reporting.monthly(rt, actor, month, unit)).response()
 
 
 @get("/reports/assessment", sync_to_thread=True)
 def assessment_page(rt: RT, user: Me, actor: Who, year: Text = None) -> Template:
     year = year or str(local_day(rt.clock.now()).year)
     try:
-        with read_session(rt.engine) as session:
-            report = service.assessment_report(session, year, rt.clock.now(), report_config(),
-                                               service.scope_for(session, actor))
+        report = reporting.assessment(rt, actor, year)
     except WorkflowError as exc:
         return failed(rt, "assessment", user, exc, year=year, report=None)
     return page(rt, "assessment", user, year=year, report=report)
@@ -87,20 +79,12 @@ def assessment_page(rt: RT, user: Me, actor: Who, year: Text = None) -> Template
 
 @get("/reports/assessment.xlsx", sync_to_thread=True)
 def assessment_download(rt: RT, actor: Who, year: Text = None) -> Response:
-    with read_session(rt.engine) as session:
-        report = service.assessment_report(session, year, rt.clock.now(), report_config(),
-                                           service.scope_for(session, actor))
-    return xlsx_response(assessment_xlsx.workbook_bytes(report), f"督查考核-{report.year}.xlsx",
-                         f"reform-assessment-{report.year}.xlsx")
+    return reporting.assessment_workbook(reporting.assessment(rt, actor, year)).response()
 
 
 @get("/reports/ledger.xlsx", sync_to_thread=True)
 def ledger_download(rt: RT, actor: Who) -> Response:
-    now = rt.clock.now()
-    with read_session(rt.engine) as session:
-        content = service.ledger_workbook(session, now, service.scope_for(session, actor))
-    stamp = f"{local_day(now):%Y%m%d}"
-    return xlsx_response(content, f"任务台账-{stamp}.xlsx", f"reform-ledger-{stamp}.xlsx")
+    return reporting.ledger_workbook(rt, actor).response()
 
 
 @get("/reports/classes", sync_to_thread=True)
@@ -146,11 +130,8 @@ def typical_cases_page(rt: RT, user: Me, actor: Who) -> Template:
 
 @get("/reports/typical-cases.xlsx", sync_to_thread=True)
 def typical_cases_download(rt: RT, actor: Who) -> Response:
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor)
-        content = records_xlsx.typical_cases_bytes(service.typical_cases(session, scope), scope.label,
-                                                   rt.clock.now())
-    return xlsx_response(content, "典型案例清单.xlsx", "reform-typical-cases.xlsx")
+    cases, label = reporting.typical_cases(rt, actor)
+    return reporting.typical_cases_workbook(cases, label, rt.clock.now()).response()
 
 
 @dataclass
