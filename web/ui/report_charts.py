@@ -1,10 +1,8 @@
-"""Chart geometry for the report pages: plain numbers a template turns into inline SVG (no scripts, no CDN)."""
+"""The on-time-rate chart of the report pages (bars with a threshold line); stacked bars come from web/ui/charts.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from web.ui.charts import STATE_COLOURS  # one palette for every page
 
 LABEL_W, BAR_H, GAP, WIDTH = 150, 18, 8, 760
 
@@ -43,23 +41,6 @@ def legend(entries: list[tuple[str, str]]) -> list[tuple[float, str, str]]:
         out.append((x, label, colour))
         x += 24 + 12 * len(label)
     return out
-
-
-def stacked(rows: list[tuple[str, dict[str, int]]], labels: dict[str, str]) -> Chart:
-    """One horizontal bar per row, split by state; all bars on the same scale."""
-    biggest = max((sum(parts.values()) for _, parts in rows), default=0) or 1
-    scale = (WIDTH - LABEL_W - 50) / biggest
-    out = []
-    for idx, (label, parts) in enumerate(rows):
-        x, segments = float(LABEL_W), []
-        for state, count in parts.items():
-            if count:
-                segments.append(Segment(x, count * scale, STATE_COLOURS.get(state, "#607d8b"),
-                                        f"{labels.get(state, state)}：{count}"))
-                x += count * scale
-        out.append(Row(_y(idx), label, segments, str(sum(parts.values())), x + 4))
-    keys = [(labels[s], STATE_COLOURS[s]) for s in STATE_COLOURS if s in labels]
-    return Chart(WIDTH, _y(len(rows)) + 4, out, legend(keys))
 
 
 def rates(rows: list[tuple[str, float | None]], threshold: float) -> Chart:

@@ -16,6 +16,7 @@ from engine.errors import WorkflowError
 from web import reporting
 from web.errors import chinese_for, status_for
 from web.runtime import Runtime
+from web.ui import charts as bar_charts
 from web.ui import common
 from web.ui import report_charts as charts
 from web.ui.common import RT, Form, Me, Who
@@ -49,6 +50,11 @@ def index(rt: RT, user: Me) -> Template:
     return page(rt, "index", user, month=f"{today:%Y-%m}", year=today.year)
 
 
+def by_state(rows):
+    """The same stacked bars, palette and legend as 总览."""
+    return bar_charts.stacked_bars(rows, bar_charts.STATE_COLOURS, STATE_LABELS)
+
+
 @get("/reports/monthly", sync_to_thread=True)
 def monthly_page(rt: RT, user: Me, actor: Who, month: Text = None, unit: Text = None) -> Template:
     month = month or f"{local_day(rt.clock.now()):%Y-%m}"
@@ -56,10 +62,10 @@ def monthly_page(rt: RT, user: Me, actor: Who, month: Text = None, unit: Text = 
         report = reporting.monthly(rt, actor, month, unit)
     except WorkflowError as exc:
         return failed(rt, "monthly", user, exc, month=month, report=None)
-    state_chart = charts.stacked([(u.unit, u.by_state) for u in report.units], STATE_LABELS)
+    state_chart = by_state([(u.unit, u.by_state) for u in report.units])
     rate_chart = charts.rates([(u.unit, u.on_time_rate) for u in report.units], report.lagging_threshold)
     return page(rt, "monthly", user, month=month, report=report, state_chart=state_chart, rate_chart=rate_chart,
-                overall_chart=charts.stacked([("全部举措", report.overall.by_state)], STATE_LABELS))
+                overall_chart=by_state([("全部举措", report.overall.by_state)]))
 
 
 @get("/reports/monthly.xlsx", sync_to_thread=True)
