@@ -21,7 +21,7 @@ def local_day(instant: datetime) -> date:
 
 
 def stored_day(instant: datetime) -> date:
-    """The Beijing date of a stored instant; SQLite hands them back naive, and they are UTC."""
+    """The Beijing date of a stored instant (stored instants are UTC)."""
     return utc(instant).astimezone(SHANGHAI).date()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from engine.db import utc as as_utc  # aware UTC; the one definition is engine.db.utc
 from engine.errors import WorkflowError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,10 +52,6 @@ class Period:
 
     def contains(self, instant: datetime) -> bool:
         return self.start <= as_utc(instant) <= self.cutoff
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def local_start(day: date) -> datetime:
