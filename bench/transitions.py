@@ -26,8 +26,8 @@ from engine.db import make_engine, write_session  # noqa: E402
 from engine.decide import Actor  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
 from migrations.runner import upgrade  # noqa: E402
-from workflows.binding import BINDING  # noqa: E402
 from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit  # noqa: E402
+from workflows.reform.binding import BINDING  # noqa: E402
 
 PG_ADMIN = os.environ.get("REFORM_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -18,8 +18,8 @@ from config.settings import SHANGHAI, Settings  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.db import make_engine  # noqa: E402
 from migrations.runner import upgrade  # noqa: E402
-from web.runtime import Runtime  # noqa: E402
-from web.setup import apply_units, load_units  # noqa: E402
+from runtime.core import Runtime  # noqa: E402
+from runtime.provision import apply_units, load_units  # noqa: E402
 from workflows import accounts  # noqa: E402
 from workflows.accounts_models import User  # noqa: E402
 
@@ -148,8 +148,8 @@ def ledger(rt: Runtime):
 @pytest.fixture
 def cli(db, tmp_path, monkeypatch):
     """`reform` as a function, pointed at the test database: cli(["init"]) -> exit status."""
+    from cli.main import main
     from config.settings import get_settings
-    from web.cli import main
 
     monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))

@@ -10,8 +10,8 @@ from config.settings import SHANGHAI
 from engine.db import write_session
 from workflows import accounts
 from workflows.accounts_models import User
-from workflows.escalation import SweepResult, sweep
 from workflows.models import Category, Escalation, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.sweep import SweepResult, sweep
 
 LEAD_UNITS = {"区市场监管局": "scjg-head@wulong.example", "区财政局": "cz-head@wulong.example"}
 

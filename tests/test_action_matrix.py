@@ -12,7 +12,7 @@ from engine.history import HistoryRecord
 from engine.outbox import OutboxMessage
 from tests.api_support import add_evidence, build, client, set_state
 from workflows.models import Evidence, Measure
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 # one person per role, all of the measure's primary unit where a unit applies
 PERSON = {"unit_staff": "clerk", "unit_head": "head", "supervisor": "reviewer", "office": "office", "admin": "admin"}

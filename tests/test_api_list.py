@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tests.api_support import build, client
 from workflows.models import Measure, MeasureUnit, Unit
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 LIST_KEYS = {"id", "item_no", "item_title", "text", "category", "units", "due_date", "state", "light", "key",
              "version", "due_text", "note", "declared_done", "extension", "rating", "satisfaction",

@@ -6,7 +6,7 @@ import pytest
 
 from engine.definition import Action, FieldSpec, State, WorkflowDefinition, to_mermaid
 from engine.errors import DefinitionError
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 R = frozenset({"clerk"})
 

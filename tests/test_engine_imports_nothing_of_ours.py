@@ -28,5 +28,5 @@ def test_engine_imports_nothing_of_ours():
 
 def test_the_walker_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from workflows.reform import REFORM_MEASURE\nimport litestar.app\n")
+    bad.write_text("from workflows.reform.table import REFORM_MEASURE\nimport litestar.app\n")
     assert imported_roots(bad) & FORBIDDEN == {"workflows", "litestar"}

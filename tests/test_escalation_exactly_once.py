@@ -35,7 +35,7 @@ def test_sweeping_again_fires_nothing_new(rt):
 def race(url: str, instant: str, barrier) -> dict:
     """One OS process: its own engine, wait for the others, sweep."""
     from engine.db import make_engine
-    from workflows.escalation import sweep
+    from workflows.sweep import sweep
 
     engine = make_engine(url)
     barrier.wait(timeout=60)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from runtime.core import Runtime
 from tests.api_support import (
     build,
     client,
@@ -20,7 +21,6 @@ from tests.api_support import (
     zip_bytes,
 )
 from web.app import HERE as WEB_DIR
-from web.runtime import Runtime
 
 LIMIT = 4096
 

@@ -11,18 +11,18 @@ from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from cli.main import main
 from config.settings import SHANGHAI, get_settings
 from engine.db import write_session
 from engine.history import HistoryRecord
 from tests.report_world import token
 from web.app import create_app
-from web.cli import main
 from workflows import accounts
 from workflows.calendar import default_calendar
 from workflows.ledger.importer import import_ledger
 from workflows.lights import light_info
 from workflows.models import Category, Item, Measure, MeasureUnit, Milestone, Plan, Unit
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 
 
 def at(text: str) -> datetime:

@@ -14,7 +14,7 @@ from notifications.sink import start_sink
 from tests.api_support import client, headers
 from tests.escalation_world import bj, measure, people
 from tests.mail_support import mail_runtime, parsed, received, recipients, running_sink
-from workflows.escalation import sweep
+from workflows.sweep import sweep
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from engine.outbox import OutboxMessage
 from notifications.delivery import flush
 from tests.escalation_world import bj, measure, people
 from tests.mail_support import free_port, mail_runtime
-from workflows.escalation import sweep
+from workflows.sweep import sweep
 
 
 class Recorder:

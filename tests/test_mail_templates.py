@@ -17,8 +17,8 @@ from notifications.digest import digest_item
 from notifications.labels import KIND_LABELS
 from notifications.render import environment, render_digest
 from tests.escalation_world import act, bj, measure, people, sweep_at
-from workflows import binding
 from workflows.models import Evidence
+from workflows.reform import binding
 
 BASE = "https://duban.wulong.example"
 

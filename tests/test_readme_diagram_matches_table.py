@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from workflows import diagram
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 
 def test_readme_shows_the_current_table():

@@ -14,12 +14,12 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from cli.main import main
 from config.settings import CONFIG_DIR, SHANGHAI, get_settings
 from tests.report_world import token
 from web.app import create_app
-from web.cli import main
-from workflows.escalation import sweep
 from workflows.models import Escalation, Measure, MeasureUnit, Plan, Unit
+from workflows.sweep import sweep
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from engine.history import HistoryRecord
 from tests.api_support import add_evidence, build, client, fire, set_state
 from workflows.models import Measure
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 
 def test_a_stale_version_is_refused_with_409_and_changes_nothing(rt):

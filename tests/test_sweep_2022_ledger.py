@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 
 from engine.outbox import OutboxMessage
 from notifications.delivery import flush
+from runtime.demo import create_demo_accounts
 from tests.escalation_world import bj
 from tests.mail_support import mail_runtime, recipients, running_sink
-from web.demo import create_demo_accounts
 from workflows.calendar import CalendarUnknown, default_calendar
-from workflows.escalation import sweep
 from workflows.models import Escalation, Measure
+from workflows.sweep import sweep
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def test_the_ledger_swept_as_of_today_sends_at_most_one_mail_per_person(swept_rt
 
 
 def test_the_commands_sweep_and_flush_then_do_nothing_the_second_time(swept_rt, monkeypatch, capsys):
+    from cli.main import main
     from config.settings import get_settings
-    from web.cli import main
 
     expected = Counter(top_level_on_2022_06_23(m.due_date) for m in open_measures(swept_rt))
     s = swept_rt.settings

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import OperationalError
 
 from web.app import create_app
-from workflows import measures
+from workflows.reform import service as measures
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from engine.errors import WorkflowError
+from runtime.core import Runtime, build_runtime
 from web.deps import DEPENDENCIES, api_guard
 from web.errors import Unauthenticated, chinese_for, error_body, status_for
-from web.runtime import Runtime, build_runtime
 from web.ui.errors import html_error
 from web.ui.errors import message_for as html_message_for
 

@@ -9,8 +9,8 @@ from litestar.di import NamedDependency, Provide
 
 from engine.db import read_session
 from engine.decide import Actor
+from runtime.core import Runtime
 from web.errors import Unauthenticated
-from web.runtime import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 

@@ -6,7 +6,7 @@ from litestar.response import File
 
 from engine.db import read_session
 from engine.decide import Actor
-from web.runtime import Runtime
+from runtime.core import Runtime
 from workflows import evidence
 
 

@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config.settings import SHANGHAI
 from notifications.delivery import flush
-from workflows.escalation import sweep
+from workflows.sweep import sweep
 
 log = logging.getLogger("reform.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}

@@ -20,10 +20,10 @@ from engine.db import read_session, write_session
 from engine.decide import Actor
 from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed, WorkflowError
 from workflows.accounts_models import UNIT_ROLES
-from workflows.measure_json import evidence_json
-from workflows.measures import lead_unit_ids, visible_measure
 from workflows.models import Evidence, Measure
-from workflows.reform import STATE_LABELS
+from workflows.reform.service import lead_unit_ids, visible_measure
+from workflows.reform.table import STATE_LABELS
+from workflows.reform.views import evidence_json
 
 CHUNK = 64 * 1024
 UPLOAD_STATES = frozenset({"assigned", "in_progress"})

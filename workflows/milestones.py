@@ -12,7 +12,7 @@ from engine.decide import Actor
 from engine.errors import MissingField, NotFound, PermissionDenied, TransitionNotAllowed
 from workflows.accounts_models import UNIT_ROLES
 from workflows.models import Measure, MeasureUnit, Milestone
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 
 WORKFLOW = "milestone"
 PLANNING_STATES = frozenset({"assigned", "in_progress"})  # a timetable is for work not yet reported

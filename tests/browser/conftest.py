@@ -23,9 +23,9 @@ from config.settings import Settings
 from engine.clock import OffsetClock
 from engine.db import make_engine, read_session, write_session
 from migrations.runner import upgrade
+from runtime.core import Runtime
+from runtime.provision import apply_units, load_units
 from tests.conftest import DEMO_START, IN_CI, fresh_pg_database
-from web.runtime import Runtime
-from web.setup import apply_units, load_units
 from workflows import accounts
 from workflows.ledger.importer import import_ledger
 from workflows.models import Measure, MeasureUnit, Unit

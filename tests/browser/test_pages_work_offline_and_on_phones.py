@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notifications.delivery import flush
-from workflows.escalation import sweep
+from workflows.sweep import sweep
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.definition import Action, FieldSpec, State, WorkflowDefinition
 from web.ui.diagram import draw
 from web.ui.forms import build_form
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 
 def test_the_diagram_has_a_box_per_state_and_a_labelled_arrow_per_action():

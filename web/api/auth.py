@@ -10,14 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from engine.db import read_session, write_session
+from runtime.core import Runtime
 from web.deps import bearer_token
 from web.errors import TooManyAttempts, Unauthenticated
-from web.runtime import Runtime
 from web.throttle import client_address
 from workflows import accounts
 from workflows.accounts_models import User
-from workflows.measure_json import instant
 from workflows.models import Unit
+from workflows.reform.views import instant
 
 RT = NamedDependency[Runtime]
 Me = NamedDependency[User]

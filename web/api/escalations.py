@@ -12,11 +12,11 @@ from engine.decide import Actor
 from engine.errors import NotFound, PermissionDenied
 from engine.outbox import OutboxMessage
 from notifications.sink import list_messages
+from runtime.core import Runtime
 from web.errors import InputError
-from web.runtime import Runtime
 from workflows.ladder import default_ladder
-from workflows.measures import sees_all
 from workflows.models import Escalation, MeasureUnit
+from workflows.reform.service import sees_all
 
 RT = NamedDependency[Runtime]
 Who = NamedDependency[Actor]

@@ -14,9 +14,10 @@ from litestar.response import File
 
 from engine.db import read_session, write_session
 from engine.decide import Actor
+from runtime.core import Runtime
 from web.files import evidence_file
-from web.runtime import Runtime
-from workflows import evidence, measures
+from workflows import evidence
+from workflows.reform import service as measures
 
 RT = NamedDependency[Runtime]
 Who = NamedDependency[Actor]

@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.db import read_session, write_session
 from engine.decide import Actor
-from web import reporting
+from runtime import reports as reporting
+from runtime.core import Runtime
 from web.errors import InputError
-from web.runtime import Runtime
 from workflows import milestones
 from workflows.reports import classes, records, service
 from workflows.reports.periods import local_day, parse_year

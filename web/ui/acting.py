@@ -11,13 +11,14 @@ from engine.decide import Actor
 from engine.definition import Action
 from engine.errors import MissingField, StaleVersion, WorkflowError
 from engine.history import HistoryRecord
+from runtime.core import Runtime
 from web.errors import chinese_for, status_for
-from web.runtime import Runtime
 from web.ui.forms import body_from, missing_message, typed_from
 from web.ui.measure_view import Failure
-from workflows import evidence, measures
-from workflows.measure_json import instant
-from workflows.reform import ACTION_LABELS, REFORM_MEASURE
+from workflows import evidence
+from workflows.reform import service as measures
+from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
+from workflows.reform.views import instant
 
 UPLOAD = "upload"
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from cli.ledger import summary
 from engine.db import read_session, write_session
 from engine.errors import NotFound
-from web.cli_ledger import summary
+from runtime.core import Runtime
 from web.errors import InputError
-from web.runtime import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.evidence import clean_name

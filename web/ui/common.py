@@ -13,11 +13,11 @@ from litestar.response import Redirect, Template
 from engine.db import read_session
 from engine.decide import Actor
 from engine.errors import PermissionDenied, WorkflowError
+from runtime.core import Runtime
 from web.errors import chinese_for, status_for
-from web.runtime import Runtime
 from workflows.accounts_models import User
 from workflows.models import Unit
-from workflows.reform import ACTION_LABELS, STATE_LABELS
+from workflows.reform.table import ACTION_LABELS, STATE_LABELS
 
 RT = NamedDependency[Runtime]
 Me = NamedDependency[User]

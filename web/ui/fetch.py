@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from engine.decide import Actor
-from workflows import measures
+from workflows.reform import service as measures
 
 
 def visible(session: Session, actor: Actor, now: datetime, **filters) -> Iterator[dict]:

@@ -8,7 +8,7 @@ from litestar.response import Template
 from engine.definition import to_markdown, to_mermaid
 from web.ui.common import ROLE_LABELS, RT, Me, page
 from web.ui.diagram import draw, who_of
-from workflows.reform import REFORM_MEASURE, STATE_LABELS
+from workflows.reform.table import REFORM_MEASURE, STATE_LABELS
 
 
 def action_rows() -> list[dict]:

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from engine.db import read_session
 from engine.errors import WorkflowError
 from web.ui.common import RT, Me, Who, failed, page
-from workflows import measures
 from workflows.models import UNIT_LEAD, Unit
+from workflows.reform import service as measures
 
 PAGE_SIZE = 30
 Text = FromQuery[str | None]

@@ -17,7 +17,7 @@ from notifications.sink import list_messages
 from web.api.escalations import OUTBOX_STATUSES, listed, outbox_json, require_central
 from web.errors import InputError
 from web.ui.common import RT, Me, Who, failed, page
-from workflows.measure_json import instant
+from workflows.reform.views import instant
 
 STATUS_LABELS = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 SINK_SHOWN = 50

@@ -16,7 +16,7 @@ from web.files import evidence_file
 from web.ui.acting import submit_action, upload_files
 from web.ui.common import RT, Me, Who, page, see_other
 from web.ui.measure_view import Failure, measure_page
-from workflows.reform import ACTION_LABELS, REFORM_MEASURE
+from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
 
 
 def render(rt, user, actor, measure_id: int, failure: Failure | None = None, status: int = 200,

@@ -10,13 +10,14 @@ from sqlmodel import Session, select
 
 from engine.decide import Actor
 from engine.errors import WorkflowError
-from web.runtime import Runtime
+from runtime.core import Runtime
 from web.ui.common import ROLE_LABELS
 from web.ui.forms import BOOL_WORDS, ActionForm, build_form, shown_values
-from workflows import evidence, measures
+from workflows import evidence
 from workflows.accounts_models import User
 from workflows.models import Unit
-from workflows.reform import ACTION_LABELS, REFORM_MEASURE
+from workflows.reform import service as measures
+from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
 
 SYSTEM = "系统（台账导入）"
 HIDDEN_DATA = frozenset({"evidence", "source", "seq", "changes", "measure_id"})

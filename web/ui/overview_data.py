@@ -12,7 +12,7 @@ from engine.decide import Actor
 from web.ui import charts
 from web.ui.fetch import visible
 from workflows.lights import local_day
-from workflows.reform import REFORM_MEASURE, STATE_LABELS
+from workflows.reform.table import REFORM_MEASURE, STATE_LABELS
 
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", None: "未知"}
 

@@ -13,9 +13,9 @@ from litestar.response import Redirect, Response, Template
 from engine.db import read_session, write_session
 from engine.decide import Actor
 from engine.errors import WorkflowError
-from web import reporting
+from runtime import reports as reporting
+from runtime.core import Runtime
 from web.errors import chinese_for, status_for
-from web.runtime import Runtime
 from web.ui import charts as bar_charts
 from web.ui import common
 from web.ui import report_charts as charts
@@ -23,7 +23,7 @@ from web.ui.common import RT, Form, Me, Who
 from workflows import milestones
 from workflows.accounts_models import User
 from workflows.models import ITEM_CLASSES, Measure
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 from workflows.reports import classes, records, service
 from workflows.reports.periods import SHANGHAI, local_day, parse_year
 from workflows.reports.rows import LEVEL_TITLES, UNCLASSED

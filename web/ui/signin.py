@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from engine.db import utc, write_session
-from web.runtime import Runtime
+from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 

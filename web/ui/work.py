@@ -13,8 +13,8 @@ from web.ui.fetch import visible
 from web.ui.measure_view import people
 from workflows.calendar import CalendarUnknown, default_calendar
 from workflows.lights import REVIEW_WITHIN, local_day
-from workflows.measure_json import instant
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
+from workflows.reform.views import instant
 
 LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2, None: 3}
 UNIT_ROLES = frozenset({"unit_staff", "unit_head"})

@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from engine.clock import Clock
 from engine.service import WorkflowService
-from workflows.binding import BINDING
 from workflows.ledger import sources
 from workflows.ledger.diff import (
     CREATED,
@@ -25,6 +24,7 @@ from workflows.ledger.diff import (
 from workflows.ledger.errors import LedgerError
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
 from workflows.models import UNIT_LEAD, Category, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.reform.binding import BINDING
 
 __all__ = ["ImportResult", "LedgerError", "import_ledger"]
 

@@ -12,7 +12,7 @@ from engine import history
 from engine.decide import Actor
 from engine.errors import MissingField, NotFound, PermissionDenied
 from workflows.models import ITEM_CLASSES, Category, Item, Measure
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 from workflows.reports.periods import ReportInputError
 from workflows.reports.rows import UNCLASSED
 

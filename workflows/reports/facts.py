@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from engine.history import HistoryRecord
 from workflows.accounts_models import User
 from workflows.models import Category, Escalation, Item, Measure, MeasureUnit, Milestone, Plan, Unit
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.periods import as_utc
 
 

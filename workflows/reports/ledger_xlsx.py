@@ -8,7 +8,7 @@ from datetime import datetime
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from workflows.ledger.cells import DONE_NOTE
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 from workflows.reports import xlsx
 from workflows.reports.facts import MeasureFact
 from workflows.reports.xlsx import Col

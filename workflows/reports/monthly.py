@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workflows.models import ITEM_CLASSES
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 from workflows.reports import timeline as tl
 from workflows.reports.facts import Facts, MeasureFact
 from workflows.reports.periods import Period, as_utc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 from workflows.reports import xlsx
 from workflows.reports.monthly import Figures, MonthlyReport
 from workflows.reports.rows import LEVEL_LABELS, LEVEL_TITLES

@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from engine.db import is_postgres, write_session
 from engine.outbox import Notice
-from workflows.binding import measure_units
 from workflows.calendar import CalendarUnknown, WorkCalendar, default_calendar
-from workflows.escalation_people import recipients_for
 from workflows.ladder import UNIT_STATES, Ladder, MeasureClock, Rung, catch_up, default_ladder, rungs
 from workflows.lights import local_day, stored_day
 from workflows.models import Escalation, Item, Measure
+from workflows.recipients import recipients_for
+from workflows.reform.binding import measure_units
 
 log = logging.getLogger("reform.escalation")
 BATCH = 50

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from engine.db import utc
 from engine.history import HistoryRecord
 from workflows.models import Category, Evidence, Item, Measure, Unit
-from workflows.reform import STATE_LABELS
+from workflows.reform.table import STATE_LABELS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -6,9 +6,9 @@ import argparse
 
 from config.settings import parse_instant
 from notifications.delivery import flush
-from web.runtime import build_runtime
-from workflows.escalation import sweep
+from runtime.core import build_runtime
 from workflows.ladder import default_ladder
+from workflows.sweep import sweep
 
 
 def register(sub: argparse._SubParsersAction) -> None:

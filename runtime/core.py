@@ -12,8 +12,8 @@ from engine.clock import Clock, clock_from
 from engine.db import make_engine
 from engine.service import WorkflowService
 from web.throttle import AddressThrottle
-from workflows.binding import BINDING
 from workflows.evidence import EvidenceStore
+from workflows.reform.binding import BINDING
 
 
 @dataclass

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from engine import history
-from web.runtime import build_runtime
-from web.setup import initialise
+from runtime.core import build_runtime
+from runtime.provision import initialise
 from workflows import accounts
 from workflows.accounts_models import ROLES
 from workflows.models import Measure
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -112,7 +112,7 @@ def cmd_audit_verify(args) -> int:
 
 
 def cmd_demo_setup(args) -> int:
-    from web.demo import create_demo_accounts
+    from runtime.demo import create_demo_accounts
 
     rt = build_runtime()
     for line in create_demo_accounts(rt):

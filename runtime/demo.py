@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import Session, select
 
-from web.runtime import Runtime
+from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import UNIT_LEAD, Unit

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from workflows.binding import measure_units, unit_recipients
 from workflows.ladder import Level
 from workflows.models import UNIT_OFFICE, UNIT_SUPERVISOR, Measure, Unit
+from workflows.reform.binding import measure_units, unit_recipients
 
 CENTRAL = {"supervisor": UNIT_SUPERVISOR, "office": UNIT_OFFICE}
 

@@ -22,7 +22,7 @@ from workflows.models import (
     Replication,
     Unit,
 )
-from workflows.reform import ACTION_LABELS, REFORM_MEASURE
+from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
 
 
 def measure_units(session: Session, measure_id: int) -> list[Unit]:

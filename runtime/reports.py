@@ -12,7 +12,7 @@ from litestar import Response
 from config.settings import CONFIG_DIR
 from engine.db import read_session
 from engine.decide import Actor
-from web.runtime import Runtime
+from runtime.core import Runtime
 from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
 from workflows.reports.formula import ReportConfig, load_config
 from workflows.reports.periods import local_day

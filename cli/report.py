@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from web import reporting
-from web.runtime import build_runtime
+from runtime import reports as reporting
+from runtime.core import build_runtime
 from workflows.reports.rows import plain
 
 

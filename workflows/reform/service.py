@@ -15,11 +15,11 @@ from engine.decide import Actor
 from engine.errors import MissingField, NotFound, PermissionDenied, WorkflowError
 from engine.service import WorkflowService
 from workflows import lights, milestones
-from workflows.binding import pending_evidence
 from workflows.calendar import WorkCalendar, default_calendar
-from workflows.measure_json import evidence_json, history_json, measure_json
 from workflows.models import Category, Evidence, Item, Measure, MeasureUnit, Unit
-from workflows.reform import REFORM_MEASURE
+from workflows.reform.binding import pending_evidence
+from workflows.reform.table import REFORM_MEASURE
+from workflows.reform.views import evidence_json, history_json, measure_json
 
 SEE_ALL = frozenset({"supervisor", "office", "admin"})
 LIGHTS = ("green", "yellow", "red")

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import WorkflowError
 
 # Each module has register(subparsers); its handlers return an exit status.
-COMMAND_MODULES = ("web.cli_core", "web.cli_ledger", "web.cli_mail", "web.cli_report")
+COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report")
 
 
 class CliError(Exception):

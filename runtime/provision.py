@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from config.settings import CONFIG_DIR
 from migrations.runner import upgrade
-from web.runtime import Runtime
+from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import UNIT_LEAD, Unit

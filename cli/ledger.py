@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from engine.db import read_session, write_session
-from web.runtime import build_runtime
+from runtime.core import build_runtime
 from workflows.ledger.diff import CREATED, FIELD_LABELS, Change, Counts, ImportResult
 from workflows.ledger.importer import import_ledger
 
