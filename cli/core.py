@@ -6,15 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from sqlmodel import Session, select
+from cli.main import CliError
 
-from engine import history
-from runtime.core import build_runtime
-from runtime.provision import initialise
-from workflows import accounts
-from workflows.accounts_models import ROLES
-from workflows.models import Measure
-from workflows.reform.table import REFORM_MEASURE
+ROLES = ("unit_staff", "unit_head", "supervisor", "office", "admin")  # checked against workflows.roles by a test
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,14 +43,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_password(path: Path) -> str:
-    text = sys.stdin.readline() if str(path) == "-" else path.read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.readline() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"无法读取密码文件 {path}：{exc.strerror}") from exc
     password = text.splitlines()[0] if text else ""
     if not password:
-        raise ValueError(f"password file {path} is empty")
+        raise CliError(f"密码文件 {path} 是空的")
     return password
 
 
 def cmd_init(args) -> int:
+    from runtime.core import build_runtime
+    from runtime.provision import initialise
+
     rt = build_runtime()
     password = read_password(args.admin_password_file) if args.admin_password_file else None
     result = initialise(rt, password)
@@ -68,12 +68,14 @@ def cmd_init(args) -> int:
 
 
 def cmd_users_add(args) -> int:
+    from runtime.core import build_runtime
+    from workflows import accounts
+
     rt = build_runtime()
     password = read_password(args.password_file)
-    with Session(rt.engine) as session:
+    with rt.write() as session:
         user = accounts.add_user(session, args.username, args.role, password, rt.clock.now(),
                                  unit_name=args.unit, email=args.email, display_name=args.name)
-        session.commit()
         print(f"added user {user.username} (role {user.role}, id {user.id})")
     return 0
 
@@ -81,6 +83,7 @@ def cmd_users_add(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from runtime.core import build_runtime
     from web.app import create_app
 
     rt = build_runtime()
@@ -100,10 +103,10 @@ def cmd_serve(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    rt = build_runtime()
-    with Session(rt.engine) as session:
-        versions = {(REFORM_MEASURE.name, m.id): m.version for m in session.exec(select(Measure))}
-        report = history.verify(session, versions)
+    from runtime import audit
+    from runtime.core import build_runtime
+
+    report = audit.verify(build_runtime())
     if report.ok:
         print(f"audit chain ok: {report.checked} records")
         return 0
@@ -112,6 +115,7 @@ def cmd_audit_verify(args) -> int:
 
 
 def cmd_demo_setup(args) -> int:
+    from runtime.core import build_runtime
     from runtime.demo import create_demo_accounts
 
     rt = build_runtime()

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from engine.db import read_session, write_session
-from runtime.core import build_runtime
-from workflows.ledger.diff import CREATED, FIELD_LABELS, Change, Counts, ImportResult
-from workflows.ledger.importer import import_ledger
-
-_SHOWN = 60  # a value longer than this is cut in the listing
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("ledger", help="the task ledger (任务台账)")
@@ -23,58 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args) -> int:
+    from runtime.core import build_runtime
+    from workflows.ledger.importer import import_ledger
+    from workflows.ledger.summary import summary
+
     rt = build_runtime()
-    opener = read_session if args.dry_run else write_session
-    with opener(rt.engine) as session:
-        result = import_ledger(session, args.source, clock=rt.clock, dry_run=args.dry_run,
-                               plan_code=args.plan)
+    with rt.read() if args.dry_run else rt.write() as session:
+        result = import_ledger(session, args.source, clock=rt.clock, dry_run=args.dry_run, plan_code=args.plan,
+                               service=rt.workflows["reform_measure"])
     for line in summary(result):
         print(line)
     return 0
-
-
-def summary(result: ImportResult) -> list[str]:
-    head = "试运行（未写入任何数据）" if result.dry_run else "已导入"
-    lines = [f"{head}：{result.source} → 方案 {result.plan_code}（{_ACTIONS[result.plan]}）",
-             _count("类别", result.categories), _count("事项", result.items), _count("举措", result.measures),
-             _count("单位", result.units),
-             f"重点改革事项 {result.key} 条，方案印发时已完成 {result.done} 条，多家牵头 {result.joint} 条"]
-    if result.dry_run or result.measures.updated:
-        lines += [_describe(c) for c in result.changes if c.kind == "measure" and
-                  (result.dry_run or c.action != CREATED)]
-    if result.missing:
-        missing = result.missing
-        lines.append(f"数据库中有、来源中没有的举措 {len(missing)} 条（未删除）：第 {_ranges(missing)} 条")
-    if not result.changed:
-        lines.append("没有变化。")
-    return lines
-
-
-_ACTIONS = {"created": "新建", "updated": "更新", "unchanged": "未变"}
-
-
-def _count(label: str, c: Counts) -> str:
-    return f"{label} {c.total}：新建 {c.created}，更新 {c.updated}，未变 {c.unchanged}"
-
-
-def _describe(change: Change) -> str:
-    if change.action == CREATED:
-        return f"  + 第 {change.key} 条举措 新建：{_cut(change.fields['text'][1])}"
-    parts = [f"{FIELD_LABELS[k]} “{_cut(old)}” → “{_cut(new)}”" for k, (old, new) in change.fields.items()]
-    return f"  ~ 第 {change.key} 条举措 变更：" + "；".join(parts)
-
-
-def _ranges(seqs: list[int]) -> str:
-    """[2, 3, 4, 9] -> 2-4、9"""
-    spans: list[list[int]] = []
-    for n in seqs:
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    return "、".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
-
-
-def _cut(value: object) -> str:
-    text = {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"

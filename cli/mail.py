@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from config.settings import parse_instant
-from notifications.delivery import flush
-from runtime.core import build_runtime
-from workflows.ladder import default_ladder
-from workflows.sweep import sweep
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="run one escalation sweep now, or as of --now")
@@ -26,11 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args) -> int:
+    from config.settings import parse_instant
+    from runtime.core import build_runtime
+    from workflows.sweep import sweep
+
     rt = build_runtime()
     now = parse_instant(args.now) if args.now else rt.clock.now()
-    result = sweep(rt.engine, now, queued_at=rt.clock.now())
+    result = sweep(rt.engine, now, ladder=rt.config.ladder, calendar=rt.config.calendar, queued_at=rt.clock.now())
     print(f"预警扫描（{now.isoformat()}）：")
-    for level in default_ladder().levels:
+    for level in rt.config.ladder.levels:
         print(f"  {level.code} {level.label}: 发出 {result.fired[level.code]} 条，"
               f"补记未发（已被更高级别取代）{result.superseded[level.code]} 条")
     print(f"  入队通知 {result.notices} 条")
@@ -43,8 +41,11 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_outbox_flush(args) -> int:
+    from notifications.delivery import flush
+    from runtime.core import build_runtime
+
     rt = build_runtime()
-    result = flush(rt)
+    result = flush(rt.delivery)
     print(f"已发送 {result.sent} 条（{result.emails} 封邮件），失败 {result.failed} 条，推迟重试 {result.deferred} 条")
     for line in result.errors:
         print(f"  {line}")
@@ -55,6 +56,7 @@ def cmd_sink(args) -> int:
     import time
 
     from notifications.sink import start_sink
+    from runtime.core import build_runtime
 
     settings = build_runtime().settings
     sink = start_sink(settings, port=args.port)

@@ -1,4 +1,7 @@
-"""The `reform` command line: one-line errors for people, exit codes for scripts."""
+"""The `reform` command line: one line for a person's mistake, a traceback (exit 1) for a bug.
+
+Subcommands import what they need when they run, so `reform --help` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,12 @@ import argparse
 import importlib
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from engine.errors import WorkflowError
-
 # Each module has register(subparsers); its handlers return an exit status.
 COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report")
 
 
 class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
+    """A user error of the command line itself (a bad option, an unreadable file): one line, exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,15 +25,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_errors() -> tuple[type[BaseException], ...]:
+    """What a person can cause: bad input, a wrong state, an unusable setting."""
+    from config.settings import ConfigError
+    from engine.errors import WorkflowError
+
+    return CliError, WorkflowError, ConfigError
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         return int(args.handler(args) or 0)
-    except (CliError, WorkflowError, ValueError, LookupError, OSError) as exc:
-        print(f"reform: 错误: {exc}", file=sys.stderr)
+    except user_errors() as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        print(f"reform: 错误: {message}", file=sys.stderr)
         return 2
-    except SQLAlchemyError as exc:
+    except (OperationalError, ProgrammingError) as exc:  # an outage or a database not set up: not a bug of ours
         first = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
         print(f"reform: 数据库错误（是否已运行 reform init？数据库是否可达？）: {first}", file=sys.stderr)
         return 3

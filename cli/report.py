@@ -7,9 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from runtime import reports as reporting
-from runtime.core import build_runtime
-from workflows.reports.rows import plain
+from cli.main import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,38 +45,56 @@ def _write(args, content: bytes) -> int:
 
 def _need_target(args) -> None:
     if not getattr(args, "json", False) and args.out is None:
-        raise ValueError("请用 --out FILE.xlsx 指定输出文件，或用 --json 输出数据")
+        raise CliError("请用 --out FILE.xlsx 指定输出文件，或用 --json 输出数据")
     if args.out is not None and args.out.suffix.lower() != ".xlsx":
-        raise ValueError(f"输出文件须以 .xlsx 结尾：{args.out}")
+        raise CliError(f"输出文件须以 .xlsx 结尾：{args.out}")
 
 
 def _print_json(data) -> int:
+    from workflows.reports.rows import plain
+
     json.dump(plain(data), sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0
 
 
+def _report(kind: str, *args):
+    """The report of `kind` as the command line sees it (everything, or the --unit given)."""
+    from runtime import reports as reporting
+    from runtime.core import build_runtime
+
+    rt = build_runtime()
+    with rt.read() as session:
+        return rt, getattr(reporting, kind)(rt, session, None, *args)
+
+
 def cmd_monthly(args) -> int:
+    from runtime import reports as reporting
+
     _need_target(args)
-    report = reporting.monthly(build_runtime(), None, args.month, args.unit)
+    _, report = _report("monthly", args.month, args.unit)
     return _print_json(report) if args.json else _write(args, reporting.monthly_workbook(report).content)
 
 
 def cmd_assessment(args) -> int:
+    from runtime import reports as reporting
+
     _need_target(args)
-    report = reporting.assessment(build_runtime(), None, args.year, args.unit)
+    _, report = _report("assessment", args.year, args.unit)
     return _print_json(report) if args.json else _write(args, reporting.assessment_workbook(report).content)
 
 
 def cmd_ledger(args) -> int:
     _need_target(args)
-    return _write(args, reporting.ledger_workbook(build_runtime(), None, args.unit, args.plan).content)
+    _, book = _report("ledger_workbook", args.unit, args.plan)
+    return _write(args, book.content)
 
 
 def cmd_typical_cases(args) -> int:
+    from runtime import reports as reporting
+
     _need_target(args)
-    rt = build_runtime()
-    rows, label = reporting.typical_cases(rt, None, args.unit)
+    rt, (rows, label) = _report("typical_cases", args.unit)
     if args.json:
         return _print_json(rows)
     return _write(args, reporting.typical_cases_workbook(rows, label, rt.clock.now()).content)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,20 +16,24 @@ PROJECT_DIR = CONFIG_DIR.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def parse_instant(text: str) -> datetime:
-    """ISO 8601 instant; Asia/Shanghai when no offset is given."""
-    value = datetime.fromisoformat(text.strip())
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-
-
 class ConfigError(ValueError):
     """A setting that is missing or unusable; the CLI prints it as one line."""
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 instant; Asia/Shanghai when no offset is given."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"无法识别的时间 {text!r}：应为 ISO 8601，例如 2022-06-20T09:00:00+08:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REFORM_", env_file=".env", extra="ignore")
 
-    # persistence
+    # persistence and configuration files
+    config_dir: Path = CONFIG_DIR
     database_url: str = f"sqlite:///{PROJECT_DIR / 'var' / 'reform.db'}"
     data_dir: Path = PROJECT_DIR / "var"
 
@@ -45,8 +48,9 @@ class Settings(BaseSettings):
     port: int = 8000
     https: bool = False
 
-    # evidence
+    # evidence and input bounds
     max_upload_bytes: int = 20 * 1024 * 1024
+    text_max_chars: int = 5000
 
     # tokens
     token_ttl_hours: int = 12
@@ -97,6 +101,6 @@ class Settings(BaseSettings):
         return secrets.token_bytes(32)
 
 
-@lru_cache
 def get_settings() -> Settings:
+    """Read afresh each time: the composition root calls it once and hands the result down."""
     return Settings()

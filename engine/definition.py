@@ -1,9 +1,14 @@
-"""A workflow declared as data, checked when it loads, rendered as Markdown and Mermaid."""
+"""A workflow declared as data: states with tags and labels, actions with roles and fields, checked when it loads.
+
+The definition is the vocabulary: everything else (lights, ladder, reports, pages, mail, access) asks it
+(`defn.tagged("owes_work")`, `defn.label(state)`) instead of naming states itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from engine.errors import DefinitionError
@@ -12,8 +17,46 @@ FIELD_KINDS = ("text", "date", "int", "bool", "choice", "files")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds every field obeys unless it declares its own: text length and the span of dates."""
+
+    text_max: int = 5000
+    date_min: date = date(2000, 1, 1)
+    date_max: date = date(2099, 12, 31)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a field rule may look at: the subject's record, the other cleaned fields, and the bounds."""
+
+    record: Any = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits = Limits()
+    extra: Mapping[str, Any] = field(default_factory=dict)  # what the binding adds (e.g. pending files)
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule a cleaned value must follow; `message` (text, or a function of value and context) is Chinese."""
+
+    code: str
+    test: Callable[[Any, Context], bool]
+    message: str | Callable[[Any, Context], str]
+
+    def problem(self, value: Any, ctx: Context) -> str | None:
+        if self.test(value, ctx):
+            return None
+        return self.message(value, ctx) if callable(self.message) else self.message
+
+
+@dataclass(frozen=True)
 class FieldSpec:
-    """One value an action carries. `files` means evidence already attached to the subject."""
+    """One value an action carries, with its label, bounds, rules and how a form asks for it.
+
+    `files` means evidence already attached to the subject. `required_when` names a bool field that makes
+    this one required (a typical case needs its text).
+    """
 
     name: str
     kind: str = "text"
@@ -22,13 +65,55 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    max_length: int | None = None  # None: the deployment's Limits.text_max
+    rules: tuple[Rule, ...] = ()
+    required_when: str | None = None
+    required_message: str = ""
+    long: bool = False  # a paragraph, not a line
+    words: tuple[str, str] = ("是", "否")  # how a bool reads
+    suggestions: tuple[str, ...] = ()
+    hint: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
 class State:
+    """A state: its Chinese label, its tags (what it means to the rest of the system), its colour.
+
+    `next_step` says, for people, who acts next while a subject is in this state.
+    """
+
     name: str
     label: str = ""
     final: bool = False
+    tags: frozenset[str] = frozenset()
+    colour: str = "#90a4ae"
+    short: str = ""
+    next_step: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+    @property
+    def short_title(self) -> str:
+        return self.short or self.title
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A predicate on the subject that an action needs, with what is said when it does not hold."""
+
+    name: str
+    test: Callable[[Any], bool]
+    unmet: str  # 已有待审批的延期申请: said when the action is refused
+    rule: str = ""  # 须无待审批的延期申请: said on the help page
+
+    def holds(self, record: Any) -> bool:
+        return bool(self.test(record))
 
 
 @dataclass(frozen=True)
@@ -38,6 +123,7 @@ class Action:
     `scope` limits scoped roles to subjects they own ("owner") or take part in ("participant").
     `four_eyes` names an earlier action whose actor may not perform this one.
     `conditions` name predicates of the workflow that must hold for the subject.
+    `tags` say what the action means to reports and pages (e.g. "verifies", "returns").
     """
 
     name: str
@@ -49,24 +135,81 @@ class Action:
     conditions: tuple[str, ...] = ()
     scope: str = "owner"
     label: str = ""
+    tags: frozenset[str] = frozenset()
+    danger: bool = False  # sends work back or discards: drawn as a warning button
+    confirm: str = ""  # asked before the action is taken, when set
 
     @property
     def is_internal(self) -> bool:
         return all(src == self.target for src in self.source)
 
+    @property
+    def title(self) -> str:
+        return self.label or self.name
 
-Condition = Callable[[Any], bool]
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    colour: str = "#455a64"
+
+
+@dataclass(frozen=True)
+class RoleGroup:
+    """Roles that mean one thing to the system: the units that do the work, the offices that see all."""
+
+    name: str
+    label: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The organisation's roles and groups, declared once; workflows and pages ask it."""
+
+    roles: tuple[Role, ...]
+    groups: tuple[RoleGroup, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.roles)
+
+    def label(self, role: str) -> str:
+        return next((r.label for r in self.roles if r.name == role), role)
+
+    def group(self, name: str) -> frozenset[str]:
+        for g in self.groups:
+            if g.name == name:
+                return g.roles
+        raise KeyError(f"role group {name!r} is not declared")
+
+    def in_group(self, role: str, group: str) -> bool:
+        return role in self.group(group)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {r.name: r.label for r in self.roles}
 
 
 @dataclass(frozen=True, eq=False)
 class WorkflowDefinition:
+    """A declared workflow. `lifecycle=False` declares a record (no final state needed, e.g. a milestone list)."""
+
     name: str
     states: tuple[State, ...]
     initial: tuple[str, ...]
     actions: tuple[Action, ...]
     roles: frozenset[str]
     scoped_roles: frozenset[str] = frozenset()
-    conditions: Mapping[str, tuple[Condition, str]] = field(default_factory=dict)
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    title: str = ""  # what a subject is called: 改革举措
+    events: Mapping[str, str] = field(default_factory=dict)  # history records outside the table -> label
+    lifecycle: bool = True
+    creation: Action | None = None  # how a person creates a subject (its fields, roles, conditions), if one may
 
     def __post_init__(self) -> None:
         problems = validate(self)
@@ -81,11 +224,49 @@ class WorkflowDefinition:
         return next(s for s in self.states if s.name == name)
 
     def action(self, name: str) -> Action | None:
-        return next((a for a in self.actions if a.name == name), None)
+        """A table action, or the creation action by its name."""
+        found = next((a for a in self.actions if a.name == name), None)
+        if found is None and self.creation is not None and self.creation.name == name:
+            return self.creation
+        return found
 
     @property
     def final_states(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.states if s.final)
+
+    def tagged(self, *tags: str) -> frozenset[str]:
+        """Names of the states that carry every one of `tags`."""
+        return frozenset(s.name for s in self.states if set(tags) <= s.tags)
+
+    def has_tag(self, state: str, tag: str) -> bool:
+        return any(s.name == state and tag in s.tags for s in self.states)
+
+    def actions_tagged(self, tag: str) -> tuple[str, ...]:
+        return tuple(a.name for a in self.actions if tag in a.tags)
+
+    def label(self, state: str | None) -> str:
+        if state is None:
+            return ""
+        return next((s.title for s in self.states if s.name == state), state)
+
+    @property
+    def state_labels(self) -> dict[str, str]:
+        return {s.name: s.title for s in self.states}
+
+    @property
+    def action_labels(self) -> dict[str, str]:
+        made = {self.creation.name: self.creation.title} if self.creation else {}
+        return {a.name: a.title for a in self.actions} | made | dict(self.events)
+
+    def action_label(self, name: str) -> str:
+        return self.action_labels.get(name, name)
+
+    def initial_tagged(self, tag: str) -> str:
+        """The initial state carrying `tag` (an imported row declared done starts awaiting review)."""
+        return next(s for s in self.initial if self.has_tag(s, tag))
+
+    def roles_acting_in(self, state: str) -> frozenset[str]:
+        return frozenset(r for a in self.actions if state in a.source for r in a.roles)
 
 
 def validate(defn: WorkflowDefinition) -> list[str]:
@@ -103,38 +284,53 @@ def validate(defn: WorkflowDefinition) -> list[str]:
             problems.append(f"initial state {init!r} is not declared")
     if not defn.initial:
         problems.append("no initial state")
+    for name, cond in defn.conditions.items():
+        if not isinstance(cond, Condition) or cond.name != name:
+            problems.append(f"condition {name!r} must be a Condition named {name!r}")
     final = {s.name for s in defn.states if s.final}
     for act in defn.actions:
-        where = f"action {act.name!r}"
-        if not act.source:
-            problems.append(f"{where} has no source state")
-        for src in act.source:
-            if src not in known:
-                problems.append(f"{where}: source {src!r} is not a declared state")
-            if src in final:
-                problems.append(f"{where} leaves final state {src!r}")
-        if act.target not in known:
-            problems.append(f"{where}: target {act.target!r} is not a declared state")
-        if not act.roles:
-            problems.append(f"{where} has no role: declare who may act")
-        for role in sorted(act.roles - defn.roles):
-            problems.append(f"{where}: role {role!r} is not a declared role")
-        for cond in act.conditions:
-            if cond not in defn.conditions:
-                problems.append(f"{where}: condition {cond!r} is not declared")
-        if act.four_eyes and act.four_eyes not in action_names:
-            problems.append(f"{where}: four-eyes refers to unknown action {act.four_eyes!r}")
-        if act.scope not in ("owner", "participant"):
-            problems.append(f"{where}: scope {act.scope!r} is neither 'owner' nor 'participant'")
-        fnames = [f.name for f in act.fields]
-        for dup in sorted({n for n in fnames if fnames.count(n) > 1}):
-            problems.append(f"{where}: field {dup!r} is declared twice")
-        for spec in act.fields:
-            if spec.kind not in FIELD_KINDS:
-                problems.append(f"{where}: field {spec.name!r} has unknown kind {spec.kind!r}")
-            if spec.kind == "choice" and not spec.choices:
-                problems.append(f"{where}: choice field {spec.name!r} has no choices")
+        problems.extend(_action_problems(defn, act, known, final, action_names))
+    if defn.creation is not None:
+        problems.extend(_action_problems(defn, defn.creation, known, final, action_names))
+        if defn.creation.target not in defn.initial or defn.creation.name in action_names:
+            problems.append(f"creation {defn.creation.name!r} must target an initial state and not be a table action")
     problems.extend(_reachability(defn, known, final))
+    return problems
+
+
+def _action_problems(defn: WorkflowDefinition, act: Action, known: set[str], final: set[str],
+                     action_names: list[str]) -> list[str]:
+    where, problems = f"action {act.name!r}", []
+    if not act.source:
+        problems.append(f"{where} has no source state")
+    for src in act.source:
+        if src not in known:
+            problems.append(f"{where}: source {src!r} is not a declared state")
+        if src in final:
+            problems.append(f"{where} leaves final state {src!r}")
+    if act.target not in known:
+        problems.append(f"{where}: target {act.target!r} is not a declared state")
+    if not act.roles:
+        problems.append(f"{where} has no role: declare who may act")
+    for role in sorted(act.roles - defn.roles):
+        problems.append(f"{where}: role {role!r} is not a declared role")
+    for cond in act.conditions:
+        if cond not in defn.conditions:
+            problems.append(f"{where}: condition {cond!r} is not declared")
+    if act.four_eyes and act.four_eyes not in action_names:
+        problems.append(f"{where}: four-eyes refers to unknown action {act.four_eyes!r}")
+    if act.scope not in ("owner", "participant"):
+        problems.append(f"{where}: scope {act.scope!r} is neither 'owner' nor 'participant'")
+    fnames = [f.name for f in act.fields]
+    for dup in sorted({n for n in fnames if fnames.count(n) > 1}):
+        problems.append(f"{where}: field {dup!r} is declared twice")
+    for spec in act.fields:
+        if spec.kind not in FIELD_KINDS:
+            problems.append(f"{where}: field {spec.name!r} has unknown kind {spec.kind!r}")
+        if spec.kind == "choice" and not spec.choices:
+            problems.append(f"{where}: choice field {spec.name!r} has no choices")
+        if spec.required_when and spec.required_when not in fnames:
+            problems.append(f"{where}: field {spec.name!r} is required when unknown field {spec.required_when!r}")
     return problems
 
 
@@ -155,9 +351,9 @@ def _reachability(defn: WorkflowDefinition, known: set[str], final: set[str]) ->
     for name in (s.name for s in defn.states):
         if name not in seen:
             problems.append(f"state {name!r} is unreachable from the initial states")
-        elif name not in final and not (edges[name] - {name}):
+        elif defn.lifecycle and name not in final and not (edges[name] - {name}):
             problems.append(f"state {name!r} is a trap: not final and no action leaves it")
-    if not final:
+    if defn.lifecycle and not final:
         problems.append("no final state")
     return problems
 

@@ -1,4 +1,9 @@
-"""The persistent outbox: notices written in the same transaction as the change that caused them."""
+"""The persistent outbox: notices written in the same transaction as the change that caused them.
+
+A row is addressed to a person (a user) or a unit (its own address: the head's mail, a group robot) on a
+channel; the address itself is looked up when the row is delivered, so a corrected address or display
+name reaches the next delivery.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from engine.db import AwareDateTime
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -20,7 +26,10 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=64, index=True)
-    recipient: str = Field(max_length=255, index=True)
+    channel: str = Field(default="email", max_length=32, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    unit_id: int | None = Field(default=None, index=True)
+    recipient: str = Field(default="", max_length=255, index=True)  # the address it was (last) sent to
     recipient_name: str = Field(default="", max_length=128)
     subject_type: str = Field(default="", max_length=64)
     subject_id: int | None = Field(default=None, index=True)
@@ -38,21 +47,48 @@ class OutboxMessage(SQLModel, table=True):
     def data(self) -> dict[str, Any]:
         return json.loads(self.payload or "{}")
 
+    @property
+    def to(self) -> Recipient:
+        return Recipient(self.user_id, self.unit_id, self.recipient_name)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a notice is for: a user, or a unit's own address when the unit has nobody in the role."""
+
+    user_id: int | None = None
+    unit_id: int | None = None
+    name: str = ""  # the display name when it was queued, for lists of the outbox
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user_id}" if self.user_id is not None else f"unit:{self.unit_id}"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a channel reaches a recipient (an email address, a webhook) and the name to greet them by."""
+
+    value: str
+    name: str
+
 
 @dataclass(frozen=True)
 class Notice:
-    """What a workflow wants said, to whom; becomes one outbox row."""
+    """What a workflow wants said, to whom, on which channel; becomes one outbox row."""
 
     kind: str
-    recipient: str
-    recipient_name: str = ""
+    to: Recipient
     subject_type: str = ""
     subject_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    channel: str = "email"
+    copy: bool = False  # 抄送: the recipient is told for information
 
     def to_row(self, now: datetime) -> OutboxMessage:
-        return OutboxMessage(kind=self.kind, recipient=self.recipient, recipient_name=self.recipient_name,
-                             subject_type=self.subject_type, subject_id=self.subject_id,
-                             payload=json.dumps(self.payload, ensure_ascii=False, default=str),
+        payload = {**self.payload, "copy": self.copy}
+        return OutboxMessage(kind=self.kind, channel=self.channel, user_id=self.to.user_id, unit_id=self.to.unit_id,
+                             recipient_name=self.to.name, subject_type=self.subject_type, subject_id=self.subject_id,
+                             payload=json.dumps(payload, ensure_ascii=False, default=str),
                              created_at=now, next_attempt_at=now, dedupe_key=self.dedupe_key)

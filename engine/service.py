@@ -13,8 +13,8 @@ from sqlmodel import Session
 from engine import decide, history
 from engine.clock import Clock
 from engine.decide import Actor, SubjectView
-from engine.definition import Action, WorkflowDefinition
-from engine.errors import StaleVersion
+from engine.definition import Action, Context, Limits, WorkflowDefinition
+from engine.errors import StaleVersion, TransitionNotAllowed
 from engine.machine import fire as machine_fire
 from engine.outbox import Notice
 
@@ -48,8 +48,8 @@ class Binding(Protocol):
 
 
 class WorkflowService:
-    def __init__(self, binding: Binding, clock: Clock) -> None:
-        self.binding, self.clock = binding, clock
+    def __init__(self, binding: Binding, clock: Clock, limits: Limits | None = None) -> None:
+        self.binding, self.clock, self.limits = binding, clock, limits or Limits()
         self.defn = binding.definition
         table = binding.row_type.__table__
         # compare-and-set on the version: the optimistic lock, built once
@@ -75,7 +75,8 @@ class WorkflowService:
         view = self.binding.view(session, row)
         declared = self.defn.action(action)
         last = self.last_actors(session, row, [declared]) if declared else {}
-        act, cleaned = decide.check(self.defn, action, view, actor, last, fields)
+        ctx = Context(record=row, limits=self.limits, extra=getattr(view, "extra", None) or {}, now=self.clock.now())
+        act, cleaned = decide.check(self.defn, action, view, actor, last, fields, ctx)
         claimed = session.execute(self._claim, {"b_id": row.id, "b_old": expected_version,
                                                 "b_new": expected_version + 1})
         if claimed.rowcount != 1:
@@ -92,11 +93,37 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
-                       data={k: v for k, v in cleaned.items() if k != "comment"})
+                       data=_plain(cleaned))
         for notice in notices:
             session.add(notice.to_row(now))
         session.flush()
         return event
+
+    def create(self, session: Session, view: SubjectView, actor: Actor, fields: Mapping[str, Any],
+               build: Any, extra: Mapping[str, Any] | None = None) -> tuple[Any, ActionFired]:
+        """Check the definition's creation action for `view` (the subject to be), build the row from the cleaned
+        fields with `build(cleaned)`, and record its first version; the binding's `created` may add notices."""
+        creation = self.defn.creation
+        if creation is None:
+            raise TransitionNotAllowed(f"{self.defn.title}不能由用户创建", detail=f"{self.defn.name}: no creation")
+        now = self.clock.now()
+        ctx = Context(record=getattr(view, "record", None), limits=self.limits, extra=dict(extra or {}), now=now)
+        act, cleaned = decide.check(self.defn, creation.name, view, actor, {}, fields, ctx)
+        row = build(cleaned)
+        session.add(row)
+        session.flush()
+        texts = [cleaned.get(f.name) for f in act.fields if f.kind == "text" and f.long]
+        comment = str(cleaned.get("comment") or next((t for t in texts if t), "")).strip()
+        event = ActionFired(self.defn.name, row.id, act, None, row.state, actor, now, row.version, cleaned, comment)
+        hook = getattr(self.binding, "created", None)
+        notices = hook(session, row, event) if hook else []
+        history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name, from_state=None,
+                       to_state=row.state, version=row.version, actor_id=actor.id, actor_name=actor.username,
+                       at=now, comment=comment, data=_plain(cleaned))
+        for notice in notices or []:
+            session.add(notice.to_row(now))
+        session.flush()
+        return row, event
 
     def created(self, session: Session, row: Any, actor_name: str, *, action: str = "create",
                 comment: str = "", data: Mapping[str, Any] | None = None, actor_id: int | None = None
@@ -114,3 +141,8 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
                        from_state=row.state, to_state=row.state, version=row.version, actor_id=actor_id,
                        actor_name=actor_name, at=self.clock.now(), comment=comment, data=data)
+
+
+def _plain(cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    """What the history keeps of an action's fields (the comment has its own column)."""
+    return {k: v for k, v in cleaned.items() if k != "comment"}

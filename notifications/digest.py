@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from notifications.labels import STATE_LABELS, kind_label
+from notifications.labels import kind_label
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def details(kind: str, p: dict[str, Any]) -> tuple[str, ...]:
         lines.append(f"新的时间节点：{p.get('due_date', '')}")
     if p.get("comment"):
         lines.append(f"说明：{p['comment']}")
-    if p.get("state") in STATE_LABELS:
-        lines.append(f"当前状态：{STATE_LABELS[p['state']]}")
+    if p.get("state_label"):
+        lines.append(f"当前状态：{p['state_label']}")
     return tuple(lines)
 
 

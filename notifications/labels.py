@@ -13,15 +13,6 @@ KIND_LABELS = {
     "measure_adjusted": "需调整优化",
 }
 
-STATE_LABELS = {
-    "assigned": "已交办",
-    "in_progress": "推进中",
-    "reported": "已报送（待核验）",
-    "verified": "已核验",
-    "evaluated": "已评估",
-    "replicated": "已复制推广",
-}
-
 
 def kind_label(kind: str) -> str:
     try:

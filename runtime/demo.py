@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
-from workflows.models import UNIT_LEAD, Unit
+from workflows.models import Unit
+from workflows.roles import HEAD, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
 
 DEMO_UNIT = "区市场监管局"
 
@@ -17,12 +18,12 @@ DEMO_UNIT = "区市场监管局"
 def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None, str]]:
     """(username, role, unit, display name)."""
     return [
-        ("clerk", "unit_staff", unit_name, "市场监管局经办人"),
-        ("head", "unit_head", unit_name, "市场监管局负责人"),
-        ("clerk2", "unit_staff", "区政务办", "政务办经办人"),
-        ("reviewer", "supervisor", "区政府督查办", "督查办核验员"),
-        ("reviewer2", "supervisor", "区政府督查办", "督查办核验员二"),
-        ("office", "office", "区营商办", "营商办评估员"),
+        ("clerk", STAFF, unit_name, "市场监管局经办人"),
+        ("head", HEAD, unit_name, "市场监管局负责人"),
+        ("clerk2", STAFF, "区政务办", "政务办经办人"),
+        ("reviewer", SUPERVISOR, "区政府督查办", "督查办核验员"),
+        ("reviewer2", SUPERVISOR, "区政府督查办", "督查办核验员二"),
+        ("office", OFFICE, "区营商办", "营商办评估员"),
     ]
 
 

@@ -1,35 +1,31 @@
-"""Setting up a database: migrations, configured units, the first admin, demo accounts."""
+"""Setting up a database: migrations, the configured units, the first admin."""
 
 from __future__ import annotations
 
 import secrets
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
-from config.settings import CONFIG_DIR
+from config.loader import UnitSpec
 from migrations.runner import upgrade
 from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
-from workflows.models import UNIT_LEAD, Unit
+from workflows.models import Unit
+from workflows.roles import ADMIN
 
 
-def load_units(path: Path = CONFIG_DIR / "units.toml") -> list[dict]:
-    with path.open("rb") as fh:
-        return list(tomllib.load(fh).get("unit", []))
-
-
-def apply_units(session: Session, entries: list[dict]) -> int:
+def apply_units(session: Session, specs: tuple[UnitSpec, ...]) -> int:
+    """Create or update the configured units; the number changed."""
     changed = 0
-    for entry in entries:
-        unit = session.exec(select(Unit).where(Unit.name == entry["name"])).first() or Unit(name=entry["name"])
+    for spec in specs:
+        unit = session.execute(select(Unit).where(Unit.name == spec.name)).scalars().first() or Unit(name=spec.name)
         before = (unit.kind, unit.head_name, unit.head_email) if unit.id else None
-        unit.kind = entry.get("kind", unit.kind or UNIT_LEAD)
-        unit.head_name = entry.get("head_name", unit.head_name)
-        unit.head_email = entry.get("head_email", unit.head_email)
+        unit.kind = spec.kind
+        unit.head_name = spec.head_name or unit.head_name
+        unit.head_email = spec.head_email or unit.head_email
         if before != (unit.kind, unit.head_name, unit.head_email):
             session.add(unit)
             changed += 1
@@ -45,11 +41,10 @@ class InitResult:
 
 def initialise(rt: Runtime, admin_password: str | None = None) -> InitResult:
     upgrade(rt.engine)
-    with Session(rt.engine, expire_on_commit=False) as session:
-        changed = apply_units(session, load_units())
+    with rt.write() as session:
+        changed = apply_units(session, rt.config.units)
         created = None
-        if not session.exec(select(User).where(User.role == "admin")).first():
+        if not session.execute(select(User).where(User.role == ADMIN)).first():
             created = admin_password or secrets.token_urlsafe(12)
-            accounts.add_user(session, "admin", "admin", created, rt.clock.now(), display_name="系统管理员")
-        session.commit()
+            accounts.add_user(session, "admin", ADMIN, created, rt.clock.now(), display_name="系统管理员")
     return InitResult(changed, created if not admin_password else None)

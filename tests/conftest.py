@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -14,12 +15,13 @@ from sqlmodel import Session, SQLModel
 
 os.environ.setdefault("REFORM_FAST_HASH", "1")
 
+from config.loader import Config, load_config  # noqa: E402
 from config.settings import SHANGHAI, Settings  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.db import make_engine  # noqa: E402
 from migrations.runner import upgrade  # noqa: E402
 from runtime.core import Runtime  # noqa: E402
-from runtime.provision import apply_units, load_units  # noqa: E402
+from runtime.provision import apply_units  # noqa: E402
 from workflows import accounts  # noqa: E402
 from workflows.accounts_models import User  # noqa: E402
 
@@ -95,12 +97,15 @@ def _has_sqlite_sequence(conn) -> bool:
     return bool(conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first())
 
 
+CONFIG = load_config(Settings(demo=True))  # the shipped config/ files, read once for the suite
+
+
 @pytest.fixture
 def db(migrated: Engine) -> Engine:
     """The backend's database, emptied, with the configured units."""
     wipe(migrated)
     with Session(migrated) as session:
-        apply_units(session, load_units())
+        apply_units(session, CONFIG.units)
         session.commit()
     return migrated
 
@@ -117,8 +122,14 @@ def settings(db: Engine, tmp_path) -> Settings:
 
 
 @pytest.fixture
-def rt(db: Engine, clock: FrozenClock, settings: Settings) -> Runtime:
-    return Runtime(settings=settings, engine=db, clock=clock)
+def config(settings: Settings) -> Config:
+    """The shipped configuration with this test's settings."""
+    return replace(CONFIG, settings=settings)
+
+
+@pytest.fixture
+def rt(db: Engine, clock: FrozenClock, config: Config) -> Runtime:
+    return Runtime(config=config, engine=db, clock=clock)
 
 
 @pytest.fixture
@@ -138,25 +149,21 @@ def make_user(rt: Runtime):
 @pytest.fixture
 def ledger(rt: Runtime):
     """The built-in Wulong 2022 ledger imported into the test database; returns the ImportResult."""
-    from engine.db import write_session
     from workflows.ledger.importer import import_ledger
 
-    with write_session(rt.engine) as session:
-        return import_ledger(session, "builtin:wulong-2022", clock=rt.clock)
+    with rt.write() as session:
+        return import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"])
 
 
 @pytest.fixture
 def cli(db, tmp_path, monkeypatch):
     """`reform` as a function, pointed at the test database: cli(["init"]) -> exit status."""
     from cli.main import main
-    from config.settings import get_settings
 
     monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
     yield main
-    get_settings.cache_clear()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their session-scoped parameters

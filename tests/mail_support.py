@@ -22,7 +22,7 @@ def mail_runtime(rt, **overrides):
     settings = rt.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port(), "mail_sink": True,
                                               "smtp_timeout": 5.0, "base_url": "https://duban.wulong.example",
                                               **overrides})
-    return replace(rt, settings=settings)
+    return replace(rt, config=replace(rt.config, settings=settings))
 
 
 @contextmanager

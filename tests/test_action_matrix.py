@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
 from engine.outbox import OutboxMessage
-from tests.api_support import add_evidence, build, client, set_state
+from tests.world import add_evidence, build, client, set_state
 from workflows.models import Evidence, Measure
 from workflows.reform.table import REFORM_MEASURE
 

@@ -10,11 +10,11 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
+from runtime import reports
 from web.app import create_app
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import Measure, Unit
-from workflows.reports import service
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_admin_edits_a_unit_head_and_adds_and_deactivates_a_user(client, rt):
 
 def test_a_ledger_import_is_previewed_then_applied(client, rt):
     with Session(rt.engine) as s:
-        content = service.ledger_workbook(s, rt.clock.now(), service.scope_for(s, None))
+        content = reports.ledger_workbook(rt, s, None).content
         target = s.exec(select(Measure).where(Measure.due_text == "2022年6月")).first()
         before = (target.id, target.due_date, target.version)
     book = openpyxl.load_workbook(io.BytesIO(content))

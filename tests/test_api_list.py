@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tests.api_support import build, client
+from tests.world import build, client
 from workflows.models import Measure, MeasureUnit, Unit
 from workflows.reform.table import REFORM_MEASURE
 
@@ -92,8 +92,9 @@ def test_list_and_detail_shapes(rt, world):
     assert first["light_detail"]["due_in_workdays"] > 5
     assert set(one) == set(first) | {"allowed_actions", "history", "evidence"}
     assert one["allowed_actions"] == ["start"]
-    assert one["history"] == [{"action": "import", "from_state": None, "to_state": "assigned", "actor": "导入",
-                               "at": "2022-06-20T09:00:00+08:00", "comment": "", "data": {}, "version": 1}]
+    assert one["history"] == [{"action": "import", "action_label": "导入台账", "from_state": None,
+                               "to_state": "assigned", "actor": "导入", "at": "2022-06-20T09:00:00+08:00",
+                               "comment": "", "data": {}, "version": 1}]
     assert one["evidence"] == []
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from config.settings import CONFIG_DIR, SHANGHAI
 from engine.db import read_session
 from engine.history import HistoryRecord
-from tests.report_world import june_scenario, token
+from tests.world import june_scenario, token
 from web.app import create_app
 from workflows.models import Measure, MeasureUnit, Unit
 from workflows.reports import service
@@ -154,7 +154,8 @@ def test_caps_floor_and_ceiling(rt, world):
     config = parse_config({"assessment": {"base": 10, "floor": 0, "ceiling": 12, "rule": [
         {"key": "overdue_workdays", "per": -1, "cap": 4}, {"key": "typical_cases", "per": 50}]}})
     with read_session(rt.engine) as session:
-        report = service.assessment_report(session, "2022", rt.clock.now(), config, service.Scope(None, "全区"))
+        inputs = service.ReportInputs(config, rt.config.calendar, rt.config.ladder)
+        report = service.assessment_report(session, "2022", rt.clock.now(), inputs, service.Scope(None, "全区"))
     want = quantities(rt.engine, 2022, rt.clock.now())
     for unit in report.units:
         q = want[unit.unit]

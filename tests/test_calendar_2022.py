@@ -7,11 +7,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.escalation_world import bj, measure, people, sweep_at
-from workflows.calendar import CalendarUnknown, WorkCalendar, default_calendar, load_overrides
-from workflows.lights import light_info
+from tests.conftest import CONFIG
+from tests.world import bj, sweep_at
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
+from workflows.calendar import CalendarUnknown, WorkCalendar, load_overrides
+from workflows.lights import LightRules, light_info
+from workflows.reform.table import REFORM_MEASURE
 
-CAL = default_calendar()
+CAL = CONFIG.calendar
+RULES = LightRules.of(REFORM_MEASURE, CONFIG.ladder)
 
 
 def test_labour_day_and_dragon_boat_2022_are_off_and_make_up_days_on():
@@ -53,31 +58,31 @@ def lit(state: str, due: date | None, reported=None) -> SimpleNamespace:
 
 def test_lights_count_working_days_in_beijing():
     due = date(2022, 5, 10)
-    assert light_info(lit("in_progress", due), bj("2022-04-28 23:59"), CAL)["light"] == "green"
-    assert light_info(lit("in_progress", due), bj("2022-04-29 00:01"), CAL)["due_in_workdays"] == 5
-    assert light_info(lit("in_progress", due), bj("2022-04-29 00:01"), CAL)["light"] == "yellow"
-    assert light_info(lit("assigned", due), bj("2022-05-10 23:59"), CAL)["light"] == "yellow"
-    late = light_info(lit("assigned", due), bj("2022-05-11 00:01"), CAL)
-    assert (late["light"], late["overdue_workdays"]) == ("red", 1)
-    assert light_info(lit("reported", due), bj("2022-06-30 09:00"), CAL)["light"] == "green"
+    assert light_info(lit("in_progress", due), bj("2022-04-28 23:59"), CAL, RULES).light == "green"
+    assert light_info(lit("in_progress", due), bj("2022-04-29 00:01"), CAL, RULES).due_in_workdays == 5
+    assert light_info(lit("in_progress", due), bj("2022-04-29 00:01"), CAL, RULES).light == "yellow"
+    assert light_info(lit("assigned", due), bj("2022-05-10 23:59"), CAL, RULES).light == "yellow"
+    late = light_info(lit("assigned", due), bj("2022-05-11 00:01"), CAL, RULES)
+    assert (late.light, late.overdue_workdays) == ("red", 1)
+    assert light_info(lit("reported", due), bj("2022-06-30 09:00"), CAL, RULES).light == "green"
 
 
 def test_reviewer_clock_is_five_working_days_after_reporting():
     m = lit("reported", None, bj("2022-04-28 10:00"))
-    assert not light_info(m, bj("2022-05-09 18:00"), CAL)["reviewer_overdue"]  # 5th working day
-    assert light_info(m, bj("2022-05-10 08:00"), CAL)["reviewer_overdue"]
+    assert not light_info(m, bj("2022-05-09 18:00"), CAL, RULES).reviewer_overdue  # 5th working day
+    assert light_info(m, bj("2022-05-10 08:00"), CAL, RULES).reviewer_overdue
 
 
 def test_a_calendar_gap_keeps_what_is_certain_and_says_so():
-    gap = light_info(lit("in_progress", date(2027, 3, 31)), bj("2027-03-01 09:00"), CAL)
-    assert gap["light"] is None and "2027" in gap["calendar_error"]
-    late = light_info(lit("in_progress", date(2022, 6, 30)), bj("2027-03-01 09:00"), CAL)
-    assert late["light"] == "red" and late["overdue_workdays"] is None and late["calendar_error"]
+    gap = light_info(lit("in_progress", date(2027, 3, 31)), bj("2027-03-01 09:00"), CAL, RULES)
+    assert gap.light is None and "2027" in gap.calendar_error
+    late = light_info(lit("in_progress", date(2022, 6, 30)), bj("2027-03-01 09:00"), CAL, RULES)
+    assert late.light == "red" and late.overdue_workdays is None and late.calendar_error
 
 
 def fire_days(rt, measure_id: int, first: date, last: date) -> dict[str, date]:
     """Sweep twice a day (00:05 and 23:55 Beijing) and note the day each level was first written."""
-    from tests.escalation_world import escalations
+    from tests.world import escalations
 
     seen: dict[str, date] = {}
     day = first

@@ -9,7 +9,9 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from engine.outbox import OutboxMessage
-from tests.escalation_world import bj, escalations, measure, people, sweep_at
+from tests.world import address, bj, escalations, sweep_at
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
 from workflows.models import Escalation
 
 PROCESSES, MEASURES = 4, 50
@@ -17,7 +19,8 @@ PROCESSES, MEASURES = 4, 50
 
 def outbox_keys(rt) -> list[tuple[str, int]]:
     with Session(rt.engine) as session:
-        return [(m.recipient, m.subject_id) for m in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
+        rows = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return [(address(rt, m), m.subject_id) for m in rows]
 
 
 def test_sweeping_again_fires_nothing_new(rt):
@@ -35,11 +38,12 @@ def test_sweeping_again_fires_nothing_new(rt):
 def race(url: str, instant: str, barrier) -> dict:
     """One OS process: its own engine, wait for the others, sweep."""
     from engine.db import make_engine
+    from tests.conftest import CONFIG
     from workflows.sweep import sweep
 
     engine = make_engine(url)
     barrier.wait(timeout=60)
-    result = sweep(engine, bj(instant))
+    result = sweep(engine, bj(instant), ladder=CONFIG.ladder, calendar=CONFIG.calendar)
     engine.dispose()
     return {"fired": dict(result.fired), "errors": result.errors + result.calendar_errors}
 

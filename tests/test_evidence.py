@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from runtime.core import Runtime
-from tests.api_support import (
+from tests.world import (
     build,
     client,
     jpeg_bytes,
@@ -28,7 +28,8 @@ LIMIT = 4096
 @pytest.fixture
 def small_rt(rt) -> Runtime:
     """The runtime with a 4 KB upload limit."""
-    return replace(rt, settings=rt.settings.model_copy(update={"max_upload_bytes": LIMIT}))
+    settings = rt.settings.model_copy(update={"max_upload_bytes": LIMIT})
+    return replace(rt, config=replace(rt.config, settings=settings))
 
 
 @pytest.fixture

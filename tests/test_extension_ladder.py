@@ -6,7 +6,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from tests.escalation_world import act, escalations, measure, people, sweep_at
+from tests.world import esc_act as act
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
+from tests.world import escalations, sweep_at
 from workflows.models import Measure
 
 

@@ -9,9 +9,10 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
-from tests.report_world import june_scenario, token
+from tests.world import june_scenario, token
 from web.app import create_app
-from workflows.models import ITEM_CLASSES, Item, Measure
+from workflows.items.table import ITEM_CLASSES
+from workflows.models import Item, Measure
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_office_classes_an_item_and_it_is_recorded(client, rt, world):
         assert s.get(Item, item.id).klass == "发掘特色亮点"
         trail = s.exec(select(HistoryRecord).where(HistoryRecord.workflow == "item",
                                                    HistoryRecord.subject_id == item.id)).all()
-        assert [(r.action, r.from_state, r.to_state) for r in trail] == [("classify", None, "发掘特色亮点")]
+        assert [(r.action, r.payload["klass"], r.version) for r in trail] == [("classify", "发掘特色亮点", 1)]
     cleared = client.patch(f"/api/items/{item.id}", json={"klass": None}, headers=token(rt, world.users["office"]))
     assert cleared.status_code == 200 and cleared.json()["klass"] is None
 

@@ -12,13 +12,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cli.main import main
-from config.settings import SHANGHAI, get_settings
+from config.settings import SHANGHAI
 from engine.db import write_session
 from engine.history import HistoryRecord
-from tests.report_world import token
+from tests.world import token
 from web.app import create_app
 from workflows import accounts
-from workflows.calendar import default_calendar
 from workflows.ledger.importer import import_ledger
 from workflows.lights import light_info
 from workflows.models import Category, Item, Measure, MeasureUnit, Milestone, Plan, Unit
@@ -61,7 +60,7 @@ def tracked(rt, ledger, make_user):
 def fire(rt, measure_id, action, user, fields):
     with write_session(rt.engine) as s:
         row = s.get(Measure, measure_id)
-        rt.measures.fire(s, row, action, accounts.actor_for(user), {"comment": action, **fields}, row.version)
+        rt.measures.workflow.fire(s, row, action, accounts.actor_for(user), {"comment": action, **fields}, row.version)
 
 
 def snapshot(engine) -> dict:
@@ -113,7 +112,7 @@ def test_ledger_sheet_has_the_plan_layout_and_tracking_columns(rt, tracked, make
     busy = next(m for m in measures.values() if m.id == tracked["busy"])
     assert by_text[done.text][9].date() == done.verified_at.astimezone(SHANGHAI).date()
     assert by_text[busy.text][8] == busy.last_progress
-    plain = light_info(busy, rt.clock.now(), default_calendar())["light"]
+    plain = light_info(busy, rt.clock.now(), rt.config.calendar, rt.light_rules).light
     assert plain == "green" and by_text[busy.text][7] == "黄灯"  # yellow only because its milestone was missed
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert any(r.startswith("A") and r.split(":")[0][1:] != r.split(":")[1][1:] for r in merged)  # an item spans rows
@@ -124,14 +123,10 @@ def test_cli_writes_the_ledger_and_a_unit_sees_only_its_measures(rt, tracked, db
     monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    try:
-        out = tmp_path / "ledger.xlsx"
-        assert main(["report", "ledger", "--out", str(out)]) == 0
-        assert main(["report", "ledger", "--plan", "nope", "--out", str(out)]) == 2
-        assert "未知方案代码" in capsys.readouterr().err
-    finally:
-        get_settings.cache_clear()
+    out = tmp_path / "ledger.xlsx"
+    assert main(["report", "ledger", "--out", str(out)]) == 0
+    assert main(["report", "ledger", "--plan", "nope", "--out", str(out)]) == 2
+    assert "未知方案代码" in capsys.readouterr().err
     ws = load_workbook(out)["任务台账"]
     with Session(rt.engine) as s:
         total = s.exec(select(func.count()).select_from(Measure)).one()

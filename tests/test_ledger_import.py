@@ -313,10 +313,10 @@ def test_approved_extension_survives_reimport(ledger, rt, make_user):
     boss = accounts.actor_for(make_user("boss", "supervisor", "区政府督查办"))
     with write_session(rt.engine) as s:
         m = s.exec(select(Measure).where(Measure.seq == 1)).one()
-        rt.measures.fire(s, m, "start", clerk, {}, m.version)
-        rt.measures.fire(s, m, "request_extension", clerk,
+        rt.measures.workflow.fire(s, m, "start", clerk, {}, m.version)
+        rt.measures.workflow.fire(s, m, "request_extension", clerk,
                          {"proposed_due_date": date(2022, 7, 15), "comment": "系统对接"}, m.version)
-        rt.measures.fire(s, m, "decide_extension", boss, {"approve": True, "comment": "同意"}, m.version)
+        rt.measures.workflow.fire(s, m, "decide_extension", boss, {"approve": True, "comment": "同意"}, m.version)
     with Session(rt.engine) as s:
         before = state_of(s)
     assert not run_import(rt, "builtin:wulong-2022").changed

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from engine.outbox import OutboxMessage
-from tests.api_support import build, client, fire, set_state, upload
+from tests.world import address, build, client, fire, set_state, upload
 from workflows.models import Extension, Measure
 
 
@@ -68,11 +68,11 @@ def test_assigned_to_replicated_as_clerk_reviewer_and_office(rt, world):
     assert [h["version"] for h in done["history"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert done["history"][4]["comment"] == "请补充备案数据"
     assert {e["id"]: e["report_version"] for e in done["evidence"]} == {first["id"]: 4, second["id"]: 6}
-    assert sorted(m.recipient for m in outbox(rt, "measure_reported")) == ["reviewer2@wulong.example",
+    assert sorted(address(rt, m) for m in outbox(rt, "measure_reported")) == ["reviewer2@wulong.example",
                                                                           "reviewer2@wulong.example",
                                                                           "reviewer@wulong.example",
                                                                           "reviewer@wulong.example"]
-    assert sorted(m.recipient for m in outbox(rt, "measure_returned")) == ["clerk@wulong.example",
+    assert sorted(address(rt, m) for m in outbox(rt, "measure_returned")) == ["clerk@wulong.example",
                                                                           "head@wulong.example"]
     assert len(outbox(rt, "evaluation_done")) == 2
 
@@ -137,7 +137,7 @@ def test_report_attaches_uploaded_evidence_and_needs_at_least_one(rt, world):
     with client(rt) as c:
         fire(c, clerk, mid, "start")
         bare = fire(c, clerk, mid, "report", comment="完成")
-        assert bare.status_code == 422 and bare.json()["fields"] == {"evidence": "required"}
+        assert bare.status_code == 422 and bare.json()["codes"] == {"evidence": "required"}
         one, two = upload(c, clerk, mid, "a.pdf").json(), upload(c, clerk, mid, "b.pdf", b"%PDF-1.7 other").json()
         only_one = fire(c, clerk, mid, "report", comment="完成", evidence=[two["id"]]).json()
     attached = {e["id"]: e["report_version"] for e in only_one["evidence"]}

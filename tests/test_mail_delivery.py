@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from engine.outbox import OutboxMessage
-from notifications.delivery import DeliveryPolicy, claim, flush
-from notifications.mailer import SmtpConfig
+from notifications.delivery import DeliveryPolicy, claim
 from notifications.sink import start_sink
-from tests.api_support import client, headers
-from tests.escalation_world import bj, measure, people
 from tests.mail_support import mail_runtime, parsed, received, recipients, running_sink
-from workflows.sweep import sweep
+from tests.world import bj, client, headers
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
 
 
 @pytest.fixture
@@ -40,13 +40,13 @@ def overdue_world(rt) -> dict[str, int]:
     ids = {f"scjg{n}": measure(rt, date(2022, 6, 10), text=f"市场监管举措{n}<b>") for n in range(3)}
     ids["cz"] = measure(rt, date(2022, 6, 10), unit="区财政局", text="财政举措")
     rt.clock.set(bj("2022-06-20 09:00"))
-    assert dict(sweep(rt.engine, rt.clock.now()).fired) == {"L2": 4}
+    assert dict(rt.sweep(rt.clock.now()).fired) == {"L2": 4}
     return ids
 
 
 def test_one_digest_per_recipient_in_chinese_html_and_text(mail_rt, sink):
     ids = overdue_world(mail_rt)
-    result = flush(mail_rt)
+    result = mail_rt.flush()
     assert (result.sent, result.emails, result.failed, result.deferred) == (8, 3, 0, 0)
     mails = {m["To"].addresses[0].addr_spec: m for m in parsed(mail_rt)}
     assert set(mails) == {"scjg-head@wulong.example", "cz-head@wulong.example", "rev@wulong.example"}
@@ -61,24 +61,24 @@ def test_one_digest_per_recipient_in_chinese_html_and_text(mail_rt, sink):
     head = mails["scjg-head@wulong.example"].get_body(("plain",)).get_content()
     assert head.count("督办（L2）") == 3 and "抄送" not in head
     assert statuses(mail_rt) == {"sent": 8}
-    assert flush(mail_rt).emails == 0 and len(received(mail_rt)) == 3  # nothing sent twice
+    assert mail_rt.flush().emails == 0 and len(received(mail_rt)) == 3  # nothing sent twice
 
 
 def test_server_down_then_up_loses_nothing_and_sends_nothing_twice(mail_rt):
     overdue_world(mail_rt)
-    down = flush(mail_rt)
+    down = mail_rt.flush()
     assert (down.sent, down.deferred, down.failed) == (0, 8, 0) and "SMTPConnectError" in down.errors[0]
     assert statuses(mail_rt) == {"queued": 8}
-    assert flush(mail_rt).deferred == 0  # not due again before the backoff has passed
+    assert mail_rt.flush().deferred == 0  # not due again before the backoff has passed
     server = start_sink(mail_rt.settings)
     try:
         mail_rt.clock.advance(timedelta(seconds=59))
-        assert flush(mail_rt).emails == 0
+        assert mail_rt.flush().emails == 0
         mail_rt.clock.advance(timedelta(seconds=1))
-        up = flush(mail_rt)
+        up = mail_rt.flush()
         assert (up.sent, up.emails, up.deferred) == (8, 3, 0)
         mail_rt.clock.advance(timedelta(hours=1))
-        assert flush(mail_rt).emails == 0
+        assert mail_rt.flush().emails == 0
         assert recipients(mail_rt) == [
             "cz-head@wulong.example", "rev@wulong.example", "scjg-head@wulong.example"]
     finally:
@@ -90,7 +90,7 @@ def test_backoff_grows_and_the_last_attempt_fails_visibly(mail_rt):
     policy = DeliveryPolicy(max_attempts=3)
     waits = []
     for attempt in range(3):
-        result = flush(mail_rt, policy)
+        result = mail_rt.flush(policy)
         with Session(mail_rt.engine) as session:
             row = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).first()
         assert row.attempts == attempt + 1
@@ -112,23 +112,23 @@ def test_backoff_grows_and_the_last_attempt_fails_visibly(mail_rt):
         assert c.get("/api/outbox", headers=headers(mail_rt, clerk)).status_code == 403
         assert c.get("/api/outbox?status=lost", headers=headers(mail_rt, rev)).status_code == 400
     mail_rt.clock.advance(timedelta(days=1))
-    assert flush(mail_rt).emails == 0  # failed rows are never picked up again
+    assert mail_rt.flush().emails == 0  # failed rows are never picked up again
 
 
 def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(mail_rt, sink):
     overdue_world(mail_rt)
     policy = DeliveryPolicy()
-    crashed = claim(mail_rt.engine, mail_rt.clock.now(), policy, SmtpConfig.from_settings(mail_rt.settings))
+    crashed = claim(replace(mail_rt.delivery, policy=policy), mail_rt.clock.now())
     assert statuses(mail_rt) == {"sending": 8}  # the process "dies" here, before or after sending
-    assert flush(mail_rt).emails == 0  # a live sender's lease is respected
+    assert mail_rt.flush().emails == 0  # a live sender's lease is respected
     mail_rt.clock.advance(policy.lease)
-    assert flush(mail_rt).emails == 3
+    assert mail_rt.flush().emails == 3
     assert sorted(m.message_id for m in received(mail_rt)) == sorted(g.message_id for g in crashed)
 
 
 def test_the_sink_is_readable_through_the_api(mail_rt, sink):
     overdue_world(mail_rt)
-    flush(mail_rt)
+    mail_rt.flush()
     with Session(mail_rt.engine) as session:
         from workflows.accounts_models import User
 
@@ -138,8 +138,7 @@ def test_the_sink_is_readable_through_the_api(mail_rt, sink):
         body = c.get("/api/mail", headers=headers(mail_rt, rev)).json()
         assert body["total"] == 3 and all(i["subject"].startswith("【改革事项督办】") for i in body["items"])
         assert c.get("/api/mail", headers=headers(mail_rt, clerk)).status_code == 403
-    off = mail_rt.__class__(settings=mail_rt.settings.model_copy(update={"mail_sink": False}),
-                            engine=mail_rt.engine, clock=mail_rt.clock)
+    off = mail_runtime(mail_rt, mail_sink=False)
     with client(off) as c:
         assert c.get("/api/mail", headers=headers(off, rev)).status_code == 404
 

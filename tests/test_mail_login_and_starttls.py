@@ -17,10 +17,10 @@ from cryptography.x509.oid import NameOID
 from sqlmodel import Session, select
 
 from engine.outbox import OutboxMessage
-from notifications.delivery import flush
-from tests.escalation_world import bj, measure, people
 from tests.mail_support import free_port, mail_runtime
-from workflows.sweep import sweep
+from tests.world import bj
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
 
 
 class Recorder:
@@ -45,7 +45,7 @@ def one_overdue_measure(rt) -> None:
     people(rt, ("clerk", "unit_staff", "区市场监管局"))
     measure(rt, date(2022, 6, 10))
     rt.clock.set(bj("2022-06-20 09:00"))
-    assert sum(sweep(rt.engine, rt.clock.now()).fired.values()) == 1
+    assert sum(rt.sweep(rt.clock.now()).fired.values()) == 1
 
 
 def statuses(rt) -> list[tuple[str, int, str]]:
@@ -74,15 +74,15 @@ def test_login_from_settings_and_a_wrong_password_defers(rt, served):
     wrong = mail_runtime(rt, smtp_port=port, smtp_username="reform", smtp_password="wrong")
     one_overdue_measure(wrong)
     rows = len(statuses(wrong))
-    result = flush(wrong)
+    result = wrong.flush()
     assert rows >= 1 and (result.sent, result.deferred) == (0, rows) and recorder.seen == []
     assert all(status == "queued" and attempts == 1 and "535" in error for status, attempts, error in statuses(wrong))
     right = mail_runtime(rt, smtp_port=port, smtp_username="reform", smtp_password="s3cret")
     right.clock.advance(timedelta(hours=1))
-    sent = flush(right)
+    sent = right.flush()
     assert sent.sent == rows and len(recorder.seen) == sent.emails
     assert {(login, tls) for login, tls, _ in recorder.seen} == {("reform", False)}
-    assert flush(right).sent == 0 and len(recorder.seen) == sent.emails
+    assert right.flush().sent == 0 and len(recorder.seen) == sent.emails
 
 
 def self_signed(tmp_path) -> tuple[ssl.SSLContext, str]:
@@ -111,11 +111,11 @@ def test_starttls_is_required_verified_and_used(rt, served, tmp_path, monkeypatc
     plain = mail_runtime(rt, smtp_port=port, smtp_starttls=False)
     one_overdue_measure(plain)
     rows = len(statuses(plain))
-    assert flush(plain).deferred == rows and recorder.seen == []  # the server insists on STARTTLS
+    assert plain.flush().deferred == rows and recorder.seen == []  # the server insists on STARTTLS
     tls = mail_runtime(rt, smtp_port=port, smtp_starttls=True, smtp_username="reform", smtp_password="s3cret")
     tls.clock.advance(timedelta(hours=1))
-    assert flush(tls).deferred == rows and "certificate" in statuses(tls)[0][2].lower()  # untrusted: refused
+    assert tls.flush().deferred == rows and "certificate" in statuses(tls)[0][2].lower()  # untrusted: refused
     monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # now the client trusts this server's certificate
     tls.clock.advance(timedelta(hours=1))
-    assert flush(tls).sent == rows
+    assert tls.flush().sent == rows
     assert {(login, secure) for login, secure, _ in recorder.seen} == {("reform", True)}

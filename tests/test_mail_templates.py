@@ -16,7 +16,10 @@ from engine.outbox import OutboxMessage
 from notifications.digest import digest_item
 from notifications.labels import KIND_LABELS
 from notifications.render import environment, render_digest
-from tests.escalation_world import act, bj, measure, people, sweep_at
+from tests.world import bj, sweep_at
+from tests.world import esc_act as act
+from tests.world import esc_measure as measure
+from tests.world import esc_people as people
 from workflows.models import Evidence
 from workflows.reform import binding
 

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from engine import history
 from engine.history import HistoryRecord
-from tests.report_world import bj, build, token
+from tests.world import bj, token
+from tests.world import report_build as build
 from web.app import create_app
 from workflows.models import Measure, Milestone
 
@@ -49,7 +50,7 @@ def test_lead_unit_adds_lists_and_completes_milestones(client, rt, world):
         rows = s.exec(select(Milestone).where(Milestone.measure_id == m3)).all()
         assert len(rows) == 2 and sum(r.done_at is not None for r in rows) == 1
         trail = s.exec(select(HistoryRecord).where(HistoryRecord.workflow == "milestone")).all()
-        assert [r.action for r in trail] == ["add_milestone", "add_milestone", "complete_milestone"]
+        assert [r.action for r in trail] == ["add", "add", "complete"]
         versions = {("reform_measure", m.id): m.version for m in s.exec(select(Measure))}
         assert history.verify(s, versions).ok  # recorded in the chain without touching the measure's version
 

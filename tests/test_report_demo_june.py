@@ -15,11 +15,10 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from cli.main import main
-from config.settings import CONFIG_DIR, SHANGHAI, get_settings
-from tests.report_world import token
+from config.settings import CONFIG_DIR, SHANGHAI
+from tests.world import token
 from web.app import create_app
 from workflows.models import Escalation, Measure, MeasureUnit, Plan, Unit
-from workflows.sweep import sweep
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 
@@ -27,7 +26,7 @@ NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 @pytest.fixture
 def demo(rt, ledger, make_user):
     """The built-in ledger as `make run` leaves it, swept once by the escalation ladder at Beijing 09:00."""
-    sweep(rt.engine, NOW)
+    rt.sweep(NOW)
     return make_user("yingshang", "office")
 
 
@@ -112,12 +111,8 @@ def test_cli_writes_the_same_june_workbook(rt, demo, db, tmp_path, monkeypatch):
     monkeypatch.setenv("REFORM_DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("REFORM_NOW", "2022-06-20T09:00:00+08:00")
-    get_settings.cache_clear()
-    try:
-        out = tmp_path / "june.xlsx"
-        assert main(["report", "monthly", "--month", "2022-06", "--out", str(out)]) == 0
-    finally:
-        get_settings.cache_clear()
+    out = tmp_path / "june.xlsx"
+    assert main(["report", "monthly", "--month", "2022-06", "--out", str(out)]) == 0
     downloaded = load_workbook(io.BytesIO(fetch(rt, demo, "/api/reports/monthly", month="2022-06")))
     written = load_workbook(out)
     assert written.sheetnames == downloaded.sheetnames

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
-from tests.report_world import june_scenario, token
+from tests.world import june_scenario, token
 from web.app import create_app
 from workflows.reports.xlsx import XLSX_TYPE
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from config.settings import SHANGHAI
 from engine.history import HistoryRecord
-from tests.report_world import june_scenario, token
+from tests.world import june_scenario, token
 from web.app import create_app
 from workflows.models import Escalation, Measure, MeasureUnit, Milestone, Unit
 
@@ -190,7 +190,7 @@ def test_june_workbook_numbers_match_the_rows(rt, world):
 
 def test_a_month_before_the_import_shows_the_plans_initial_states(rt):
     """Imported on 2 June and worked on since: May is the plan as issued, not today's states."""
-    from tests.report_world import build
+    from tests.world import report_build as build
 
     w = build(rt, import_at="2022-06-02 09:00")
     w.finish(w.measures[0], "scjg", "2022-06-06 10:00", "2022-06-07 10:00")

@@ -9,7 +9,7 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
-from tests.report_world import june_scenario, token
+from tests.world import june_scenario, token
 from web.app import create_app
 from web.deps import session_epoch
 from workflows.models import Item, Milestone

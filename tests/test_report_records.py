@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from tests.report_world import bj, june_scenario, token
+from tests.world import bj, june_scenario, token
 from web.app import create_app
 from workflows.models import Evaluation, MeasureUnit, Replication, Unit
 

@@ -7,7 +7,7 @@ import threading
 from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
-from tests.api_support import add_evidence, build, client, fire, set_state
+from tests.world import add_evidence, build, client, fire, set_state
 from workflows.models import Measure
 from workflows.reform.table import REFORM_MEASURE
 

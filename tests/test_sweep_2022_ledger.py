@@ -9,13 +9,12 @@ import pytest
 from sqlmodel import Session, select
 
 from engine.outbox import OutboxMessage
-from notifications.delivery import flush
 from runtime.demo import create_demo_accounts
-from tests.escalation_world import bj
 from tests.mail_support import mail_runtime, recipients, running_sink
-from workflows.calendar import CalendarUnknown, default_calendar
+from tests.world import address, bj
+from workflows.calendar import CalendarUnknown
 from workflows.models import Escalation, Measure
-from workflows.sweep import sweep
+from workflows.reform.table import REFORM_MEASURE
 
 
 @pytest.fixture
@@ -29,13 +28,14 @@ def swept_rt(rt, ledger):
 
 def open_measures(rt) -> list[Measure]:
     with Session(rt.engine) as session:
-        return list(session.exec(select(Measure).where(Measure.state.in_(("assigned", "in_progress")),
+        return list(session.exec(select(Measure).where(Measure.state.in_(sorted(REFORM_MEASURE.tagged("owes_work"))),
                                                        Measure.due_date.is_not(None))))
 
 
 def outbox_recipients(rt) -> set[str]:
     with Session(rt.engine) as session:
-        return set(session.exec(select(OutboxMessage.recipient)).all())
+        rows = list(session.exec(select(OutboxMessage)))
+    return {address(rt, r) for r in rows}
 
 
 def top_level_on_2022_06_23(due: date) -> str | None:
@@ -51,14 +51,14 @@ def test_sweep_on_2022_06_23_fires_the_right_rungs_and_mails_digests(swept_rt):
     rt = swept_rt
     expected = Counter(top_level_on_2022_06_23(m.due_date) for m in open_measures(rt))
     expected.pop(None, None)
-    result = sweep(rt.engine, bj("2022-06-23 12:00"), queued_at=rt.clock.now())
+    result = rt.sweep(bj("2022-06-23 12:00"), queued_at=rt.clock.now())
     assert result.fired == expected and not result.errors and not result.calendar_errors
     assert not result.unaddressed  # every unit has a head's address
-    delivered = flush(rt)
+    delivered = rt.flush()
     assert delivered.emails == len(outbox_recipients(rt)) and delivered.failed == delivered.deferred == 0
     assert recipients(rt) == sorted(set(recipients(rt)))  # one digest per person
-    again = sweep(rt.engine, bj("2022-06-23 12:00"), queued_at=rt.clock.now())
-    assert not again.fired and not again.superseded and flush(rt).emails == 0
+    again = rt.sweep(bj("2022-06-23 12:00"), queued_at=rt.clock.now())
+    assert not again.fired and not again.superseded and rt.flush().emails == 0
     print(f"\n2022-06-23: fired {dict(result.fired)}, superseded {dict(result.superseded)}, "
           f"{result.notices} notices, {delivered.emails} emails")
 
@@ -67,17 +67,17 @@ def test_the_ledger_swept_as_of_today_sends_at_most_one_mail_per_person(swept_rt
     rt = swept_rt
     today = datetime.now(UTC)
     try:
-        default_calendar().is_workday(today.date())
+        rt.config.calendar.is_workday(today.date())
     except CalendarUnknown:
-        result = sweep(rt.engine, today)  # the calendar cannot answer: reported, not guessed
+        result = rt.sweep(today)  # the calendar cannot answer: reported, not guessed
         assert len(result.calendar_errors) == len(open_measures(rt)) and not result.fired
         return
-    result = sweep(rt.engine, today, queued_at=rt.clock.now())
+    result = rt.sweep(today, queued_at=rt.clock.now())
     assert result.fired["L3"] == len(open_measures(rt))  # everything is long overdue: only 通报 is sent
     with Session(rt.engine) as session:
         statuses = Counter(session.exec(select(Escalation.level, Escalation.status)).all())
     assert all(statuses[(lvl, "superseded")] == result.fired["L3"] for lvl in ("L0", "L1", "L2"))
-    delivered = flush(rt)
+    delivered = rt.flush()
     people = recipients(rt)
     assert len(people) == len(set(people)) == delivered.emails == len(outbox_recipients(rt))
     assert max(Counter(people).values()) == 1
@@ -85,24 +85,19 @@ def test_the_ledger_swept_as_of_today_sends_at_most_one_mail_per_person(swept_rt
 
 def test_the_commands_sweep_and_flush_then_do_nothing_the_second_time(swept_rt, monkeypatch, capsys):
     from cli.main import main
-    from config.settings import get_settings
 
     expected = Counter(top_level_on_2022_06_23(m.due_date) for m in open_measures(swept_rt))
     s = swept_rt.settings
     for name, value in {"DATABASE_URL": s.database_url, "DATA_DIR": str(s.data_dir), "SMTP_PORT": str(s.smtp_port),
                         "NOW": "2022-06-20T09:00:00+08:00"}.items():
         monkeypatch.setenv(f"REFORM_{name}", value)
-    get_settings.cache_clear()
-    try:
-        assert main(["sweep", "--now", "2022-06-23T12:00:00+08:00"]) == 0
-        first = capsys.readouterr().out
-        assert main(["outbox", "flush"]) == 0
-        sent = capsys.readouterr().out
-        assert main(["sweep", "--now", "2022-06-23T12:00:00+08:00"]) == 0 and main(["outbox", "flush"]) == 0
-        second = capsys.readouterr().out
-        assert main(["sweep", "--now", "23 June"]) == 2
-    finally:
-        get_settings.cache_clear()
+    assert main(["sweep", "--now", "2022-06-23T12:00:00+08:00"]) == 0
+    first = capsys.readouterr().out
+    assert main(["outbox", "flush"]) == 0
+    sent = capsys.readouterr().out
+    assert main(["sweep", "--now", "2022-06-23T12:00:00+08:00"]) == 0 and main(["outbox", "flush"]) == 0
+    second = capsys.readouterr().out
+    assert main(["sweep", "--now", "23 June"]) == 2
     assert all(f"{lvl} {label}: 发出 {expected[lvl]} 条" in first
                for lvl, label in (("L0", "提醒"), ("L1", "催办"), ("L2", "督办"), ("L3", "通报")))
     assert f"（{len(recipients(swept_rt))} 封邮件）" in sent and "失败 0 条" in sent

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from litestar.routes import HTTPRoute
 
-from tests.api_support import build, client
+from tests.world import build, client
 from web.app import create_app
 
 PASSWORD = "correct-horse-1"

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import OperationalError
 
 from web.app import create_app
-from workflows.reform import service as measures
+from workflows.reform.service import MeasureService
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_bug_is_a_chinese_page_and_a_json_500_and_is_logged(client, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(measures, "list_measures", boom)
+    monkeypatch.setattr(MeasureService, "list", boom)
     with caplog.at_level(logging.ERROR, logger="reform.web"):
         page = client.get("/ledger")
         api = client.get("/api/measures", headers=auth)
@@ -55,6 +55,6 @@ def test_a_database_outage_is_503(client, monkeypatch):
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(measures, "list_measures", down)
+    monkeypatch.setattr(MeasureService, "list", down)
     api = client.get("/api/measures", headers=auth)
     assert api.status_code == 503 and api.json()["error"] == "unavailable" and "数据库" in api.json()["message"]

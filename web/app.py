@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import logging
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -20,25 +23,43 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from engine.errors import WorkflowError
+from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
 from web.deps import DEPENDENCIES, api_guard
-from web.errors import Unauthenticated, chinese_for, error_body, status_for
-from web.ui.errors import html_error
-from web.ui.errors import message_for as html_message_for
+from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
+from web.throttle import AddressThrottle
+from web.ui.common import cn_date
+from web.ui.errors import html_error, http_message
 
 HERE = Path(__file__).resolve().parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("reform.web")
+
+
+def beijing_iso(value: datetime) -> str:
+    """Every instant the API answers with, in Beijing time with its offset (as people and CONTRACT.md read them)."""
+    return value.astimezone(SHANGHAI).isoformat() if value.tzinfo else value.isoformat()
 
 # Each module exposes ROUTES (a list of handlers or routers); one module per area of the system.
 ROUTE_MODULES = (
     "web.api.auth",
+    "web.api.subjects",
     "web.api.measures",
     "web.api.escalations",
     "web.api.reports",
     "web.ui.routes",
     "web.ui.reports",
 )
+
+
+class Health(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    database: str
+
+
+def template_globals(engine: JinjaTemplateEngine) -> None:
+    """What every template (and every macro, imported with or without context) may call."""
+    engine.engine.globals.update(cn_date=cn_date)
 
 
 def collect_routes() -> list:
@@ -48,56 +69,58 @@ def collect_routes() -> list:
     return handlers
 
 
-@get("/health", media_type=MediaType.JSON, sync_to_thread=True, include_in_schema=True)
-def health(request: Request) -> Response:
+@get("/health", media_type=MediaType.JSON, sync_to_thread=True, include_in_schema=True,
+     summary="运行状况：数据库是否可用")
+def health(request: Request) -> Health:
     rt: Runtime = request.app.state.runtime
     try:
         with rt.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return Response({"status": "ok", "database": "ok"})
+        return Health(status="ok", database="ok")
     except Exception as exc:  # the operator needs to see this, not a 500 page
-        return Response({"status": "degraded", "database": f"error: {type(exc).__name__}"}, status_code=503)
+        return Response(Health(status="degraded", database=f"error: {type(exc).__name__}"), status_code=503)
 
 
 def wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api", "/schema", "/health"))
 
 
+def json_error(body: ErrorBody, status: int) -> Response:
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
 def handle_workflow_error(request: Request, exc: WorkflowError) -> Response:
     if isinstance(exc, Unauthenticated) and wants_html(request):
         return Redirect(f"/login?next={request.url.path}")
     if wants_html(request):  # a person in a browser: a Chinese error page
-        return html_error(status_for(exc), chinese_for(exc))
-    return Response(error_body(exc), status_code=status_for(exc), media_type=MediaType.JSON)
+        return html_error(status_for(exc), exc.message)
+    return json_error(error_body(exc), status_for(exc))
 
 
 def handle_http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and wants_html(request):
         return Redirect("/login")
     if wants_html(request):
-        return html_error(exc.status_code, html_message_for(exc.status_code, str(exc.detail)))
-    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type",
-            422: "invalid"}.get(exc.status_code, "error")
-    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    body = {"error": code, "detail": detail}
-    if getattr(exc, "extra", None):
-        body["extra"] = exc.extra
-    return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
+        return html_error(exc.status_code, http_message(exc.status_code, request.method))
+    return json_error(http_body(exc.status_code, _parameter_message(exc)), exc.status_code)
+
+
+def _parameter_message(exc: HTTPException) -> str | None:
+    """A refused query or path parameter, named in Chinese (Litestar's own text is English)."""
+    extra = getattr(exc, "extra", None)
+    if exc.status_code != 400 or not isinstance(extra, list):
+        return None
+    names = [str(e.get("key")) for e in extra if isinstance(e, dict) and e.get("key")]
+    return f"参数 {'、'.join(names)} 的取值无效" if names else None
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     """A bug or an outage: logged with its traceback for the operator, a plain sentence for the person."""
-    if isinstance(exc, OperationalError):
-        status, message = 503, "数据库暂时不可用，请稍后重试；如持续出现请联系系统管理员"
-    else:
-        status, message = 500, "系统内部错误，已记录日志，请稍后重试或联系系统管理员"
+    status = 503 if isinstance(exc, OperationalError) else 500
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
     if wants_html(request):
-        return html_error(status, message)
-    code = "unavailable" if status == 503 else "internal_error"
-    return Response({"error": code, "detail": type(exc).__name__, "message": message}, status_code=status,
-                    media_type=MediaType.JSON)
+        return html_error(status, HTTP_CHINESE[status])
+    return json_error(http_body(status), status)
 
 
 def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Litestar:
@@ -128,12 +151,14 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         csrf_config=CSRFConfig(secret=secret.hex(), cookie_name="reform_csrf", header_name="x-csrftoken",
                                cookie_samesite="lax", cookie_secure=rt.settings.https,
                                exclude=["/api", "/schema", "/health"]),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=template_globals),
         exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,
                             Exception: handle_unexpected},
-        openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.1.0", path="/schema"),
+        type_encoders={datetime: beijing_iso},
+        openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema"),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
-        state=State({"runtime": rt}),
+        state=State({"runtime": rt, "login_throttle": AddressThrottle()}),
         debug=False,
     )

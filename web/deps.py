@@ -7,11 +7,11 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 
-from engine.db import read_session
 from engine.decide import Actor
+from engine.errors import Unauthenticated
 from runtime.core import Runtime
-from web.errors import Unauthenticated
 from workflows import accounts
+from workflows.access import Access
 from workflows.accounts_models import User
 
 
@@ -29,7 +29,7 @@ def user_from_request(request: Request) -> User | None:
     """The signed-in user: a bearer token on /api, the session cookie on pages."""
     rt = runtime_of(request)
     now = rt.clock.now()
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         if request.url.path.startswith("/api"):
             token = bearer_token(request)
             return accounts.user_for_token(session, token, now) if token else None
@@ -49,7 +49,7 @@ def session_epoch(user: User) -> str:
 def provide_user(request: Request) -> User:
     user = request.state.get(_USER_KEY) or user_from_request(request)
     if user is None:
-        raise Unauthenticated("authentication required")
+        raise Unauthenticated(detail="authentication required")
     return user
 
 
@@ -64,12 +64,16 @@ async def api_guard(connection: ASGIConnection, _handler) -> None:
         return
     user = await anyio.to_thread.run_sync(user_from_request, connection)
     if user is None:
-        raise Unauthenticated("authentication required")
+        raise Unauthenticated(detail="authentication required")
     connection.state[_USER_KEY] = user
 
 
 def provide_actor(user: NamedDependency[User]) -> Actor:
     return accounts.actor_for(user)
+
+
+def provide_access(actor: NamedDependency[Actor]) -> Access:
+    return Access(actor)
 
 
 def provide_runtime(request: Request) -> Runtime:
@@ -80,4 +84,5 @@ DEPENDENCIES = {
     "rt": Provide(provide_runtime, sync_to_thread=False),
     "user": Provide(provide_user, sync_to_thread=True),
     "actor": Provide(provide_actor, sync_to_thread=False),
+    "access": Provide(provide_access, sync_to_thread=False),
 }

@@ -1,18 +1,30 @@
-"""Evidence downloads, the same for the API and the pages: checked per object, sent with its own name."""
+"""Evidence up and down, the same for the API and the pages: checked per object, stored by content."""
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from litestar.response import File
 
-from engine.db import read_session
-from engine.decide import Actor
 from runtime.core import Runtime
 from workflows import evidence
+from workflows.access import Access
+from workflows.reform.views import EvidenceItem, evidence_item
 
 
-def evidence_file(rt: Runtime, actor: Actor, evidence_id: int) -> File:
-    with read_session(rt.engine) as session:
-        ev, path = evidence.for_download(session, rt.evidence_store, evidence_id, actor)
+def receive_evidence(rt: Runtime, access: Access, measure_id: int, filename: str, stream: BinaryIO) -> EvidenceItem:
+    """Check who, keep the file (outside any transaction), record it as unattached evidence."""
+    with rt.read() as session:
+        evidence.check_uploader(session, access, measure_id)  # nothing is stored for someone who may not
+    stored = rt.evidence_store.receive(stream, filename)
+    with rt.write() as session:
+        evidence.check_uploader(session, access, measure_id)
+        return evidence_item(evidence.record(session, measure_id, access, stored, rt.clock.now()))
+
+
+def evidence_file(rt: Runtime, access: Access, evidence_id: int) -> File:
+    with rt.read() as session:
+        ev, path = evidence.for_download(session, rt.evidence_store, access, evidence_id)
     return File(path, filename=ev.filename, media_type=ev.content_type,
                 headers={"content-disposition": evidence.content_disposition(ev.filename),
                          "x-content-type-options": "nosniff"})

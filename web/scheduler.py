@@ -22,8 +22,6 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config.settings import SHANGHAI
-from notifications.delivery import flush
-from workflows.sweep import sweep
 
 log = logging.getLogger("reform.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -31,7 +29,7 @@ FIRST_RUN_DELAY = timedelta(seconds=5)
 
 
 def run_sweep(rt) -> None:
-    result = sweep(rt.engine, rt.clock.now())
+    result = rt.sweep()
     if result.fired or result.superseded:
         log.info("sweep: fired %s, superseded %s, %d notices", dict(result.fired), dict(result.superseded),
                  result.notices)
@@ -40,7 +38,7 @@ def run_sweep(rt) -> None:
 
 
 def run_flush(rt) -> None:
-    result = flush(rt)
+    result = rt.flush()
     if result.sent or result.failed or result.deferred:
         log.info("outbox: sent %d rows in %d emails, failed %d, deferred %d", result.sent, result.emails,
                  result.failed, result.deferred)

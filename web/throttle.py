@@ -32,3 +32,8 @@ class AddressThrottle:
 
 def client_address(request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def throttle_of(request) -> AddressThrottle:
+    """The process's sign-in throttle, kept in the app's state."""
+    return request.app.state.login_throttle

@@ -13,20 +13,23 @@ from sqlmodel import Session, select
 
 from engine.db import utc
 from engine.decide import Actor
-from engine.errors import NotFound
-from workflows.accounts_models import ROLES, UNIT_ROLES, ApiToken, User
-from workflows.models import UNIT_OFFICE, UNIT_SUPERVISOR, Unit
+from engine.errors import BadRequest, NotFound
+from workflows.accounts_models import ApiToken, User
+from workflows.models import Unit
+from workflows.roles import HOME_KIND, ORG, UNIT_ROLES
 
 # Tests set REFORM_FAST_HASH=1: still argon2, with a small cost, so a suite can create many users.
 _HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024) if os.environ.get("REFORM_FAST_HASH")
                         else Argon2Hasher(),))
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-ROLE_UNIT_KIND = {"supervisor": UNIT_SUPERVISOR, "office": UNIT_OFFICE}
+ROLES = ORG.names
 
 
-class AccountError(ValueError):
+class AccountError(BadRequest):
     """A bad account request: unknown role or unit, weak password, duplicate name."""
+
+    code = "bad_account"
 
 
 def hash_password(password: str) -> str:
@@ -48,7 +51,7 @@ def check_password_strength(password: str) -> None:
 def add_user(session: Session, username: str, role: str, password: str, now: datetime, *,
              unit_name: str | None = None, email: str = "", display_name: str = "") -> User:
     if role not in ROLES:
-        raise AccountError(f"未知角色 {role!r}，可选：{', '.join(ROLES)}")
+        raise AccountError(f"未知角色 {role!r}，可选：{'、'.join(f'{r}（{ORG.label(r)}）' for r in ROLES)}")
     if not username.strip():
         raise AccountError("用户名不能为空")
     if session.exec(select(User).where(User.username == username)).first():
@@ -60,9 +63,9 @@ def add_user(session: Session, username: str, role: str, password: str, now: dat
         if unit is None:
             raise AccountError(f"未知单位 {unit_name!r}")
     if role in UNIT_ROLES and unit is None:
-        raise AccountError(f"角色 {role} 必须指定所属单位（--unit）")
-    if role in ROLE_UNIT_KIND and unit is None:
-        unit = session.exec(select(Unit).where(Unit.kind == ROLE_UNIT_KIND[role])).first()
+        raise AccountError(f"角色“{ORG.label(role)}”必须指定所属单位（--unit）")
+    if role in HOME_KIND and unit is None:
+        unit = session.exec(select(Unit).where(Unit.kind == HOME_KIND[role])).first()
     user = User(username=username.strip(), role=role, unit_id=unit.id if unit else None, email=email,
                 display_name=display_name or username, password_hash=hash_password(password), created_at=now)
     session.add(user)
@@ -135,13 +138,14 @@ def revoke_all(session: Session, user: User, now: datetime) -> int:
 
 def actor_for(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, role=user.role,
-                 unit_ids=frozenset({user.unit_id}) if user.unit_id else frozenset())
+                 unit_ids=frozenset({user.unit_id}) if user.unit_id else frozenset(),
+                 name=user.display_name or user.username)
 
 
 def get_user(session: Session, username: str) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"user {username!r} not found")
+        raise NotFound(f"找不到用户 {username!r}", detail=f"user {username!r} not found")
     return user
 
 

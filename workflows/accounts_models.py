@@ -9,9 +9,6 @@ from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
 
-ROLES = ("unit_staff", "unit_head", "supervisor", "office", "admin")
-UNIT_ROLES = frozenset({"unit_staff", "unit_head"})
-
 
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

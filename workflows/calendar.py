@@ -47,6 +47,10 @@ class WorkCalendar:
     def known_years(self) -> frozenset[int]:
         return self._package_years | frozenset(self._overrides)
 
+    def is_provisional(self, day: date) -> bool:
+        """Whether the day's year is only known by rule (compatibility stub until the provisional calendar)."""
+        return False
+
     def is_workday(self, day: date) -> bool:
         cached = self._cache.get(day)
         if cached is None:
@@ -95,12 +99,16 @@ def _dates(values: list[str], where: str) -> frozenset[date]:
 
 
 def load_overrides(path: Path) -> dict[int, YearOverride]:
+    """Compatibility, to be removed: the composition root reads the file and calls overrides_from_data."""
     if not path.exists():
         return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return overrides_from_data(tomllib.loads(path.read_text(encoding="utf-8")), str(path))
+
+
+def overrides_from_data(data: dict, source: str) -> dict[int, YearOverride]:
     result: dict[int, YearOverride] = {}
     for year_text, spec in (data.get("years") or {}).items():
-        year, where = int(year_text), f"{path} [years.{year_text}]"
+        year, where = int(year_text), f"{source} [years.{year_text}]"
         holidays = _dates(spec.get("holidays", []), where)
         workdays = _dates(spec.get("workdays", []), where)
         bad = sorted(d for d in holidays | workdays if d.year != year) or sorted(holidays & workdays)

@@ -13,20 +13,16 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from engine.db import read_session, write_session
-from engine.decide import Actor
-from engine.errors import NotFound, PermissionDenied, TransitionNotAllowed, WorkflowError
-from workflows.accounts_models import UNIT_ROLES
+from engine.errors import NotFound, TooLarge, TransitionNotAllowed, UnsupportedType, WorkflowError
+from workflows.access import Access
 from workflows.models import Evidence, Measure
-from workflows.reform.service import lead_unit_ids, visible_measure
-from workflows.reform.table import STATE_LABELS
-from workflows.reform.views import evidence_json
+from workflows.reform.table import REFORM_MEASURE
 
 CHUNK = 64 * 1024
-UPLOAD_STATES = frozenset({"assigned", "in_progress"})
+UPLOAD_STATES = REFORM_MEASURE.tagged("owes_work")  # while the unit still owes the work
+ACCEPTED = "PDF、OFD、Word、Excel、JPEG、PNG"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PNG = b"\x89PNG\r\n\x1a\n"
 # extension -> (kind the content must show, content type we serve it with)
@@ -41,14 +37,6 @@ KINDS = {
     ".jpeg": ("jpeg", "image/jpeg"),
     ".png": ("png", "image/png"),
 }
-
-
-class FileTooLarge(WorkflowError):
-    code = "too_large"
-
-
-class FileTypeRefused(WorkflowError):
-    code = "unsupported_type"
 
 
 @dataclass(frozen=True)
@@ -142,15 +130,17 @@ class EvidenceStore:
         name = clean_name(filename)
         ext = os.path.splitext(name)[1].lower()
         if ext not in KINDS:
-            raise FileTypeRefused(f"file {name!r}: extension {ext or '(none)'!r} is not accepted")
+            raise UnsupportedType(f"文件“{name}”的类型不受支持（仅限 {ACCEPTED}）",
+                                  detail=f"file {name!r}: extension {ext or '(none)'!r} is not accepted")
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         tmp = Path(tmp_name)
         try:
-            sha, size = self._copy(stream, fd)
+            sha, size = self._copy(stream, fd, name)
             kind, content_type = KINDS[ext]
             if kind not in content_kinds(tmp):
-                raise FileTypeRefused(f"file {name!r}: content is not {kind}")
+                raise UnsupportedType(f"文件“{name}”的内容与扩展名 {ext} 不符（仅限 {ACCEPTED}）",
+                                      detail=f"file {name!r}: content is not {kind}")
             final = self.path_for(sha)
             if not final.exists():
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -159,13 +149,14 @@ class EvidenceStore:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _copy(self, stream: BinaryIO, fd: int) -> tuple[str, int]:
+    def _copy(self, stream: BinaryIO, fd: int, name: str) -> tuple[str, int]:
         digest, size = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise FileTooLarge(f"file is larger than the limit of {self.max_bytes} bytes")
+                    raise TooLarge(f"文件“{name}”超过 {self.max_bytes // (1024 * 1024)} MB 的大小限制",
+                                   detail=f"file {name!r} is larger than the limit of {self.max_bytes} bytes")
                 digest.update(chunk)
                 out.write(chunk)
         return digest.hexdigest(), size
@@ -174,47 +165,45 @@ class EvidenceStore:
 # -- who may add and fetch
 
 
-def check_uploader(session: Session, measure_id: int, actor: Actor) -> Measure:
-    """Only a lead-unit user of the measure, while the unit still works on it."""
-    row = visible_measure(session, measure_id, actor)
-    if actor.role not in UNIT_ROLES or not (actor.unit_ids & lead_unit_ids(session, measure_id)):
-        raise PermissionDenied(f"measure {measure_id}: user {actor.username!r} may not add evidence")
+def check_uploader(session: Session, access: Access, measure_id: int) -> Measure:
+    """Only a lead-unit user of the measure, while the unit still owes the work."""
+    row = access.measure(session, measure_id)
+    access.require_lead(session, measure_id, "上传佐证材料")
     if row.state not in UPLOAD_STATES:
-        raise TransitionNotAllowed(f"measure {measure_id}: evidence upload refused: "
-                                   f"“{STATE_LABELS[row.state]}”状态下不能上传佐证材料")
+        raise TransitionNotAllowed(f"“{REFORM_MEASURE.label(row.state)}”状态下不能上传佐证材料",
+                                   detail=f"measure {measure_id}: evidence upload refused in state {row.state}")
     return row
 
 
-def upload(engine: Engine, store: EvidenceStore, measure_id: int, actor: Actor, filename: str,
-           stream: BinaryIO, now: datetime) -> dict:
-    """Check who, keep the file, record it as unattached evidence; the evidence item."""
-    with read_session(engine) as session:
-        check_uploader(session, measure_id, actor)  # nothing is stored for someone who may not
-    stored = store.receive(stream, filename)
-    with write_session(engine) as session:
-        check_uploader(session, measure_id, actor)
-        return evidence_json(record(session, measure_id, actor, stored, now))
+def may_upload(session: Session, access: Access, measure_id: int) -> bool:
+    try:
+        check_uploader(session, access, measure_id)
+    except WorkflowError:
+        return False
+    return True
 
 
-def record(session: Session, measure_id: int, actor: Actor, stored: StoredFile, now: datetime) -> Evidence:
+def record(session: Session, measure_id: int, access: Access, stored: StoredFile, now: datetime) -> Evidence:
     """One row per file and measure: the same content uploaded again while unattached is the same evidence."""
-    same = session.exec(select(Evidence).where(Evidence.measure_id == measure_id, Evidence.sha256 == stored.sha256,
-                                               Evidence.report_version.is_(None))).first()
+    same = session.execute(select(Evidence).where(Evidence.measure_id == measure_id,
+                                                  Evidence.sha256 == stored.sha256,
+                                                  Evidence.report_version.is_(None))).scalars().first()
     if same is not None:
         return same
     ev = Evidence(measure_id=measure_id, sha256=stored.sha256, filename=stored.filename,
-                  content_type=stored.content_type, size=stored.size, uploaded_by=actor.id, uploaded_at=now)
+                  content_type=stored.content_type, size=stored.size, uploaded_by=access.actor.id, uploaded_at=now)
     session.add(ev)
     session.flush()
     return ev
 
 
-def for_download(session: Session, store: EvidenceStore, evidence_id: int, actor: Actor) -> tuple[Evidence, Path]:
+def for_download(session: Session, store: EvidenceStore, access: Access, evidence_id: int) -> tuple[Evidence, Path]:
     ev = session.get(Evidence, evidence_id)
     if ev is None:
-        raise NotFound(f"evidence {evidence_id} not found")
-    visible_measure(session, ev.measure_id, actor)
+        raise NotFound("找不到该佐证材料", detail=f"evidence {evidence_id} not found")
+    access.measure(session, ev.measure_id)
     path = store.path_for(ev.sha256)
     if not path.is_file():
-        raise NotFound(f"evidence {evidence_id}: file {ev.sha256} is missing from the store")
+        raise NotFound("佐证材料文件已丢失，请联系系统管理员",
+                       detail=f"evidence {evidence_id}: file {ev.sha256} is missing from the store")
     return ev, path

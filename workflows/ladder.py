@@ -1,30 +1,41 @@
-"""The escalation ladder as data, and the pure decision of which rungs are due for a measure on a day."""
+"""The escalation ladder as data, and the pure decision of which rungs are due for a subject on a day.
+
+Two anchors: `due` rungs run while the unit owes the work (states tagged `owes_work`), counted from the
+deadline; `review` rungs run while a report waits for 督查办 (states tagged `awaiting_review`), counted
+from the day it was reported. The ladder's own levels also say when a light turns yellow (the earliest
+warning before the deadline) and when a report is overdue for 督查办 (the first review rung).
+"""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
+from engine.errors import WorkflowError
 from workflows.calendar import WorkCalendar
+from workflows.roles import ORG
 
-LADDER_FILE = Path(__file__).resolve().parents[1] / "config" / "escalation.toml"
-ANCHORS = ("due", "reported")
-ROLES = ("unit_staff", "unit_head", "supervisor", "office")
-UNIT_STATES = frozenset({"assigned", "in_progress"})
+ANCHORS = ("due", "review")
+
+
+class LadderError(WorkflowError, ValueError):
+    code = "bad_config"
 
 
 @dataclass(frozen=True)
 class Level:
     code: str
-    label: str
-    anchor: str  # "due" or "reported"
+    label: str  # 提醒, 催办, …
+    anchor: str  # "due" or "review"
     offset: int  # working days from the anchor
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
     rank: int = 0
+    title: str = ""  # how a report column names it: "L0 提醒"
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"{self.code} {self.label}"
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,32 @@ class Ladder:
     def codes(self) -> tuple[str, ...]:
         return tuple(lvl.code for lvl in self.levels)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        return {lvl.code: lvl.label for lvl in self.levels}
+
+    @property
+    def headings(self) -> dict[str, str]:
+        return {lvl.code: lvl.heading for lvl in self.levels}
+
+    @property
+    def due_soon_within(self) -> int:
+        """Working days before the deadline at which the first warning fires: the yellow light's window."""
+        early = [-lvl.offset for lvl in self.anchored("due") if lvl.offset < 0]
+        return max(early, default=0)
+
+    @property
+    def review_within(self) -> int | None:
+        """Working days 督查办 has before the first review rung; None when the ladder has none."""
+        return min((lvl.offset for lvl in self.anchored("review")), default=None)
+
 
 @dataclass(frozen=True)
-class MeasureClock:
-    """What the ladder needs to know of a measure; reported_on is the Beijing date it was reported."""
+class LadderSubject:
+    """What the ladder needs to know of a subject; `reported_on` is the Beijing date it was reported."""
 
-    state: str
+    owes_work: bool
+    awaiting_review: bool
     due_date: date | None
     deadline_version: int
     extension_pending: bool
@@ -58,21 +89,21 @@ class MeasureClock:
 
 @dataclass(frozen=True)
 class Rung:
-    """One level of one ladder for one measure: fires on fire_on, at most once per key_version."""
+    """One level of one ladder for one subject: fires on fire_on, at most once per key_version."""
 
     level: Level
-    deadline: date  # the measure's due date, or the reviewer's deadline for the reported ladder
+    deadline: date  # the subject's due date, or the reviewer's deadline for the review ladder
     fire_on: date
     key_version: int
 
 
-def rungs(ladder: Ladder, m: MeasureClock, today: date, calendar: WorkCalendar) -> list[Rung]:
-    """The rungs that are due on `today` (fire_on <= today), lowest first. Raises CalendarUnknown."""
-    if m.state in UNIT_STATES and m.due_date is not None and not m.extension_pending:
+def rungs(ladder: Ladder, m: LadderSubject, today: date, calendar: WorkCalendar) -> list[Rung]:
+    """The rungs that are due on `today` (fire_on <= today), lowest first."""
+    if m.owes_work and m.due_date is not None and not m.extension_pending:
         anchor, levels, version = m.due_date, ladder.anchored("due"), m.deadline_version
-    elif m.state == "reported" and m.reported_on is not None:
+    elif m.awaiting_review and m.reported_on is not None:
         # A new report is a new reviewer deadline: the ladder is keyed by the report's date.
-        anchor, levels, version = m.reported_on, ladder.anchored("reported"), m.reported_on.toordinal()
+        anchor, levels, version = m.reported_on, ladder.anchored("review"), m.reported_on.toordinal()
     else:
         return []
     found = []
@@ -102,28 +133,26 @@ def catch_up(due: list[Rung], recorded: set[tuple[str, int]]) -> tuple[Rung | No
 def _level(rank: int, spec: dict, where: str) -> Level:
     problems = []
     if spec.get("anchor") not in ANCHORS:
-        problems.append(f"anchor must be one of {ANCHORS}")
+        problems.append(f"anchor 须为 {' 或 '.join(ANCHORS)}")
     roles = [*spec.get("to", []), *spec.get("cc", [])]
-    problems += [f"unknown role {r!r}" for r in roles if r not in ROLES]
+    problems += [f"未知角色 {r!r}" for r in roles if r not in ORG.names]
     if not spec.get("to"):
-        problems.append("needs at least one `to` role")
-    if not isinstance(spec.get("offset"), int):
-        problems.append("offset must be an integer number of working days")
+        problems.append("至少需要一个收件角色（to）")
+    if not isinstance(spec.get("offset"), int) or isinstance(spec.get("offset"), bool):
+        problems.append("offset 须为整数（工作日）")
+    if not spec.get("code"):
+        problems.append("缺少 code")
     if problems:
-        raise ValueError(f"{where} level {spec.get('code')!r}: " + "; ".join(problems))
-    return Level(code=spec["code"], label=spec.get("label", spec["code"]), anchor=spec["anchor"],
-                 offset=spec["offset"], to=tuple(spec["to"]), cc=tuple(spec.get("cc", [])), rank=rank)
+        raise LadderError(f"{where} 预警级别 {spec.get('code')!r}：" + "；".join(problems))
+    return Level(code=str(spec["code"]), label=str(spec.get("label", spec["code"])), anchor=spec["anchor"],
+                 offset=spec["offset"], to=tuple(spec["to"]), cc=tuple(spec.get("cc", [])), rank=rank,
+                 title=str(spec.get("title", "")))
 
 
-def load_ladder(path: Path = LADDER_FILE) -> Ladder:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    levels = tuple(_level(rank, spec, str(path)) for rank, spec in enumerate(data.get("level", [])))
+def parse_ladder(data: dict, source: str = "escalation.toml") -> Ladder:
+    """The ladder a TOML document declares; a Chinese error naming the file and level otherwise."""
+    levels = tuple(_level(rank, spec, source) for rank, spec in enumerate(data.get("level", [])))
     codes = [lvl.code for lvl in levels]
     if not levels or len(set(codes)) != len(codes):
-        raise ValueError(f"{path}: the ladder needs levels with distinct codes, got {codes}")
+        raise LadderError(f"{source}：预警阶梯须至少有一个级别且代码不重复，现为 {codes}")
     return Ladder(levels)
-
-
-@lru_cache
-def default_ladder() -> Ladder:
-    return load_ladder()

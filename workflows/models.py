@@ -8,6 +8,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
+from workflows.roles import UNIT_LEAD
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Column:
@@ -35,9 +36,6 @@ class Category(SQLModel, table=True):
     title: str = Field(max_length=255)
 
 
-ITEM_CLASSES = ("率先形成试点成果", "发掘特色亮点", "等高对接先进地区经验")
-
-
 class Item(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "item_no", "title"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -47,9 +45,8 @@ class Item(SQLModel, table=True):
     item_no: str = Field(max_length=16)
     title: str = Field(max_length=255)
     klass: str | None = Field(default=None, max_length=32)
-
-
-UNIT_LEAD, UNIT_SUPERVISOR, UNIT_OFFICE = "lead", "supervisor", "office"
+    state: str = Field(default="listed", max_length=32)  # a record, not a lifecycle: see workflows/items
+    version: int = 0
 
 
 class Unit(SQLModel, table=True):
@@ -151,6 +148,8 @@ class Milestone(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=_ts(True))
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(sa_column=_ts())
+    state: str = Field(default="planned", max_length=32)
+    version: int = 1
 
 
 class Escalation(SQLModel, table=True):

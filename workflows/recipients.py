@@ -1,41 +1,20 @@
-"""Who receives an escalation: recipient roles resolved to addresses, the unit head as a fallback."""
+"""Who receives an escalation: the ladder level's roles resolved to people of the measure's units and offices."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlmodel import Session
 
-from sqlmodel import Session, select
-
+from engine.outbox import Recipient
+from workflows.directory import role_people
 from workflows.ladder import Level
-from workflows.models import UNIT_OFFICE, UNIT_SUPERVISOR, Measure, Unit
-from workflows.reform.binding import measure_units, unit_recipients
-
-CENTRAL = {"supervisor": UNIT_SUPERVISOR, "office": UNIT_OFFICE}
+from workflows.reform.links import Links
 
 
-@dataclass(frozen=True)
-class Person:
-    email: str
-    name: str
-    copy: bool = False  # 抄送
-
-
-def role_addresses(session: Session, primary: Unit | None, role: str) -> list[tuple[str, str]]:
-    if role in CENTRAL:
-        found: list[tuple[str, str]] = []
-        for unit in session.exec(select(Unit).where(Unit.kind == CENTRAL[role]).order_by(Unit.id)):
-            found += unit_recipients(session, unit, (role,))
-        return found
-    return unit_recipients(session, primary, (role,)) if primary else []
-
-
-def recipients_for(session: Session, row: Measure, level: Level) -> list[Person]:
-    """Distinct people, `to` before `cc`; someone in both gets it as addressed, not as a copy."""
-    units = measure_units(session, row.id)
-    primary = units[0] if units else None
-    people: dict[str, Person] = {}
+def recipients_for(session: Session, links: Links, level: Level) -> list[tuple[Recipient, bool]]:
+    """Distinct people with their copy flag (抄送), `to` before `cc`; someone in both is addressed, not copied."""
+    people: dict[str, tuple[Recipient, bool]] = {}
     for roles, copy in ((level.to, False), (level.cc, True)):
         for role in roles:
-            for email, name in role_addresses(session, primary, role):
-                people.setdefault(email.lower(), Person(email, name, copy))
+            for person in role_people(session, role, links.primary):
+                people.setdefault(person.key, (person, copy))
     return list(people.values())

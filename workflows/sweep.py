@@ -1,4 +1,8 @@
-"""The escalation sweep: writes each due rung once (UNIQUE key) with its outbox notices, in one transaction."""
+"""The escalation sweep: writes each due rung once (UNIQUE key) with its outbox notices, in one transaction.
+
+It takes its dependencies explicitly (engine, ladder, calendar); one measure whose dates cannot be computed
+never stops the rest of its batch, and the summary counts only what was written.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +19,21 @@ from sqlmodel import Session
 
 from engine.db import is_postgres, write_session
 from engine.outbox import Notice
-from workflows.calendar import CalendarUnknown, WorkCalendar, default_calendar
-from workflows.ladder import UNIT_STATES, Ladder, MeasureClock, Rung, catch_up, default_ladder, rungs
+from workflows.calendar import CalendarUnknown, WorkCalendar
+from workflows.directory import email_address
+from workflows.ladder import Ladder, LadderSubject, Rung, catch_up, rungs
 from workflows.lights import local_day, stored_day
-from workflows.models import Escalation, Item, Measure
+from workflows.models import Escalation, Measure
 from workflows.recipients import recipients_for
-from workflows.reform.binding import measure_units
+from workflows.reform.binding import payload
+from workflows.reform.links import links_of
+from workflows.reform.table import REFORM_MEASURE
 
 log = logging.getLogger("reform.escalation")
 BATCH = 50
 KEY = ["measure_id", "level", "deadline_version"]
+OWES_WORK = REFORM_MEASURE.tagged("owes_work")
+AWAITING_REVIEW = REFORM_MEASURE.tagged("awaiting_review")
 
 
 @dataclass
@@ -35,6 +44,7 @@ class SweepResult:
     unaddressed: list[tuple[int, str]] = field(default_factory=list)  # fired with nobody to tell
     errors: list[tuple[int, str]] = field(default_factory=list)
     calendar_errors: list[tuple[int, str]] = field(default_factory=list)
+    provisional: int = 0  # rungs whose dates came from a provisional calendar
 
 
 @dataclass(frozen=True)
@@ -51,16 +61,16 @@ class Sweep:
         return local_day(self.now)
 
 
-def sweep(engine: Engine, now: datetime, *, ladder: Ladder | None = None,
-          calendar: WorkCalendar | None = None, queued_at: datetime | None = None) -> SweepResult:
+def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalendar,
+          queued_at: datetime | None = None) -> SweepResult:
     """Fire every rung due at `now`; safe to run twice or in several processes at once.
 
     `queued_at` (default `now`) stamps the outbox rows: an operator sweeping "as of" another instant
     still wants the mail deliverable by the system's own clock.
     """
-    run = Sweep(now, queued_at or now, ladder or default_ladder(), calendar or default_calendar())
+    run = Sweep(now, queued_at or now, ladder, calendar)
     result = SweepResult()
-    ids = candidate_ids(engine, now, run.ladder)
+    ids = candidate_ids(engine, now, ladder)
     for start in range(0, len(ids), BATCH):
         with write_session(engine) as session:
             for row in lock_batch(session, ids[start:start + BATCH]):
@@ -76,9 +86,9 @@ def candidate_ids(engine: Engine, now: datetime, ladder: Ladder) -> list[int]:
     earliest = min((lvl.offset for lvl in ladder.anchored("due")), default=0)
     horizon = local_day(now) + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
     stmt = select(Measure.id).where(or_(
-        Measure.state.in_(UNIT_STATES) & Measure.due_date.is_not(None) & Measure.extension_date.is_(None)
+        Measure.state.in_(sorted(OWES_WORK)) & Measure.due_date.is_not(None) & Measure.extension_date.is_(None)
         & (Measure.due_date <= horizon),
-        (Measure.state == "reported") & Measure.reported_at.is_not(None),
+        Measure.state.in_(sorted(AWAITING_REVIEW)) & Measure.reported_at.is_not(None),
     )).order_by(Measure.id)
     with Session(engine) as session:
         return list(session.execute(stmt).scalars())
@@ -94,25 +104,34 @@ def lock_batch(session: Session, ids: list[int]) -> list[Measure]:
 
 def sweep_one(session: Session, row: Measure, run: Sweep, result: SweepResult) -> None:
     """One measure inside its own savepoint: its failure is logged and the sweep goes on."""
+    counted = SweepResult()
     try:
         with session.begin_nested():
-            fire_measure(session, row, run, result)
+            fire_measure(session, row, run, counted)
     except CalendarUnknown as exc:
         log.error("escalation sweep: measure %s skipped: %s", row.id, exc)
         result.calendar_errors.append((row.id, str(exc)))
+        return
     except Exception as exc:  # one bad measure must not stop the others
         log.exception("escalation sweep: measure %s failed", row.id)
         result.errors.append((row.id, f"{type(exc).__name__}: {exc}"))
+        return
+    result.fired.update(counted.fired)  # only what this savepoint wrote
+    result.superseded.update(counted.superseded)
+    result.notices += counted.notices
+    result.unaddressed += counted.unaddressed
+    result.provisional += counted.provisional
 
 
-def clock_of(row: Measure) -> MeasureClock:
-    return MeasureClock(state=row.state, due_date=row.due_date, deadline_version=row.deadline_version,
-                        extension_pending=row.extension_date is not None,
-                        reported_on=stored_day(row.reported_at) if row.reported_at else None)
+def ladder_subject(row: Measure) -> LadderSubject:
+    return LadderSubject(owes_work=row.state in OWES_WORK, awaiting_review=row.state in AWAITING_REVIEW,
+                         due_date=row.due_date, deadline_version=row.deadline_version,
+                         extension_pending=row.extension_date is not None,
+                         reported_on=stored_day(row.reported_at) if row.reported_at else None)
 
 
 def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult) -> None:
-    due = rungs(run.ladder, clock_of(row), run.today, run.calendar)
+    due = rungs(run.ladder, ladder_subject(row), run.today, run.calendar)
     if not due:
         return
     recorded = {(lvl, ver) for lvl, ver in session.execute(
@@ -123,20 +142,22 @@ def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult
             result.superseded[rung.level.code] += 1
     if send is None:
         return
-    people = recipients_for(session, row, send.level)
-    esc_id = insert_once(session, row, send, run.now, "fired", ", ".join(p.email for p in people))
+    links = links_of(session, row.id)
+    body = notice_payload(session, row, links, send, run)  # computed before anything is written
+    people = recipients_for(session, links, send.level)
+    addressed = [email_address(session, person) for person, _ in people]
+    esc_id = insert_once(session, row, send, run.now, "fired", ", ".join(a.value for a in addressed if a))
     if esc_id is None:
         return  # another sweeper fired it first
+    for person, copy in people:
+        session.add(Notice("escalation", person, "measure", row.id, body, dedupe_key=f"esc:{esc_id}:{person.key}",
+                           copy=copy).to_row(run.queued_at))
+    session.flush()
     result.fired[send.level.code] += 1
+    result.notices += len(people)
+    result.provisional += body["calendar"] == "provisional"
     if not people:
         result.unaddressed.append((row.id, send.level.code))
-    payload = notice_payload(session, row, send, run.calendar.workdays_between(send.deadline, run.today))
-    for person in people:
-        notice = Notice("escalation", person.email, person.name, "measure", row.id,
-                        {**payload, "copy": person.copy}, dedupe_key=f"esc:{esc_id}:{person.email}")
-        session.add(notice.to_row(run.queued_at))
-        result.notices += 1
-    session.flush()
 
 
 def insert_once(session: Session, row: Measure, rung: Rung, now: datetime, status: str,
@@ -150,11 +171,10 @@ def insert_once(session: Session, row: Measure, rung: Rung, now: datetime, statu
     return session.execute(stmt).scalar()
 
 
-def notice_payload(session: Session, row: Measure, rung: Rung, overdue_workdays: int) -> dict:
-    item = session.get(Item, row.item_id)
-    units = [u.name for u in measure_units(session, row.id)]
-    return {"measure_id": row.id, "level": rung.level.code, "level_label": rung.level.label,
-            "measure_text": row.text, "item_no": item.item_no if item else "",
-            "item_title": item.title if item else "", "unit": units[0] if units else "", "units": units,
-            "due_date": rung.deadline.isoformat(), "fire_on": rung.fire_on.isoformat(),
-            "overdue_workdays": overdue_workdays, "state": row.state, "anchor": rung.level.anchor}
+def notice_payload(session: Session, row: Measure, links, rung: Rung, run: Sweep) -> dict:
+    provisional = run.calendar.is_provisional(rung.deadline) or run.calendar.is_provisional(run.today)
+    return payload(session, row, links, None, {
+        "level": rung.level.code, "level_label": rung.level.label, "anchor": rung.level.anchor,
+        "due_date": rung.deadline.isoformat(), "fire_on": rung.fire_on.isoformat(),
+        "overdue_workdays": run.calendar.workdays_between(rung.deadline, run.today),
+        "fired_at": run.now.isoformat(), "calendar": "provisional" if provisional else "official"})

@@ -13,7 +13,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -24,11 +24,14 @@ from engine.clock import OffsetClock
 from engine.db import make_engine, read_session, write_session
 from migrations.runner import upgrade
 from runtime.core import Runtime
-from runtime.provision import apply_units, load_units
-from tests.conftest import DEMO_START, IN_CI, fresh_pg_database
+from runtime.provision import apply_units
+from tests.conftest import CONFIG, DEMO_START, IN_CI, fresh_pg_database
 from workflows import accounts
 from workflows.ledger.importer import import_ledger
 from workflows.models import Measure, MeasureUnit, Unit
+from workflows.reform.table import REFORM_MEASURE
+
+STARTS, DECLARED_DONE = REFORM_MEASURE.initial[0], REFORM_MEASURE.initial_tagged("awaiting_review")
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -88,8 +91,8 @@ def pick_measures(rt: Runtime) -> dict[str, int]:
             lead_count[link.measure_id] = lead_count.get(link.measure_id, 0) + 1
         mine = sorted(link.measure_id for link in links if link.unit_id == market and link.position == 0
                       and lead_count[link.measure_id] == 1)
-        assigned = [mid for mid in mine if session.get(Measure, mid).state == "assigned"]
-        reported = sorted(session.exec(select(Measure.id).where(Measure.state == "reported")))
+        assigned = [mid for mid in mine if session.get(Measure, mid).state == STARTS]
+        reported = sorted(session.exec(select(Measure.id).where(Measure.state == DECLARED_DONE)))
         gov = session.exec(select(Unit.id).where(Unit.name == GOV)).one()
         gov_only = sorted(link.measure_id for link in links if link.unit_id == gov and link.position == 0)
     return {"lifecycle": assigned[0], "stale_progress": assigned[1], "csrf": assigned[2], "other_unit": assigned[3],
@@ -101,10 +104,10 @@ def build_runtime(tmp: Path, smtp_port: int, url: str) -> Runtime:
     upgrade(engine)
     settings = Settings(database_url=url, data_dir=tmp / "var", demo=True, mail_sink=True, now=None,
                         smtp_host="127.0.0.1", smtp_port=smtp_port, secret_key="browser-test-secret-key-0123456789")
-    rt = Runtime(settings=settings, engine=engine, clock=OffsetClock(DEMO_START))
+    rt = Runtime(config=replace(CONFIG, settings=settings), engine=engine, clock=OffsetClock(DEMO_START))
     with write_session(engine) as session:
-        apply_units(session, load_units())
-        import_ledger(session, "builtin:wulong-2022", clock=rt.clock)
+        apply_units(session, rt.config.units)
+        import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"])
         for username, role, unit, name in PEOPLE:
             accounts.add_user(session, username, role, PASSWORD, rt.clock.now(), unit_name=unit,
                               email=f"{username}@wulong.example", display_name=name)

@@ -17,7 +17,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(person, site):
 
     missing = clerk.page.request.post(url, form={"version": version})
     assert missing.status == 403
-    assert "安全校验失败" in missing.text()
+    assert "页面已过期" in missing.text()
     forged = clerk.page.request.post(url, form={"version": version, "_csrf_token": "forged-token"})
     assert forged.status == 403
     assert site.measure(mid).state == "assigned"

@@ -8,9 +8,6 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from notifications.delivery import flush
-from workflows.sweep import sweep
-
 pytestmark = pytest.mark.browser
 
 
@@ -57,8 +54,8 @@ def test_overview_charts_are_drawn_on_the_server_and_nothing_comes_from_elsewher
 
 def test_mail_shows_the_outbox_and_what_the_demo_sink_received(person, site):
     def sweep_and_send() -> None:
-        sweep(site.rt.engine, site.rt.clock.now())
-        flush(site.rt)
+        site.rt.sweep(site.rt.clock.now())
+        site.rt.flush()
 
     worker = threading.Thread(target=sweep_and_send)  # flush runs its own event loop
     worker.start()

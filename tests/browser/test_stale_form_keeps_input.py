@@ -31,7 +31,7 @@ def test_a_return_after_someone_approved_is_refused_and_the_reasons_are_shown_ba
     response = submit(first, "return", "退回")
     assert response.status == 409
     expect(first.page.get_by_role("alert")).to_contain_text(STALE)
-    expect(first.page.get_by_role("alert")).to_contain_text("reviewer2")
+    expect(first.page.get_by_role("alert")).to_contain_text("督查办核验员二")
     lost = first.page.locator(".lost")
     expect(lost).to_contain_text("退回理由")
     expect(lost).to_contain_text(reasons)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from engine.decide import clean_fields
 from engine.definition import Action, FieldSpec, State, WorkflowDefinition
+from engine.errors import InvalidFields
 from web.ui.diagram import draw
 from web.ui.forms import build_form
 from workflows.reform.table import REFORM_MEASURE
@@ -38,7 +42,11 @@ def test_every_action_form_has_one_labelled_control_per_field():
 def test_a_refused_form_is_refilled_and_its_problems_are_in_chinese():
     act = Action("rate", ("a",), "b", frozenset({"x"}), fields=(
         FieldSpec("score", "int", min=0, max=100, label="分数"), FieldSpec("note", "text", label="说明")))
-    form = build_form(act, 7, typed={"score": "150", "note": "已核实"}, problems={"score": "must be between 0 and 100"})
+    typed = {"score": "150", "note": "已核实"}
+    with pytest.raises(InvalidFields) as refused:
+        clean_fields(act, typed)
+    problems = {name: p.message for name, p in refused.value.fields.items()}
+    form = build_form(act, 7, typed=typed, problems=problems)
     score, note = form.controls
-    assert (score.value, score.error) == ("150", "应在 0 到 100 之间")
+    assert (score.value, score.error) == ("150", "分数应在 0 到 100 之间")
     assert (note.value, note.error) == ("已核实", None)

@@ -2,94 +2,62 @@
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.di import NamedDependency
-from litestar.params import FromQuery
-from sqlmodel import Session, func, select
+import enum
+from typing import Annotated
 
-from engine.db import read_session, utc
-from engine.decide import Actor
-from engine.errors import NotFound, PermissionDenied
-from engine.outbox import OutboxMessage
+import msgspec
+from litestar.params import FromQuery, QueryParameter
+
+from engine.errors import NotFound
+from engine.outbox import STATUSES
+from notifications.outbox_views import OutboxList, list_outbox
 from notifications.sink import list_messages
-from runtime.core import Runtime
-from web.errors import InputError
-from workflows.ladder import default_ladder
-from workflows.models import Escalation, MeasureUnit
-from workflows.reform.service import sees_all
+from web.api.common import RT, Text, Who, api_get
+from workflows.escalations import EscalationList, list_escalations
 
-RT = NamedDependency[Runtime]
-Who = NamedDependency[Actor]
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
+OutboxStatus = enum.StrEnum("OutboxStatus", [(s, s) for s in STATUSES])
+StatusParam = Annotated[OutboxStatus | None, QueryParameter(name="status")]
 MAX_ROWS = 500
 
 
-def iso(value) -> str | None:
-    return utc(value).isoformat() if value is not None else None
+class SinkMail(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    received_at: str
+    sender: str
+    to: str
+    subject: str
+    message_id: str
+    text: str
 
 
-def escalation_json(e: Escalation) -> dict:
-    return {"id": e.id, "measure_id": e.measure_id, "level": e.level, "due_date": e.due_date.isoformat(),
-            "fire_on": e.fire_on.isoformat(), "fired_at": iso(e.fired_at), "status": e.status,
-            "deadline_version": e.deadline_version,
-            "recipients": [r.strip() for r in e.recipients.split(",") if r.strip()]}
+class SinkList(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[SinkMail]
+    total: int
 
 
-def outbox_json(m: OutboxMessage) -> dict:
-    return {"id": m.id, "kind": m.kind, "recipient": m.recipient, "recipient_name": m.recipient_name,
-            "measure_id": m.subject_id if m.subject_type == "measure" else None, "status": m.status,
-            "attempts": m.attempts, "created_at": iso(m.created_at), "next_attempt_at": iso(m.next_attempt_at),
-            "sent_at": iso(m.sent_at), "last_error": m.last_error, "message_id": m.message_id}
+@api_get("/api/escalations", summary="已发出的预警（单位用户仅见本单位举措）")
+def escalations(rt: RT, access: Who, measure: FromQuery[int | None] = None, level: Text = None) -> EscalationList:
+    with rt.read() as session:
+        return list_escalations(session, access, rt.config.ladder, measure=measure, level=level)
 
 
-def require_central(actor: Actor) -> None:
-    if not sees_all(actor):
-        raise PermissionDenied(f"user {actor.username!r} (role {actor.role}) may not read the outbox or mail")
+@api_get("/api/outbox", summary="待发送、已发送和发送失败的通知（督查办、营商办、管理员）")
+def outbox(rt: RT, access: Who, status: StatusParam = None) -> OutboxList:
+    access.require("outbox", "查看通知发送情况")
+    with rt.read() as session:
+        return list_outbox(session, str(status) if status else None)
 
 
-def listed(session: Session, stmt, to_json) -> dict:
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    return {"items": [to_json(r) for r in session.exec(stmt.limit(MAX_ROWS))], "total": total}
-
-
-@get("/api/escalations", sync_to_thread=True)
-def list_escalations(rt: RT, actor: Who, measure: FromQuery[int | None] = None,
-                     level: FromQuery[str | None] = None) -> dict:
-    """Escalations, newest first; unit users see only those of their units' measures."""
-    stmt = select(Escalation).order_by(Escalation.fired_at.desc(), Escalation.id.desc())
-    if level:
-        if level not in default_ladder().codes:
-            raise InputError(f"未知预警级别 {level!r}，可选：{'、'.join(default_ladder().codes)}")
-        stmt = stmt.where(Escalation.level == level)
-    if measure is not None:
-        stmt = stmt.where(Escalation.measure_id == measure)
-    if not sees_all(actor):
-        mine = select(MeasureUnit.measure_id).where(MeasureUnit.unit_id.in_(sorted(actor.unit_ids)))
-        stmt = stmt.where(Escalation.measure_id.in_(mine))
-    with read_session(rt.engine) as session:
-        return listed(session, stmt, escalation_json)
-
-
-@get("/api/outbox", sync_to_thread=True)
-def list_outbox(rt: RT, actor: Who, status: FromQuery[str | None] = None) -> dict:
-    require_central(actor)
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
-    if status:
-        if status not in OUTBOX_STATUSES:
-            raise InputError(f"未知状态 {status!r}，可选：{'、'.join(OUTBOX_STATUSES)}")
-        stmt = stmt.where(OutboxMessage.status == status)
-    with read_session(rt.engine) as session:
-        return listed(session, stmt, outbox_json)
-
-
-@get("/api/mail", sync_to_thread=True)
-def list_mail(rt: RT, actor: Who) -> dict:
+@api_get("/api/mail", summary="演示邮件接收器收到的邮件（演示模式）")
+def mail(rt: RT, access: Who) -> SinkList:
     """What the local SMTP sink received (demo mode), newest first."""
-    require_central(actor)
+    access.require("outbox", "查看邮件")
     if not rt.settings.mail_sink:
-        raise NotFound("the local mail sink is not enabled (REFORM_MAIL_SINK)")
-    items = [m.summary() for m in reversed(list_messages(rt.settings.sink_dir))]
-    return {"items": items[:MAX_ROWS], "total": len(items)}
+        raise NotFound("未启用本地邮件接收器（REFORM_MAIL_SINK）", detail="the local mail sink is not enabled")
+    found = list(reversed(list_messages(rt.settings.sink_dir)))
+    items = [SinkMail(id=m.id, received_at=m.received_at, sender=m.sender, to=m.to, subject=m.subject,
+                      message_id=m.message_id, text=m.text) for m in found[:MAX_ROWS]]
+    return SinkList(items=items, total=len(found))
 
 
-ROUTES = [list_escalations, list_outbox, list_mail]
+ROUTES = [escalations, outbox, mail]

@@ -1,28 +1,25 @@
-"""Measure endpoints: list, detail, fire an action, upload and download evidence."""
+"""Measure endpoints besides detail and actions (see web/api/subjects.py): the list, evidence up and down."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import File
 
-from engine.db import read_session, write_session
-from engine.decide import Actor
-from runtime.core import Runtime
-from web.files import evidence_file
-from workflows import evidence
-from workflows.reform import service as measures
+from web.api.common import RT, Text, Who, api_get, api_post
+from web.files import evidence_file, receive_evidence
+from workflows.lights import LIGHTS
+from workflows.reform.service import DEFAULT_LIMIT, MAX_LIMIT, MeasureQuery
+from workflows.reform.views import EvidenceItem, LightColour, MeasureList, MeasureState
 
-RT = NamedDependency[Runtime]
-Who = NamedDependency[Actor]
-Text = FromQuery[str | None]
-StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
+StateParam = Annotated[MeasureState | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
+LightParam = Annotated[LightColour | None, QueryParameter(name="light", description="、".join(LIGHTS))]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1)]
 
 
 @dataclass
@@ -30,42 +27,28 @@ class EvidenceForm:
     file: UploadFile
 
 
-@get("/api/measures", sync_to_thread=True)
-def list_measures(rt: RT, actor: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
+@api_get("/api/measures", summary="举措列表：按状态、单位、灯色、事项、关键词筛选")
+def list_measures(rt: RT, access: Who, state_: StateParam = None, unit: Text = None, light: LightParam = None,
                   item: Text = None, q: Text = None, key: FromQuery[bool | None] = None,
-                  limit: FromQuery[int] = measures.DEFAULT_LIMIT, offset: FromQuery[int] = 0) -> dict:
-    query = measures.MeasureQuery(state_, unit, light, item, q, key, limit, offset)
-    with read_session(rt.engine) as session:
-        return measures.list_measures(session, actor, query, rt.clock.now())
+                  limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> MeasureList:
+    query = MeasureQuery(state_ and str(state_), unit, light and str(light), item, q, key, limit, offset)
+    with rt.read() as session:
+        return rt.measures.list(session, access, query)
 
 
-@get("/api/measures/{measure_id:int}", sync_to_thread=True)
-def measure_detail(rt: RT, actor: Who, measure_id: FromPath[int]) -> dict:
-    with read_session(rt.engine) as session:
-        return measures.detail(session, rt.measures, measure_id, actor)
-
-
-@post("/api/measures/{measure_id:int}/actions/{action:str}", sync_to_thread=True, status_code=200)
-def fire_action(rt: RT, actor: Who, measure_id: FromPath[int], action: FromPath[str],
-                data: JSONBody[dict[str, Any]]) -> dict:
-    with write_session(rt.engine) as session:
-        return measures.act(session, rt.measures, measure_id, action, actor, data)
-
-
-@post("/api/measures/{measure_id:int}/evidence", sync_to_thread=True, status_code=201)
-def upload_evidence(rt: RT, actor: Who, measure_id: FromPath[int],
-                    data: Annotated[EvidenceForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict:
+@api_post("/api/measures/{measure_id:int}/evidence", status_code=201, summary="上传佐证材料")
+def upload_evidence(rt: RT, access: Who, measure_id: FromPath[int],
+                    data: Annotated[EvidenceForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> EvidenceItem:
     upload = data.file
     try:
-        return evidence.upload(rt.engine, rt.evidence_store, measure_id, actor, upload.filename, upload.file,
-                               rt.clock.now())
+        return receive_evidence(rt, access, measure_id, upload.filename, upload.file)
     finally:
         upload.file.close()
 
 
-@get("/api/evidence/{evidence_id:int}", sync_to_thread=True)
-def download_evidence(rt: RT, actor: Who, evidence_id: FromPath[int]) -> File:
-    return evidence_file(rt, actor, evidence_id)
+@api_get("/api/evidence/{evidence_id:int}", summary="下载佐证材料")
+def download_evidence(rt: RT, access: Who, evidence_id: FromPath[int]) -> File:
+    return evidence_file(rt, access, evidence_id)
 
 
-ROUTES: list = [list_measures, measure_detail, fire_action, upload_evidence, download_evidence]
+ROUTES: list = [list_measures, upload_evidence, download_evidence]

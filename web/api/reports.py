@@ -4,133 +4,177 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, Router, get, patch, post
-from litestar.di import NamedDependency
+import msgspec
+from litestar import Request, Response, Router
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from engine.db import read_session, write_session
-from engine.decide import Actor
+from engine.errors import BadRequest
 from runtime import reports as reporting
-from runtime.core import Runtime
-from web.errors import InputError
-from workflows import milestones
+from web.api.common import RT, Text, Who, api_get, api_patch, api_post
+from web.responses import attachment
+from workflows.milestones.service import MilestoneList, MilestoneView
 from workflows.reports import classes, records, service
-from workflows.reports.periods import local_day, parse_year
+from workflows.reports.assessment import AssessmentReport
+from workflows.reports.monthly import MonthlyReport
+from workflows.reports.periods import parse_year
+from workflows.reports.records import EvaluationRow, ReplicationRow
 from workflows.reports.rows import plain
 from workflows.reports.xlsx import XLSX_TYPE
 
-RT = NamedDependency[Runtime]
-Who = NamedDependency[Actor]
-Text = FromQuery[str | None]
+
+class ClassCount(msgspec.Struct, frozen=True, kw_only=True):
+    klass: str
+    items: int
+    measures: int
+    by_state: dict[str, int]
+
+
+class ClassCounts(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ClassCount]
+    total: int
+
+
+class ItemRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    item_no: str
+    title: str
+    category: str
+    category_seq: int
+    klass: str | None
+    measures: int
+    version: int
+
+
+class ItemList(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ItemRow]
+    total: int
+
+
+class Evaluations(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[EvaluationRow]
+    total: int
+
+
+class Replications(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ReplicationRow]
+    total: int
 
 
 def wants_xlsx(request: Request, fmt: str | None) -> bool:
     if fmt:
         if fmt not in ("xlsx", "json"):
-            raise InputError(f"不支持的格式 {fmt!r}，可选 json 或 xlsx")
+            raise BadRequest(f"不支持的格式 {fmt!r}，可选 json 或 xlsx")
         return fmt == "xlsx"
     return XLSX_TYPE in request.headers.get("accept", "")
 
 
-@get("/api/reports/monthly", sync_to_thread=True)
-def monthly(request: Request, rt: RT, actor: Who, month: Text = None, unit: Text = None,
-            format: Text = None) -> Any:
+@api_get("/api/reports/monthly", summary="月调度：全区或一个单位一个月的推进情况（format=xlsx 下载 Excel）")
+def monthly(request: Request, rt: RT, access: Who, month: Text = None, unit: Text = None,
+            format: Text = None) -> MonthlyReport:
     xlsx = wants_xlsx(request, format)
-    report = reporting.monthly(rt, actor, month, unit)
-    return reporting.monthly_workbook(report).response() if xlsx else plain(report)
+    with rt.read() as session:
+        report = reporting.monthly(rt, session, access, month, unit)
+    return attachment(reporting.monthly_workbook(report)) if xlsx else plain(report)
 
 
-@get("/api/reports/assessment", sync_to_thread=True)
-def assessment(request: Request, rt: RT, actor: Who, year: Text = None, unit: Text = None,
-               format: Text = None) -> Any:
+@api_get("/api/reports/assessment", summary="督查考核：各牵头单位一年的得分与计分明细（format=xlsx 下载 Excel）")
+def assessment(request: Request, rt: RT, access: Who, year: Text = None, unit: Text = None,
+               format: Text = None) -> AssessmentReport:
     xlsx = wants_xlsx(request, format)
-    report = reporting.assessment(rt, actor, year, unit)
-    return reporting.assessment_workbook(report).response() if xlsx else plain(report)
+    with rt.read() as session:
+        report = reporting.assessment(rt, session, access, year, unit)
+    return attachment(reporting.assessment_workbook(report)) if xlsx else plain(report)
 
 
-@get("/api/reports/ledger.xlsx", sync_to_thread=True)
-def ledger(rt: RT, actor: Who, unit: Text = None, plan: Text = None) -> Response:
-    return reporting.ledger_workbook(rt, actor, unit, plan).response()
+@api_get("/api/reports/ledger.xlsx", summary="任务台账 Excel（方案版式，可重新导入）")
+def ledger(rt: RT, access: Who, unit: Text = None, plan: Text = None) -> Response:
+    with rt.read() as session:
+        return attachment(reporting.ledger_workbook(rt, session, access, unit, plan))
 
 
-@get("/api/reports/classes", sync_to_thread=True)
-def class_counts(rt: RT, actor: Who) -> dict:
-    with read_session(rt.engine) as session:
-        found = classes.counts(session)
-    return {"items": found, "total": len(found)}
+@api_get("/api/reports/classes", summary="分类推进：各分类的事项与举措数")
+def class_counts(rt: RT, access: Who) -> ClassCounts:
+    with rt.read() as session:
+        found = [ClassCount(**c) for c in classes.counts(session)]
+    return ClassCounts(items=found, total=len(found))
 
 
-@get("/api/items", sync_to_thread=True)
-def list_items(rt: RT, actor: Who, klass: Text = None, category: FromQuery[int | None] = None) -> dict:
-    with read_session(rt.engine) as session:
-        found = classes.items(session, klass=classes.check_filter(klass), category=category)
-    return {"items": found, "total": len(found)}
+@api_get("/api/items", summary="改革事项及其分类")
+def list_items(rt: RT, access: Who, klass: Text = None, category: FromQuery[int | None] = None) -> ItemList:
+    with rt.read() as session:
+        found = [ItemRow(**i) for i in classes.items(session, klass=classes.check_filter(klass), category=category)]
+    return ItemList(items=found, total=len(found))
 
 
-@patch("/api/items/{item_id:int}", sync_to_thread=True)
-def classify_item(rt: RT, actor: Who, item_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> dict:
+@api_patch("/api/items/{item_id:int}", summary="设置改革事项的分类（营商办）")
+def classify_item(rt: RT, access: Who, item_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> ItemRow:
     if "klass" not in data:
-        raise InputError("请求体须包含 klass 字段")
-    with write_session(rt.engine) as session:
-        item = classes.set_class(session, item_id, data["klass"], actor, rt.clock.now())
-        return {"id": item.id, "item_no": item.item_no, "title": item.title, "klass": item.klass}
+        raise BadRequest("请求体须包含 klass 字段")
+    with rt.write() as session:
+        item = classes.set_class(session, rt.items, item_id, data["klass"], access, data.get("version"))
+        found = classes.items(session)
+    return ItemRow(**next(i for i in found if i["id"] == item.id))
 
 
-@get("/api/measures/{measure_id:int}/milestones", sync_to_thread=True)
-def list_milestones(rt: RT, actor: Who, measure_id: FromPath[int]) -> dict:
-    today = local_day(rt.clock.now())
-    with read_session(rt.engine) as session:
-        found = [milestones.as_json(ms, today) for ms in milestones.for_measure(session, measure_id, actor)]
-    return {"items": found, "total": len(found)}
+@api_get("/api/measures/{measure_id:int}/milestones", summary="倒排时间表")
+def list_milestones(rt: RT, access: Who, measure_id: FromPath[int]) -> MilestoneList:
+    with rt.read() as session:
+        return rt.milestones.list(session, access, measure_id)
 
 
-@post("/api/measures/{measure_id:int}/milestones", sync_to_thread=True)
-def add_milestone(rt: RT, actor: Who, measure_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> dict:
-    now = rt.clock.now()
-    with write_session(rt.engine) as session:
-        ms = milestones.add(session, measure_id, actor, data, now)
-        return milestones.as_json(ms, local_day(now))
+@api_post("/api/measures/{measure_id:int}/milestones", status_code=201, summary="添加倒排节点（第一牵头单位）")
+def add_milestone(rt: RT, access: Who, measure_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> MilestoneView:
+    with rt.write() as session:
+        return rt.milestones.add(session, access, measure_id, data)
 
 
-@post("/api/measures/{measure_id:int}/milestones/{milestone_id:int}/done", sync_to_thread=True, status_code=200)
-def complete_milestone(rt: RT, actor: Who, measure_id: FromPath[int], milestone_id: FromPath[int]) -> dict:
-    now = rt.clock.now()
-    with write_session(rt.engine) as session:
-        ms = milestones.complete(session, measure_id, milestone_id, actor, now)
-        return milestones.as_json(ms, local_day(now))
+@api_post("/api/measures/{measure_id:int}/milestones/{milestone_id:int}/actions/{action:str}", status_code=200,
+          summary="办理倒排节点：标记完成、撤销完成、修改、删除")
+def act_milestone(rt: RT, access: Who, measure_id: FromPath[int], milestone_id: FromPath[int],
+                  action: FromPath[str], data: JSONBody[dict[str, Any]]) -> MilestoneView:
+    with rt.write() as session:
+        return rt.milestones.act(session, access, measure_id, milestone_id, action, data)
 
 
-@get("/api/reports/evaluations", sync_to_thread=True)
-def evaluations(rt: RT, actor: Who, year: Text = None, typical: FromQuery[bool | None] = None) -> dict:
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor)
+@api_post("/api/measures/{measure_id:int}/milestones/{milestone_id:int}/done", status_code=200,
+          summary="标记倒排节点完成（与 actions/complete 相同）")
+def complete_milestone(rt: RT, access: Who, measure_id: FromPath[int], milestone_id: FromPath[int]) -> MilestoneView:
+    with rt.write() as session:
+        return rt.milestones.act(session, access, measure_id, milestone_id, "complete", {})
+
+
+@api_get("/api/reports/evaluations", summary="评估记录")
+def evaluations(rt: RT, access: Who, year: Text = None, typical: FromQuery[bool | None] = None) -> Evaluations:
+    with rt.read() as session:
+        scope = service.scope_for(session, access)
         period = parse_year(year, rt.clock.now()) if year else None
         found = records.evaluations(session, unit_id=scope.unit_id, period=period, typical=typical)
-    return {"items": plain(found), "total": len(found)}
+    return Evaluations(items=found, total=len(found))
 
 
-@get("/api/reports/replications", sync_to_thread=True)
-def replications(rt: RT, actor: Who, year: Text = None) -> dict:
-    with read_session(rt.engine) as session:
-        scope = service.scope_for(session, actor)
+@api_get("/api/reports/replications", summary="复制推广记录")
+def replications(rt: RT, access: Who, year: Text = None) -> Replications:
+    with rt.read() as session:
+        scope = service.scope_for(session, access)
         period = parse_year(year, rt.clock.now()) if year else None
         found = records.replications(session, unit_id=scope.unit_id, period=period)
-    return {"items": plain(found), "total": len(found)}
+    return Replications(items=found, total=len(found))
 
 
-@get("/api/reports/typical-cases", sync_to_thread=True)
-def typical_cases(request: Request, rt: RT, actor: Who, format: Text = None) -> Any:
+@api_get("/api/reports/typical-cases", summary="典型案例清单（format=xlsx 下载 Excel）")
+def typical_cases(request: Request, rt: RT, access: Who, format: Text = None) -> Evaluations:
     xlsx = wants_xlsx(request, format)
-    found, label = reporting.typical_cases(rt, actor)
+    with rt.read() as session:
+        found, label = reporting.typical_cases(rt, session, access)
     if xlsx:
-        return reporting.typical_cases_workbook(found, label, rt.clock.now()).response()
-    return {"items": plain(found), "total": len(found)}
+        return attachment(reporting.typical_cases_workbook(found, label, rt.clock.now()))
+    return Evaluations(items=found, total=len(found))
 
 
 # One Router, so handlers sharing a path (GET and POST …/milestones) are registered once: Litestar 2.25 wraps
 # a sync_to_thread handler again each time another handler joins its path when they are registered one by one.
 HANDLERS = [
     monthly, assessment, ledger, class_counts, list_items, classify_item, list_milestones, add_milestone,
-    complete_milestone, evaluations, replications, typical_cases,
+    act_milestone, complete_milestone, evaluations, replications, typical_cases,
 ]
 ROUTES: list = [Router(path="/", route_handlers=HANDLERS)]

@@ -8,53 +8,50 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engine.db import read_session
 from engine.errors import WorkflowError
-from web.errors import chinese_for
 from web.ui import admin_ops as ops
-from web.ui.common import RT, Form, Me, failed, page, require_role, see_other
-from workflows.accounts_models import ROLES
-from workflows.models import UNIT_LEAD
+from web.ui.common import RT, Form, Me, Who, failed, page, see_other
+from workflows.roles import ORG, UNIT_KIND_LABELS, UNIT_LEAD
 
-ADMIN = frozenset({"admin"})
 DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。"}
 
 
-def admin_only(user) -> None:
-    require_role(user, ADMIN, "admin pages")
+def admin_only(access) -> None:
+    access.require("admin", "使用系统管理页面")
 
 
 def units_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None) -> Template:
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         rows = ops.units(session)
-    return page(rt, user, "admin/units.html", status, units=rows, error=error, done=done, tab="units")
+    return page(rt, user, "admin/units.html", status, units=rows, error=error, done=done, tab="units",
+                unit_kind_labels=UNIT_KIND_LABELS)
 
 
 def users_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None,
                form: dict | None = None) -> Template:
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         rows, unit_rows = ops.users(session), ops.units(session)
     names = {u.id: u.name for u in unit_rows}
     return page(rt, user, "admin/users.html", status, users=rows, unit_names=names, error=error, done=done,
-                roles=ROLES, lead_units=[u.name for u in unit_rows if u.kind == UNIT_LEAD], form=form or {},
+                roles=ORG.names, lead_units=[u.name for u in unit_rows if u.kind == UNIT_LEAD], form=form or {},
                 tab="users")
 
 
 @get("/admin", sync_to_thread=False)
-def admin_home(user: Me) -> Redirect:
-    admin_only(user)
+def admin_home(user: Me, access: Who) -> Redirect:
+    admin_only(access)
     return Redirect("/admin/units")
 
 
 @get("/admin/units", sync_to_thread=True)
-def admin_units(rt: RT, user: Me, ok: FromQuery[str | None] = None) -> Template:
-    admin_only(user)
+def admin_units(rt: RT, user: Me, access: Who, ok: FromQuery[str | None] = None) -> Template:
+    admin_only(access)
     return units_page(rt, user, done=DONE.get(ok or ""))
 
 
 @post("/admin/units/{unit_id:int}", sync_to_thread=True)
-def admin_unit_save(rt: RT, user: Me, unit_id: FromPath[int], data: Form) -> Template | Redirect:
-    admin_only(user)
+def admin_unit_save(rt: RT, user: Me, access: Who, unit_id: FromPath[int], data: Form) -> Template | Redirect:
+    admin_only(access)
     try:
         ops.update_unit(rt, unit_id, data.get("head_name", ""), data.get("head_email", ""))
     except WorkflowError as exc:
@@ -63,34 +60,34 @@ def admin_unit_save(rt: RT, user: Me, unit_id: FromPath[int], data: Form) -> Tem
 
 
 def units_of(rt) -> list:
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         return ops.units(session)
 
 
 @get("/admin/users", sync_to_thread=True)
-def admin_users(rt: RT, user: Me, ok: FromQuery[str | None] = None) -> Template:
-    admin_only(user)
+def admin_users(rt: RT, user: Me, access: Who, ok: FromQuery[str | None] = None) -> Template:
+    admin_only(access)
     return users_page(rt, user, done=DONE.get(ok or ""))
 
 
 @post("/admin/users", sync_to_thread=True)
-def admin_user_add(rt: RT, user: Me, data: Form) -> Template | Redirect:
-    admin_only(user)
+def admin_user_add(rt: RT, user: Me, access: Who, data: Form) -> Template | Redirect:
+    admin_only(access)
     try:
         ops.add_user(rt, dict(data))
     except WorkflowError as exc:
         kept = {k: v for k, v in data.items() if k != "password"}
-        return users_page(rt, user, 400, error=chinese_for(exc), form=kept)
+        return users_page(rt, user, 400, error=exc.message, form=kept)
     return see_other("/admin/users?ok=user")
 
 
 @post("/admin/users/{user_id:int}/active", sync_to_thread=True)
-def admin_user_active(rt: RT, user: Me, user_id: FromPath[int], data: Form) -> Template | Redirect:
-    admin_only(user)
+def admin_user_active(rt: RT, user: Me, access: Who, user_id: FromPath[int], data: Form) -> Template | Redirect:
+    admin_only(access)
     try:
         ops.set_active(rt, user.id, user_id, data.get("active") == "true")
     except WorkflowError as exc:
-        return users_page(rt, user, 400, error=chinese_for(exc))
+        return users_page(rt, user, 400, error=exc.message)
     return see_other("/admin/users?ok=active")
 
 
@@ -100,14 +97,14 @@ def import_page(rt, user, status: int = 200, **context) -> Template:
 
 
 @get("/admin/import", sync_to_thread=True)
-def admin_import(rt: RT, user: Me) -> Template:
-    admin_only(user)
+def admin_import(rt: RT, user: Me, access: Who) -> Template:
+    admin_only(access)
     return import_page(rt, user)
 
 
 @post("/admin/import")
-async def admin_import_preview(request: Request, rt: RT, user: Me) -> Template:
-    admin_only(user)
+async def admin_import_preview(request: Request, rt: RT, user: Me, access: Who) -> Template:
+    admin_only(access)
     form = await request.form()
     upload = form.get("file")
     builtin = form.get("source") == "builtin"
@@ -119,20 +116,20 @@ async def admin_import_preview(request: Request, rt: RT, user: Me) -> Template:
                              upload.file if isinstance(upload, UploadFile) else None, builtin)
             lines = ops.run_import(rt, item, plan, user.username, dry_run=True)
         except WorkflowError as exc:
-            return import_page(rt, user, 400, error=chinese_for(exc))
+            return import_page(rt, user, 400, error=exc.message)
         return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan})
 
     return await to_thread.run_sync(preview)
 
 
 @post("/admin/import/apply", sync_to_thread=True)
-def admin_import_apply(rt: RT, user: Me, data: Form) -> Template:
-    admin_only(user)
+def admin_import_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
+    admin_only(access)
     try:
         item = ops.staged(rt, data.get("token", ""))
         lines = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False)
     except WorkflowError as exc:
-        return import_page(rt, user, 400, error=chinese_for(exc))
+        return import_page(rt, user, 400, error=exc.message)
     return import_page(rt, user, result={"name": item.name, "lines": lines})
 
 

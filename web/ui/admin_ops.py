@@ -6,18 +6,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
-from cli.ledger import summary
-from engine.db import read_session, write_session
-from engine.errors import NotFound
+from engine.errors import BadRequest, NotFound
 from runtime.core import Runtime
-from web.errors import InputError
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.evidence import clean_name
-from workflows.ledger.errors import LedgerError
 from workflows.ledger.importer import import_ledger
+from workflows.ledger.summary import summary
 from workflows.models import Unit
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -25,14 +23,12 @@ TOKEN = re.compile(r"^[0-9a-f]{32}$")
 BUILTIN = "builtin:wulong-2022"
 
 
-class AdminInputError(InputError):
-    """A refused admin form; the message is already Chinese."""
-
-    for_people = True
+class AdminInputError(BadRequest):
+    """A refused admin form."""
 
 
 def units(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).order_by(Unit.kind.desc(), Unit.id)))
+    return list(session.execute(select(Unit).order_by(Unit.kind.desc(), Unit.id)).scalars())
 
 
 def update_unit(rt: Runtime, unit_id: int, head_name: str, head_email: str) -> Unit:
@@ -41,17 +37,17 @@ def update_unit(rt: Runtime, unit_id: int, head_name: str, head_email: str) -> U
         raise AdminInputError(f"邮箱地址“{head_email}”格式不正确")
     if len(head_name) > 64:
         raise AdminInputError("负责人姓名最多 64 个字符")
-    with write_session(rt.engine) as session:
+    with rt.write() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
-            raise NotFound(f"unit {unit_id} not found")
+            raise NotFound("找不到该单位", detail=f"unit {unit_id} not found")
         unit.head_name, unit.head_email = head_name, head_email
         session.add(unit)
         return unit
 
 
 def users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.active.desc(), User.role, User.username)))
+    return list(session.execute(select(User).order_by(User.active.desc(), User.role, User.username)).scalars())
 
 
 def add_user(rt: Runtime, form: dict) -> User:
@@ -59,22 +55,22 @@ def add_user(rt: Runtime, form: dict) -> User:
     if email and not EMAIL.match(email):
         raise AdminInputError(f"邮箱地址“{email}”格式不正确")
     try:
-        with write_session(rt.engine) as session:
+        with rt.write() as session:
             return accounts.add_user(session, form.get("username", "").strip(), form.get("role", ""),
                                      form.get("password", ""), rt.clock.now(), unit_name=form.get("unit") or None,
                                      email=email, display_name=form.get("display_name", "").strip())
     except accounts.AccountError as exc:
-        raise AdminInputError(str(exc)) from exc
+        raise AdminInputError(exc.message) from exc
 
 
 def set_active(rt: Runtime, admin_id: int, user_id: int, active: bool) -> User:
     """Deactivating ends the user's sessions (they are checked per request) and revokes API tokens."""
     if user_id == admin_id and not active:
         raise AdminInputError("不能停用自己的账户")
-    with write_session(rt.engine) as session:
+    with rt.write() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"user {user_id} not found")
+            raise NotFound("找不到该用户", detail=f"user {user_id} not found")
         user.active = active
         if active:
             user.failed_logins, user.locked_until = 0, None  # reactivating also lifts a lockout
@@ -127,14 +123,10 @@ def staged(rt: Runtime, token: str) -> Staged:
 
 
 def run_import(rt: Runtime, item: Staged, plan_code: str | None, actor_name: str, dry_run: bool) -> list[str]:
-    """The importer's own summary lines; LedgerError (Chinese, with row and column) becomes a refused form."""
-    opener = read_session if dry_run else write_session
-    try:
-        with opener(rt.engine) as session:
-            result = import_ledger(session, item.source, clock=rt.clock, dry_run=dry_run,
-                                   plan_code=plan_code or None, actor_name=actor_name)
-    except LedgerError as exc:
-        raise AdminInputError(str(exc)) from exc
+    """The importer's own summary lines; a LedgerError (Chinese, with row and column) refuses the form."""
+    with rt.read() if dry_run else rt.write() as session:
+        result = import_ledger(session, item.source, clock=rt.clock, dry_run=dry_run, plan_code=plan_code or None,
+                               actor_name=actor_name, service=rt.workflows["reform_measure"])
     if not dry_run:
         discard(rt, item.token)
     return summary(result)

@@ -6,9 +6,9 @@ from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from engine.errors import TooManyAttempts
 from web.deps import session_epoch, user_from_request
-from web.errors import TooManyAttempts, chinese_for
-from web.throttle import client_address
+from web.throttle import client_address, throttle_of
 from web.ui.common import RT, Form, Me, page, safe_next, see_other
 from web.ui.signin import change_password, sign_in
 from workflows.accounts import AccountError
@@ -24,12 +24,12 @@ def login_page(request: Request, rt: RT, next: FromQuery[str | None] = None) -> 
 @post("/login", sync_to_thread=True)
 def login(request: Request, rt: RT, data: Form) -> Template | Redirect:
     username, target = data.get("username", ""), safe_next(data.get("next"))
-    address, now = client_address(request), rt.clock.now()
-    if rt.login_throttle.blocked(address, now):
-        return page(rt, None, "login.html", 429, next=target, username=username, error=chinese_for(TooManyAttempts()))
+    throttle, address, now = throttle_of(request), client_address(request), rt.clock.now()
+    if throttle.blocked(address, now):
+        return page(rt, None, "login.html", 429, next=target, username=username, error=TooManyAttempts().message)
     result = sign_in(rt, username, data.get("password", ""))
     if result.user is None:
-        rt.login_throttle.failed(address, now)
+        throttle.failed(address, now)
         return page(rt, None, "login.html", 401, next=target, username=username, error=result.error)
     request.set_session({"uid": result.user.id, "epoch": session_epoch(result.user)})
     return see_other(target)
@@ -51,7 +51,7 @@ def password_change(request: Request, rt: RT, user: Me, data: Form) -> Template:
     try:
         fresh = change_password(rt, user.id, data.get("old", ""), data.get("new", ""), data.get("confirm", ""))
     except AccountError as exc:
-        return page(rt, user, "password.html", 400, error=str(exc), done=None)
+        return page(rt, user, "password.html", 400, error=exc.message, done=None)
     request.set_session({"uid": fresh.id, "epoch": session_epoch(fresh)})  # this browser stays signed in
     return page(rt, fresh, "password.html", done="密码已修改。", error=None)
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATE_COLOURS = {"assigned": "#90a4ae", "in_progress": "#1e88e5", "reported": "#fb8c00", "verified": "#43a047",
-                 "evaluated": "#00897b", "replicated": "#8e24aa"}
-LIGHT_COLOURS = {"red": "#d32f2f", "yellow": "#f2a600", "green": "#2e7d32", None: "#b0bec5"}
 BAR_H, GAP, LABEL_W, WIDTH = 18, 7, 250, 640
 
 

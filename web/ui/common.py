@@ -1,65 +1,86 @@
-"""What every page handler shares: dependency types, the page renderer, redirects and Chinese labels."""
+"""What every page handler shares: dependency types, the page renderer, redirects and the vocabulary."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from engine.db import read_session
-from engine.decide import Actor
-from engine.errors import PermissionDenied, WorkflowError
+from engine.errors import WorkflowError
 from runtime.core import Runtime
-from web.errors import chinese_for, status_for
+from web.errors import status_for
+from workflows.access import Access
 from workflows.accounts_models import User
+from workflows.lights import LIGHT_LABELS
 from workflows.models import Unit
-from workflows.reform.table import ACTION_LABELS, STATE_LABELS
+from workflows.reform.table import REFORM_MEASURE
+from workflows.roles import ORG
 
 RT = NamedDependency[Runtime]
 Me = NamedDependency[User]
-Who = NamedDependency[Actor]
+Who = NamedDependency[Access]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-ROLE_LABELS = {"unit_staff": "单位经办人", "unit_head": "单位负责人", "supervisor": "督查办",
-               "office": "营商办", "admin": "系统管理员"}
-LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-MAIL_ROLES = frozenset({"supervisor", "office", "admin"})
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORM_PATH = re.compile(r"^(/measures/\d+)/(?:actions/.*|evidence)$")
+# (path, label, role group that sees it, or None for everyone signed in)
+NAV = (("/", "工作台", None), ("/ledger", "台账", None), ("/overview", "总览", None), ("/reports", "报表", None),
+       ("/mail", "邮件", "outbox"), ("/admin", "管理", "admin"), ("/help", "帮助", None))
+
+
+def cn_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """2022年6月30日 (and 9时02分 where a time matters): how dates read on every page."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        local = value.astimezone(SHANGHAI) if value.tzinfo else value
+        text = f"{local.year}年{local.month}月{local.day}日"
+        return f"{text} {local.hour}时{local.minute:02d}分" if with_time else text
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def nav_for(user: User | None) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    return [(path, label) for path, label, group in NAV if group is None or ORG.in_group(user.role, group)]
 
 
 def unit_name(rt: Runtime, unit_id: int | None) -> str:
     if unit_id is None:
         return ""
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         unit = session.get(Unit, unit_id)
         return unit.name if unit else ""
 
 
+def vocabulary() -> dict[str, Any]:
+    """The words every template may use, all from the declarations."""
+    return {"role_labels": ORG.labels, "state_labels": REFORM_MEASURE.state_labels,
+            "action_labels": REFORM_MEASURE.action_labels, "light_labels": LIGHT_LABELS,
+            "states": {s.name: s for s in REFORM_MEASURE.states}, "cn_date": cn_date}
+
+
 def page(rt: Runtime, user: User | None, template: str, status: int = 200, **context: Any) -> Template:
-    """Render a page inside the layout, with the person and the labels every page uses."""
-    base = {"me": user, "me_unit": unit_name(rt, user.unit_id) if user else "", "role_labels": ROLE_LABELS,
-            "state_labels": STATE_LABELS, "action_labels": ACTION_LABELS, "light_labels": LIGHT_LABELS,
-            "mail_roles": MAIL_ROLES, "demo": rt.settings.demo}
+    """Render a page inside the layout, with the person, the navigation and the vocabulary."""
+    base = {"me": user, "me_unit": unit_name(rt, user.unit_id) if user else "", "nav": nav_for(user),
+            "me_sees_all": bool(user) and ORG.in_group(user.role, "see_all"), "demo": rt.settings.demo,
+            **vocabulary()}
     return Template(template_name=template, context=base | context, status_code=status)
 
 
 def failed(rt: Runtime, user: User | None, template: str, exc: WorkflowError, **context: Any) -> Template:
     """The same page again with the error in Chinese and the matching status."""
-    return page(rt, user, template, status_for(exc), error=chinese_for(exc), **context)
+    return page(rt, user, template, status_for(exc), error=exc.message, **context)
 
 
 def see_other(url: str) -> Redirect:
     """After a POST: the browser fetches the next page with GET."""
     return Redirect(url, status_code=303)
-
-
-def require_role(user: User, roles: frozenset[str] | set[str], what: str) -> None:
-    if user.role not in roles:
-        raise PermissionDenied(f"user {user.username!r} (role {user.role}) may not open {what}")
 
 
 def safe_next(target: str | None) -> str:

@@ -6,10 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from engine.definition import WorkflowDefinition
+from workflows.roles import ORG
 
 BOX_W, BOX_H, STEP, LEFT, ROW_Y = 118, 46, 196, 30, 112
-ROLE_GROUPS = (({"unit_staff", "unit_head"}, "牵头单位", "#1e6fb8"), ({"supervisor"}, "督查办", "#c25e00"),
-               ({"office"}, "营商办", "#00796b"), ({"admin"}, "管理员", "#6a1b9a"))
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,16 @@ class Diagram:
 
 
 def who_of(roles: frozenset[str]) -> tuple[str, str]:
-    """Chinese name and colour of the people who may take an action."""
-    names, colour = [], "#455a64"
-    for group, name, group_colour in ROLE_GROUPS:
-        if roles & group:
-            names.append(name)
-            colour = group_colour
+    """Chinese name and colour of the people who may take an action: a role group when it covers them."""
+    names, colour, left = [], "#455a64", set(roles)
+    unit = ORG.group("unit")
+    if unit & left:
+        names.append(next(g.label for g in ORG.groups if g.name == "unit"))
+        colour, left = next(r.colour for r in ORG.roles if r.name in unit), left - unit
+    for role in ORG.roles:
+        if role.name in left:
+            names.append(role.label)
+            colour = role.colour
     return "、".join(names), colour
 
 

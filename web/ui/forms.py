@@ -1,4 +1,4 @@
-"""Action forms generated from the workflow table's FieldSpecs: controls to render, and what came back."""
+"""Action forms generated from the workflow table's field specs: controls to render, and what came back."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.definition import Action, FieldSpec
-from engine.errors import MissingField
-
-LONG_TEXT = frozenset({"comment", "description", "case_text"})
-SUGGESTIONS = {"scope": ("全区", "全市", "其他区县")}
-BOOL_WORDS = {"approve": ("同意", "不同意")}
-DANGER = frozenset({"return", "adjust"})
-GENERIC_PROBLEMS = {"required": "必填", "text": "请填写文字", "date": "日期格式应为 年-月-日",
-                    "int": "应为整数", "choice": "请选择一项", "bool": "请选择", "files": "请选择佐证材料"}
 
 
 @dataclass
@@ -31,6 +23,8 @@ class Control:
     value: Any = ""
     error: str | None = None
     suggestions: tuple[str, ...] = ()
+    hint: str = ""
+    max_length: int | None = None
 
 
 @dataclass
@@ -41,11 +35,12 @@ class ActionForm:
     version: int
     danger: bool = False
     multipart: bool = False
+    confirm: str = ""
 
 
 def widget_for(spec: FieldSpec) -> str:
     if spec.kind == "text":
-        return "textarea" if spec.name in LONG_TEXT else "text"
+        return "textarea" if spec.long else "text"
     if spec.kind == "bool":
         return "radio" if spec.required else "checkbox"
     return {"date": "date", "int": "number", "choice": "select", "files": "files"}[spec.kind]
@@ -55,49 +50,32 @@ def choices_for(spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.kind == "choice":
         return [(c, c) for c in spec.choices]
     if spec.kind == "bool":
-        yes, no = BOOL_WORDS.get(spec.name, ("是", "否"))
-        return [("true", yes), ("false", no)]
+        return [("true", spec.words[0]), ("false", spec.words[1])]
     return []
 
 
 def build_form(act: Action, version: int, typed: Mapping[str, Any] | None = None,
-               problems: Mapping[str, str] | None = None, pending: list[dict] | None = None) -> ActionForm:
-    """The form for one action; `typed` refills it, `pending` is the evidence not yet reported."""
+               problems: Mapping[str, str] | None = None, pending: list | None = None,
+               text_max: int | None = None) -> ActionForm:
+    """The form for one action; `typed` refills it, `problems` are the Chinese messages per field,
+    `pending` the evidence not yet reported."""
     typed, problems = typed or {}, problems or {}
     controls = []
     for spec in act.fields:
-        widget = widget_for(spec)
         value = typed.get(spec.name, default_value(spec, pending))
-        controls.append(Control(spec.name, spec.label or spec.name, widget, spec.required, choices_for(spec),
-                                spec.min, spec.max, value, problem_text(spec, problems.get(spec.name)),
-                                SUGGESTIONS.get(spec.name, ())))
-    return ActionForm(act.name, act.label or act.name, controls, version, act.name in DANGER,
-                      any(c.widget == "files" for c in controls))
+        controls.append(Control(spec.name, spec.title, widget_for(spec), spec.required, choices_for(spec),
+                                spec.min, spec.max, value, problems.get(spec.name), spec.suggestions, spec.hint,
+                                spec.max_length or (text_max if spec.kind == "text" else None)))
+    return ActionForm(act.name, act.title, controls, version, act.danger,
+                      any(c.widget == "files" for c in controls), act.confirm)
 
 
-def default_value(spec: FieldSpec, pending: list[dict] | None) -> Any:
+def default_value(spec: FieldSpec, pending: list | None) -> Any:
     if spec.kind == "files":
-        return [str(ev["id"]) for ev in pending or []]  # every unreported file, ticked
+        return [str(ev.id) for ev in pending or []]  # every unreported file, ticked
     if spec.kind == "bool" and not spec.required:
         return False
     return ""
-
-
-def problem_text(spec: FieldSpec, problem: str | None) -> str | None:
-    """A field's problem in Chinese: the engine's words are for developers."""
-    if problem is None:
-        return None
-    if problem == "required":
-        return "请选择或上传至少一份佐证材料" if spec.kind == "files" else "此项为必填项"
-    if "between" in problem:
-        return f"应在 {spec.min} 到 {spec.max} 之间"
-    if "later than" in problem:
-        return "申请的日期须晚于当前时间节点"
-    if "typical case" in problem:
-        return "选为典型案例时须填写典型案例说明"
-    if "not unattached evidence" in problem:
-        return "所选文件已不是待报送的佐证材料，请重新选择"
-    return GENERIC_PROBLEMS.get(spec.kind, "输入有误")
 
 
 def typed_from(act: Action, form: Any) -> dict[str, Any]:
@@ -114,19 +92,17 @@ def typed_from(act: Action, form: Any) -> dict[str, Any]:
     return typed
 
 
+def anything_typed(typed: Mapping[str, Any]) -> bool:
+    return any(v not in ("", None, False, []) for v in typed.values())
+
+
 def body_from(act: Action, typed: Mapping[str, Any], version: Any) -> dict[str, Any]:
-    """The action body the measure service takes."""
+    """The action body the services take."""
     body: dict[str, Any] = {"version": version}
     for spec in act.fields:
         value = typed.get(spec.name)
         body[spec.name] = [int(v) for v in value] if spec.kind == "files" else value
     return body
-
-
-def missing_message(act: Action, exc: MissingField) -> str:
-    labels = {s.name: s.label or s.name for s in act.fields}
-    named = "、".join(labels.get(name, name) for name in exc.fields if name in labels)
-    return f"请检查标出的各项：{named}" if named else "请刷新页面后重试"
 
 
 def shown_values(act: Action, typed: Mapping[str, Any], evidence_names: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -137,10 +113,10 @@ def shown_values(act: Action, typed: Mapping[str, Any], evidence_names: Mapping[
         if spec.kind == "files":
             text = "、".join(evidence_names.get(v, v) for v in value or [])
         elif spec.kind == "bool":
-            yes, no = BOOL_WORDS.get(spec.name, ("是", "否"))
+            yes, no = spec.words
             text = {True: yes, "true": yes, False: no, "false": no}.get(value, "")
         else:
             text = str(value or "")
         if text:
-            out.append((spec.label or spec.name, text))
+            out.append((spec.title, text))
     return out

@@ -7,13 +7,14 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
-from engine.db import read_session
 from engine.errors import WorkflowError
 from web.ui.common import RT, Me, Who, failed, page
-from workflows.models import UNIT_LEAD, Unit
-from workflows.reform import service as measures
+from workflows.models import Unit
+from workflows.reform.service import MeasureQuery
+from workflows.roles import UNIT_LEAD
 
 PAGE_SIZE = 30
 Text = FromQuery[str | None]
@@ -25,36 +26,36 @@ def grouped(items: list[dict]) -> list[dict]:
     """[{category, item_rows: [{item_no, item_title, measures}]}] in the order given."""
     groups: list[dict] = []
     for m in items:
-        if not groups or groups[-1]["category"] != m["category"]:
-            groups.append({"category": m["category"], "item_rows": []})
+        if not groups or groups[-1]["category"] != m.category:
+            groups.append({"category": m.category, "item_rows": []})
         items_of = groups[-1]["item_rows"]
-        if not items_of or (items_of[-1]["item_no"], items_of[-1]["item_title"]) != (m["item_no"], m["item_title"]):
-            items_of.append({"item_no": m["item_no"], "item_title": m["item_title"], "measures": []})
+        if not items_of or (items_of[-1]["item_no"], items_of[-1]["item_title"]) != (m.item_no, m.item_title):
+            items_of.append({"item_no": m.item_no, "item_title": m.item_title, "measures": []})
         items_of[-1]["measures"].append(m)
     return groups
 
 
 def lead_units(session: Session) -> list[str]:
-    return list(session.exec(select(Unit.name).where(Unit.kind == UNIT_LEAD).order_by(Unit.id)))
+    return list(session.execute(select(Unit.name).where(Unit.kind == UNIT_LEAD).order_by(Unit.id)).scalars())
 
 
 @get("/ledger", sync_to_thread=True)
-def ledger_page(rt: RT, user: Me, actor: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
+def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
                 key: Text = None, q: Text = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1
                 ) -> Template:
     filters = {"state": state_ or "", "unit": unit or "", "light": light or "", "key": key or "", "q": q or ""}
-    query = measures.MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""),
+    query = MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""),
                                   limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-    with read_session(rt.engine) as session:
+    with rt.read() as session:
         units = lead_units(session)
         try:
-            found = measures.list_measures(session, actor, query, rt.clock.now())
+            found = rt.measures.list(session, access, query)
         except WorkflowError as exc:
             return failed(rt, user, "ledger.html", exc, filters=filters, units=units, groups=[], total=0,
                           page_no=1, pages=1)
-    pages = max(1, -(-found["total"] // PAGE_SIZE))
-    return page(rt, user, "ledger.html", filters=filters, units=units, groups=grouped(found["items"]),
-                total=found["total"], page_no=page_no, pages=pages, error=None)
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    return page(rt, user, "ledger.html", filters=filters, units=units, groups=grouped(found.items),
+                total=found.total, page_no=page_no, pages=pages, error=None)
 
 
 ROUTES: list = [ledger_page]

@@ -1,4 +1,4 @@
-"""One measure as its page shows it: the service's detail plus names, forms and the timeline with files."""
+"""One subject as its page shows it: the service's detail plus names, forms and the timeline with files."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
-from engine.decide import Actor
-from engine.errors import WorkflowError
+from engine.definition import WorkflowDefinition
 from runtime.core import Runtime
-from web.ui.common import ROLE_LABELS
-from web.ui.forms import BOOL_WORDS, ActionForm, build_form, shown_values
+from web.ui.forms import ActionForm, build_form, shown_values
 from workflows import evidence
+from workflows.access import Access
 from workflows.accounts_models import User
 from workflows.models import Unit
-from workflows.reform import service as measures
-from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
+from workflows.reform.table import REFORM_MEASURE
+from workflows.roles import ORG
 
 SYSTEM = "系统（台账导入）"
 HIDDEN_DATA = frozenset({"evidence", "source", "seq", "changes", "measure_id"})
@@ -31,17 +31,17 @@ class Failure:
     action: str
     message: str
     typed: Mapping[str, Any] = field(default_factory=dict)
-    problems: Mapping[str, str] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)  # field -> Chinese message
     stale: bool = False
 
 
 @dataclass
 class MeasurePage:
-    m: dict
+    m: Any  # the MeasureDetail read model
     forms: list[ActionForm]
     timeline: list[dict]
-    pending: list[dict]
-    reported_files: list[dict]
+    pending: list
+    reported_files: list
     may_upload: bool
     lost: list[tuple[str, str]]  # typed values of an action no longer possible
 
@@ -51,63 +51,58 @@ def people(session: Session, usernames: set[str]) -> dict[str, str]:
     found = {name: SYSTEM for name in usernames if name == "system"}
     if not usernames:
         return found
-    units = {u.id: u.name for u in session.exec(select(Unit))}
-    for user in session.exec(select(User).where(User.username.in_(sorted(usernames)))):
-        where = " · ".join(x for x in (ROLE_LABELS.get(user.role, user.role), units.get(user.unit_id, "")) if x)
+    units = {u.id: u.name for u in session.execute(select(Unit)).scalars()}
+    for user in session.execute(select(User).where(User.username.in_(sorted(usernames)))).scalars():
+        where = " · ".join(x for x in (ORG.label(user.role), units.get(user.unit_id, "")) if x)
         found[user.username] = f"{user.display_name or user.username}（{where}）"
     return found
 
 
-def field_rows(action: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+def field_rows(defn: WorkflowDefinition, action: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) of an action's recorded fields, in the table's order and words."""
-    act = REFORM_MEASURE.action(action)
-    labels = {s.name: s.label for s in act.fields} if act else {}
-    order = list(labels) + sorted(set(data) - set(labels))
+    act = defn.action(action)
+    specs = {s.name: s for s in act.fields} if act else {}
+    order = list(specs) + sorted(set(data) - set(specs))
     rows = []
     for name in order:
         value = data.get(name)
         if name in HIDDEN_DATA or value in (None, ""):
             continue
         if isinstance(value, bool):
-            yes, no = BOOL_WORDS.get(name, ("是", "否"))
+            yes, no = specs[name].words if name in specs else ("是", "否")
             value = yes if value else no
-        rows.append((labels.get(name) or DATA_LABELS.get(name, name), str(value)))
+        label = specs[name].title if name in specs else DATA_LABELS.get(name, name)
+        rows.append((label, str(value)))
     return rows
 
 
-def timeline(session: Session, m: dict) -> list[dict]:
-    names = people(session, {h["actor"] for h in m["history"]})
-    files_by_version: dict[int, list[dict]] = {}
-    for ev in m["evidence"]:
-        if ev["report_version"] is not None:
-            files_by_version.setdefault(ev["report_version"], []).append(ev)
-    return [{**h, "who": names.get(h["actor"], h["actor"]), "label": ACTION_LABELS.get(h["action"], h["action"]),
-             "fields": field_rows(h["action"], h["data"] or {}), "files": files_by_version.get(h["version"], [])}
-            for h in m["history"]]
+def timeline(session: Session, m, defn: WorkflowDefinition = REFORM_MEASURE) -> list[dict]:
+    names = people(session, {h.actor for h in m.history})
+    files_by_version: dict[int, list] = {}
+    for ev in getattr(m, "evidence", []):
+        if ev.report_version is not None:
+            files_by_version.setdefault(ev.report_version, []).append(ev)
+    return [{"h": h, "who": names.get(h.actor, h.actor), "label": h.action_label,
+             "fields": field_rows(defn, h.action, h.data or {}), "files": files_by_version.get(h.version, []),
+             "danger": bool(defn.action(h.action) and defn.action(h.action).danger)}
+            for h in m.history]
 
 
-def may_upload(session: Session, measure_id: int, actor: Actor) -> bool:
-    try:
-        evidence.check_uploader(session, measure_id, actor)
-    except WorkflowError:
-        return False
-    return True
-
-
-def measure_page(session: Session, rt: Runtime, measure_id: int, actor: Actor,
+def measure_page(session: Session, rt: Runtime, access: Access, measure_id: int,
                  failure: Failure | None = None) -> MeasurePage:
-    m = measures.detail(session, rt.measures, measure_id, actor)
-    pending = [ev for ev in m["evidence"] if ev["report_version"] is None]
+    m = rt.measures.detail(session, access, measure_id)
+    pending = [ev for ev in m.evidence if ev.report_version is None]
     forms, lost = [], []
-    for name in m["allowed_actions"]:
+    allowed = [str(a) for a in m.allowed_actions]
+    for name in allowed:
         act = REFORM_MEASURE.action(name)
         mine = failure is not None and failure.action == name
-        forms.append(build_form(act, m["version"], failure.typed if mine else None,
-                                failure.problems if mine else None, pending))
-    if failure is not None and failure.action not in m["allowed_actions"]:
+        forms.append(build_form(act, m.version, failure.typed if mine else None,
+                                failure.problems if mine else None, pending, rt.config.limits.text_max))
+    if failure is not None and failure.action not in allowed:
         act = REFORM_MEASURE.action(failure.action)
-        names = {str(ev["id"]): ev["filename"] for ev in m["evidence"]}
+        names = {str(ev.id): ev.filename for ev in m.evidence}
         lost = shown_values(act, failure.typed, names) if act else []
     return MeasurePage(m, forms, timeline(session, m), pending,
-                       [ev for ev in m["evidence"] if ev["report_version"] is not None],
-                       may_upload(session, measure_id, actor), lost)
+                       [ev for ev in m.evidence if ev.report_version is not None],
+                       evidence.may_upload(session, access, measure_id), lost)

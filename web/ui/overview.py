@@ -5,15 +5,14 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Template
 
-from engine.db import read_session
 from web.ui.common import RT, Me, Who, page
 from web.ui.overview_data import chart_set, overview
 
 
 @get("/overview", sync_to_thread=True)
-def overview_page(rt: RT, user: Me, actor: Who) -> Template:
-    with read_session(rt.engine) as session:
-        ov = overview(session, actor, rt.clock.now())
+def overview_page(rt: RT, user: Me, access: Who) -> Template:
+    with rt.read() as session:
+        ov = overview(rt, session, access, rt.clock.now())
     return page(rt, user, "overview.html", ov=ov, charts=chart_set(ov))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlalchemy import select
 
-from engine.db import utc, write_session
+from engine.db import utc
 from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
@@ -25,11 +25,11 @@ class SignIn:
 def sign_in(rt: Runtime, username: str, password: str) -> SignIn:
     """authenticate() counts failures and locks; the failure is committed before we answer."""
     now = rt.clock.now()
-    with write_session(rt.engine) as session:
+    with rt.write() as session:
         user = accounts.authenticate(session, username.strip(), password, now)
         if user is not None:
             return SignIn(user)
-        row = session.exec(select(User).where(User.username == username.strip())).first()
+        row = session.execute(select(User).where(User.username == username.strip())).scalars().first()
         locked = row is not None and row.locked_until is not None and utc(row.locked_until) > now
     return SignIn(None, LOCKED if locked else BAD_CREDENTIALS)
 
@@ -38,7 +38,7 @@ def change_password(rt: Runtime, user_id: int, old: str, new: str, confirm: str)
     """The user with the new hash; AccountError (Chinese) when refused. API tokens are revoked."""
     if new != confirm:
         raise accounts.AccountError(MISMATCH)
-    with write_session(rt.engine) as session:
+    with rt.write() as session:
         user = session.get(User, user_id)
         accounts.change_password(session, user, old, new)
         accounts.revoke_all(session, user, rt.clock.now())

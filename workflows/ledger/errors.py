@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from engine.errors import BadRequest
 
-class LedgerError(ValueError):
+
+class LedgerError(BadRequest, ValueError):
     """A ledger that cannot be imported; nothing is written."""
 
+    code = "bad_ledger"
+
     def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
-        self.detail, self.row, self.column = message, row, column
         super().__init__(_where(row, column) + message)
+        self.reason, self.row, self.column = message, row, column
 
 
 def _where(row: int | None, column: str | None) -> str:

@@ -23,16 +23,20 @@ from workflows.ledger.diff import (
 )
 from workflows.ledger.errors import LedgerError
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
-from workflows.models import UNIT_LEAD, Category, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
 from workflows.reform.binding import BINDING
+from workflows.reform.table import REFORM_MEASURE
+from workflows.roles import UNIT_LEAD
 
 __all__ = ["ImportResult", "LedgerError", "import_ledger"]
 
-ASSIGNED, REPORTED = "assigned", "reported"
+STARTS = REFORM_MEASURE.initial[0]  # a measure the plan assigns
+DECLARED_DONE = REFORM_MEASURE.initial_tagged("awaiting_review")  # 已完成 in the plan: waits for 督查办
 
 
 def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
-                  plan_code: str | None = None, actor_name: str = "system") -> ImportResult:
+                  plan_code: str | None = None, actor_name: str = "system",
+                  service: WorkflowService | None = None) -> ImportResult:
     """Read the whole source, compare, and (unless dry_run) write inside the caller's transaction."""
     if plan_code is not None and not (0 < len(plan_code.strip()) <= 64):
         raise LedgerError("方案代码应为 1 至 64 个字符")
@@ -41,7 +45,7 @@ def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run
     result = compare(ledger, snap)
     result.dry_run = dry_run
     if not dry_run and result.changed:
-        _Writer(session, ledger, snap, result, WorkflowService(BINDING, clock), actor_name).write()
+        _Writer(session, ledger, snap, result, service or WorkflowService(BINDING, clock), actor_name).write()
         session.flush()
     return result
 
@@ -114,7 +118,7 @@ class _Writer:
         now = self.service.clock.now()
         row = Measure(plan_id=plan.id, item_id=item.id, seq=m.seq, text=m.text, due_text=m.due_text,
                       due_date=m.due_date, key=m.key, note=m.note, declared_done=m.declared_done,
-                      state=REPORTED if m.declared_done else ASSIGNED, updated_at=now,
+                      state=DECLARED_DONE if m.declared_done else STARTS, updated_at=now,
                       reported_at=now if m.declared_done else None)
         self.session.add(row)
         self.session.flush()

@@ -1,54 +1,29 @@
-"""How reform measures meet the engine: who owns a measure, and what each action writes."""
+"""How reform measures meet the engine: who owns a measure, and what each action writes besides its state.
+
+Validation lives in the table (field rules, conditions); `apply` only writes and says who to tell.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from engine.decide import View
-from engine.errors import MissingField
-from engine.outbox import Notice
+from engine.outbox import Notice, Recipient
 from engine.service import ActionFired
-from workflows.accounts_models import User
-from workflows.models import (
-    UNIT_SUPERVISOR,
-    Evaluation,
-    Evidence,
-    Extension,
-    Measure,
-    MeasureUnit,
-    Replication,
-    Unit,
-)
-from workflows.reform.table import ACTION_LABELS, REFORM_MEASURE
-
-
-def measure_units(session: Session, measure_id: int) -> list[Unit]:
-    """Lead units of a measure, primary first."""
-    stmt = (select(Unit).join(MeasureUnit, MeasureUnit.unit_id == Unit.id)
-            .where(MeasureUnit.measure_id == measure_id).order_by(MeasureUnit.position))
-    return list(session.exec(stmt))
-
-
-def unit_recipients(session: Session, unit: Unit, roles: tuple[str, ...] = ("unit_staff", "unit_head")
-                    ) -> list[tuple[str, str]]:
-    """(email, name) of a unit's active users in the roles; the unit head's address as a fallback."""
-    users = session.exec(select(User).where(User.unit_id == unit.id, User.active,
-                                            User.role.in_(roles))).all()
-    found = [(u.email, u.display_name or u.username) for u in users if u.email]
-    if not found and unit.head_email:
-        found = [(unit.head_email, unit.head_name or unit.name)]
-    return found
+from workflows.directory import role_people, unit_people
+from workflows.models import Evaluation, Evidence, Extension, Item, Measure, Replication
+from workflows.reform.links import Links, links_of
+from workflows.reform.table import REFORM_MEASURE
+from workflows.roles import SUPERVISOR
 
 
 def pending_evidence(session: Session, measure_id: int) -> list[Evidence]:
+    """Evidence uploaded and not yet carried by a report."""
     stmt = select(Evidence).where(Evidence.measure_id == measure_id, Evidence.report_version.is_(None))
-    return list(session.exec(stmt.order_by(Evidence.id)))
-
-
-_LINKS = select(MeasureUnit.unit_id, MeasureUnit.position).where(MeasureUnit.measure_id == bindparam("mid"))
+    return list(session.execute(stmt.order_by(Evidence.id)).scalars())
 
 
 class MeasureBinding:
@@ -56,10 +31,10 @@ class MeasureBinding:
     row_type = Measure
 
     def view(self, session: Session, row: Measure) -> View:
-        links = session.execute(_LINKS, {"mid": row.id}).all()
-        owners = frozenset(unit_id for unit_id, position in links if position == 0)
-        return View(id=row.id, state=row.state, owner_ids=owners,
-                    participant_ids=frozenset(unit_id for unit_id, _ in links), record=row)
+        links = links_of(session, row.id)
+        pending = tuple(ev.id for ev in pending_evidence(session, row.id))
+        return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.lead_ids,
+                    record=row, extra={"pending_evidence": pending, "links": links})
 
     def apply(self, session: Session, row: Measure, event: ActionFired) -> list[Notice]:
         handler = getattr(self, f"_on_{event.action.name}", None)
@@ -76,9 +51,6 @@ class MeasureBinding:
 
     def _on_request_extension(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
         proposed = ev.fields["proposed_due_date"]
-        if row.due_date and proposed <= row.due_date:
-            raise MissingField(ev.action.name, ["proposed_due_date"],
-                               {"proposed_due_date": f"must be later than the current deadline {row.due_date}"})
         row.extension_date, row.extension_reason = proposed, ev.comment
         session.add(Extension(measure_id=row.id, old_due_date=row.due_date, proposed_due_date=proposed,
                               reason=ev.comment, requested_by=ev.actor.id, requested_at=ev.at))
@@ -86,9 +58,8 @@ class MeasureBinding:
                                     {"proposed_due_date": proposed.isoformat()})
 
     def _on_decide_extension(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
-        ext = session.exec(select(Extension).where(Extension.measure_id == row.id,
-                                                   Extension.approved.is_(None))
-                           .order_by(Extension.id.desc())).first()
+        ext = session.execute(select(Extension).where(Extension.measure_id == row.id, Extension.approved.is_(None))
+                              .order_by(Extension.id.desc())).scalars().first()
         approved = bool(ev.fields["approve"])
         extra: dict[str, Any] = {"approved": approved, "old_due_date": _iso(row.due_date)}
         if ext is not None:
@@ -104,14 +75,10 @@ class MeasureBinding:
 
     def _on_report(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
         wanted = set(ev.fields["evidence"])
-        pending = {e.id: e for e in pending_evidence(session, row.id)}
-        unknown = sorted(wanted - set(pending))
-        if unknown:
-            raise MissingField(ev.action.name, ["evidence"],
-                               {"evidence": f"files {unknown} are not unattached evidence of this measure"})
-        for eid in wanted:
-            pending[eid].report_version = ev.version
-            session.add(pending[eid])
+        for item in pending_evidence(session, row.id):
+            if item.id in wanted:
+                item.report_version = ev.version
+                session.add(item)
         row.reported_at = ev.at
         return self._to_supervisors(session, row, ev, "measure_reported", {"files": len(wanted)})
 
@@ -125,8 +92,6 @@ class MeasureBinding:
     def _on_evaluate(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
         f = ev.fields
         typical = bool(f.get("typical_case"))
-        if typical and not f.get("case_text"):
-            raise MissingField(ev.action.name, ["case_text"], {"case_text": "required for a typical case"})
         row.rating, row.satisfaction = f["rating"], f["satisfaction"]
         row.typical_case, row.case_text = typical, f.get("case_text") or ""
         session.add(Evaluation(measure_id=row.id, rating=f["rating"], satisfaction=f["satisfaction"],
@@ -148,29 +113,33 @@ class MeasureBinding:
 
     # -- recipients
 
-    def _payload(self, session: Session, row: Measure, ev: ActionFired, extra: dict) -> dict:
-        units = measure_units(session, row.id)
-        return {"measure_id": row.id, "measure_text": row.text,
-                "action": ev.action.name, "action_label": ACTION_LABELS[ev.action.name],
-                "actor": ev.actor.username, "comment": ev.comment, "due_date": _iso(row.due_date),
-                "units": [u.name for u in units], "state": row.state, **extra}
-
     def _to_unit(self, session: Session, row: Measure, ev: ActionFired, kind: str, extra: dict) -> list[Notice]:
-        units = measure_units(session, row.id)
-        if not units:
+        links = links_of(session, row.id)
+        if links.primary is None:
             return []
-        payload = self._payload(session, row, ev, extra)
-        return [Notice(kind, email, name, "measure", row.id, payload)
-                for email, name in unit_recipients(session, units[0])]
+        return notices(kind, row, payload(session, row, links, ev, extra), unit_people(session, links.primary))
 
     def _to_supervisors(self, session: Session, row: Measure, ev: ActionFired, kind: str,
                         extra: dict) -> list[Notice]:
-        payload = self._payload(session, row, ev, extra)
-        notices = []
-        for unit in session.exec(select(Unit).where(Unit.kind == UNIT_SUPERVISOR)):
-            notices += [Notice(kind, email, name, "measure", row.id, payload)
-                        for email, name in unit_recipients(session, unit, ("supervisor",))]
-        return notices
+        links = links_of(session, row.id)
+        return notices(kind, row, payload(session, row, links, ev, extra), role_people(session, SUPERVISOR))
+
+
+def payload(session: Session, row: Measure, links: Links, ev: ActionFired | None, extra: dict) -> dict:
+    """What a notice about a measure says: everything a digest line shows, labels included."""
+    item = session.get(Item, row.item_id)
+    body = {"measure_id": row.id, "measure_text": row.text, "item_no": item.item_no if item else "",
+            "item_title": item.title if item else "", "due_date": _iso(row.due_date), "units": links.names,
+            "unit": links.primary.name if links.primary else "", "state": row.state,
+            "state_label": REFORM_MEASURE.label(row.state)}
+    if ev is not None:
+        body |= {"action": ev.action.name, "action_label": ev.action.title, "actor": ev.actor.display,
+                 "comment": ev.comment, "at": ev.at.isoformat()}
+    return body | extra
+
+
+def notices(kind: str, row: Measure, body: dict, people: list[Recipient]) -> list[Notice]:
+    return [Notice(kind, to, "measure", row.id, body) for to in people]
 
 
 def _iso(value) -> str | None:

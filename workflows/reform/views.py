@@ -1,55 +1,163 @@
-"""Measures, their history and evidence as the plain dicts of the JSON API (CONTRACT.md shapes)."""
+"""Read models of a measure, its history and evidence: frozen msgspec Structs the API serialises and
+documents and the pages read by attribute. Instants are in Beijing time, dates are dates."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from engine.db import utc
+from engine.definition import WorkflowDefinition
 from engine.history import HistoryRecord
-from workflows.models import Category, Evidence, Item, Measure, Unit
-from workflows.reform.table import STATE_LABELS
+from workflows.lights import LightInfo
+from workflows.models import Category, Evidence, Item, Measure
+from workflows.reform.links import Links
+from workflows.reform.table import REFORM_MEASURE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def instant(value: datetime | None) -> str | None:
-    """ISO 8601 in Beijing time, the offset included."""
-    return utc(value).astimezone(SHANGHAI).isoformat() if value else None
+def state_enum(defn: WorkflowDefinition, name: str) -> type[enum.StrEnum]:
+    """The definition's states as an enum, so the OpenAPI schema lists them."""
+    return enum.StrEnum(name, [(s, s) for s in defn.state_names])
 
 
-def day(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def action_enum(defn: WorkflowDefinition, name: str) -> type[enum.StrEnum]:
+    return enum.StrEnum(name, [(a.name, a.name) for a in defn.actions])
 
 
-def measure_json(m: Measure, item: Item, category: Category, units: list[Unit], light: dict) -> dict:
-    return {
-        "id": m.id, "item_no": item.item_no, "item_title": item.title, "text": m.text,
-        "category": category.title, "units": [u.name for u in units], "due_date": day(m.due_date),
-        "due_text": m.due_text, "deadline_version": m.deadline_version, "state": m.state,
-        "state_label": STATE_LABELS.get(m.state, m.state), "light": light.get("light"),
-        "light_detail": {k: v for k, v in light.items() if k != "light"}, "key": m.key, "version": m.version,
-        "note": m.note, "declared_done": m.declared_done, "percent": m.percent,
-        "last_progress": m.last_progress, "last_progress_at": instant(m.last_progress_at),
-        "reported_at": instant(m.reported_at), "verified_at": instant(m.verified_at),
-        "extension": extension_json(m), "rating": m.rating, "satisfaction": m.satisfaction,
-        "typical_case": m.typical_case, "case_text": m.case_text,
-    }
+MeasureState = state_enum(REFORM_MEASURE, "MeasureState")
+MeasureAction = action_enum(REFORM_MEASURE, "MeasureAction")
 
 
-def extension_json(m: Measure) -> dict | None:
-    """The pending extension request, if any."""
-    if m.extension_date is None:
-        return None
-    return {"proposed_due_date": day(m.extension_date), "reason": m.extension_reason}
+class LightColour(enum.StrEnum):
+    green = "green"
+    yellow = "yellow"
+    red = "red"
 
 
-def history_json(rec: HistoryRecord) -> dict:
-    return {"action": rec.action, "from_state": rec.from_state, "to_state": rec.to_state, "actor": rec.actor_name,
-            "at": instant(rec.at), "comment": rec.comment, "data": rec.payload, "version": rec.version}
+def beijing(value: datetime | None) -> datetime | None:
+    return utc(value).astimezone(SHANGHAI) if value is not None else None
 
 
-def evidence_json(ev: Evidence) -> dict:
-    return {"id": ev.id, "filename": ev.filename, "size": ev.size, "sha256": ev.sha256,
-            "content_type": ev.content_type, "uploaded_at": instant(ev.uploaded_at),
-            "report_version": ev.report_version, "url": f"/api/evidence/{ev.id}"}
+class Struct(msgspec.Struct, frozen=True, kw_only=True):
+    """A read model: immutable, serialised as JSON with its field names."""
+
+
+class LightDetail(Struct):
+    due_in_workdays: int | None = None
+    overdue_workdays: int | None = None
+    reviewer_overdue: bool = False
+    missed_milestone: bool = False
+    calendar: str = "official"
+    calendar_error: str | None = None
+
+
+class PendingExtension(Struct):
+    proposed_due_date: date | None
+    reason: str
+
+
+class MeasureSummary(Struct):
+    id: int
+    item_no: str
+    item_title: str
+    text: str
+    category: str
+    units: list[str]
+    primary_unit: str | None
+    due_date: date | None
+    due_text: str
+    deadline_version: int
+    state: MeasureState
+    state_label: str
+    light: LightColour | None
+    light_detail: LightDetail
+    key: bool
+    version: int
+    note: str
+    declared_done: bool
+    percent: int | None
+    last_progress: str
+    last_progress_at: datetime | None
+    reported_at: datetime | None
+    verified_at: datetime | None
+    extension: PendingExtension | None
+    rating: str | None
+    satisfaction: int | None
+    typical_case: bool
+    case_text: str
+
+
+class HistoryEntry(Struct):
+    action: str
+    action_label: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    comment: str
+    data: dict[str, Any]
+    version: int
+
+
+class EvidenceItem(Struct):
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: datetime
+    report_version: int | None
+    url: str
+
+
+class MeasureDetail(MeasureSummary):
+    allowed_actions: list[MeasureAction]
+    history: list[HistoryEntry]
+    evidence: list[EvidenceItem]
+
+
+class MeasureList(Struct):
+    items: list[MeasureSummary]
+    total: int
+
+
+def light_detail(info: LightInfo) -> LightDetail:
+    return LightDetail(due_in_workdays=info.due_in_workdays, overdue_workdays=info.overdue_workdays,
+                       reviewer_overdue=info.reviewer_overdue, missed_milestone=info.missed_milestone,
+                       calendar=info.calendar, calendar_error=info.calendar_error)
+
+
+def summary_fields(m: Measure, item: Item, category: Category, links: Links, info: LightInfo) -> dict[str, Any]:
+    pending = PendingExtension(proposed_due_date=m.extension_date, reason=m.extension_reason) \
+        if m.extension_date is not None else None
+    return dict(
+        id=m.id, item_no=item.item_no, item_title=item.title, text=m.text, category=category.title,
+        units=links.names, primary_unit=links.primary.name if links.primary else None, due_date=m.due_date,
+        due_text=m.due_text, deadline_version=m.deadline_version, state=MeasureState(m.state),
+        state_label=REFORM_MEASURE.label(m.state), light=LightColour(info.light) if info.light else None,
+        light_detail=light_detail(info), key=m.key, version=m.version, note=m.note, declared_done=m.declared_done,
+        percent=m.percent, last_progress=m.last_progress, last_progress_at=beijing(m.last_progress_at),
+        reported_at=beijing(m.reported_at), verified_at=beijing(m.verified_at), extension=pending,
+        rating=m.rating, satisfaction=m.satisfaction, typical_case=m.typical_case, case_text=m.case_text)
+
+
+def summary(m: Measure, item: Item, category: Category, links: Links, info: LightInfo) -> MeasureSummary:
+    return MeasureSummary(**summary_fields(m, item, category, links, info))
+
+
+def history_entry(rec: HistoryRecord, defn: WorkflowDefinition = REFORM_MEASURE) -> HistoryEntry:
+    return HistoryEntry(action=rec.action, action_label=defn.action_label(rec.action), from_state=rec.from_state,
+                        to_state=rec.to_state, actor=rec.actor_name, at=beijing(rec.at), comment=rec.comment,
+                        data=rec.payload, version=rec.version)
+
+
+def evidence_item(ev: Evidence) -> EvidenceItem:
+    return EvidenceItem(id=ev.id, filename=ev.filename, size=ev.size, sha256=ev.sha256,
+                        content_type=ev.content_type, uploaded_at=beijing(ev.uploaded_at),
+                        report_version=ev.report_version, url=f"/api/evidence/{ev.id}")

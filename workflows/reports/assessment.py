@@ -129,10 +129,10 @@ class _Counter:
         p = self.period
         self.add(m, "overdue_workdays", "逾期工作日", tl.overdue_workdays(m, events, p.first, p.cutoff,
                                                                      self.is_workday))
-        returns = tl.events_between(events, p.start, p.cutoff, "return")
+        returns = tl.events_between(events, p.start, p.cutoff, *tl.RETURNS)
         self.add(m, "returns", "报送被退回", len(returns), "；".join(e.comment for e in returns))
         self._on_time(m, events)
-        evaluations = tl.events_between(events, p.start, p.cutoff, "evaluate")
+        evaluations = tl.events_between(events, p.start, p.cutoff, *tl.EVALUATES)
         if evaluations:
             latest = evaluations[-1].data
             rating = latest.get("rating")
@@ -141,7 +141,7 @@ class _Counter:
             typical = [e for e in evaluations if e.data.get("typical_case")]
             if typical:
                 self.add(m, "typical_cases", "典型案例", 1, typical[-1].data.get("case_text") or "")
-        replications = tl.events_between(events, p.start, p.cutoff, "replicate")
+        replications = tl.events_between(events, p.start, p.cutoff, *tl.REPLICATES)
         if replications:
             self.add(m, "replicated", "复制推广", 1, replications[-1].data.get("scope") or "")
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from workflows.ledger.cells import DONE_NOTE
+from workflows.lights import LIGHT_LABELS
 from workflows.reform.table import STATE_LABELS
 from workflows.reports import xlsx
 from workflows.reports.facts import MeasureFact
 from workflows.reports.xlsx import Col
 
-LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 CATEGORY_FILL = PatternFill("solid", fgColor="FCE4D6")
 COLS = [Col("序号", 6), Col("改革事项", 22, "wrap"), Col("具体举措", 50, "wrap"), Col("牵头单位", 16, "wrap"),

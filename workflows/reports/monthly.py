@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workflows.models import ITEM_CLASSES
+from workflows.items.table import ITEM_CLASSES, UNCLASSED
 from workflows.reform.table import STATE_LABELS
 from workflows.reports import timeline as tl
 from workflows.reports.facts import Facts, MeasureFact
 from workflows.reports.periods import Period, as_utc
-from workflows.reports.rows import LEVEL_LABELS, UNCLASSED, MeasureRef, rate, ref_fields
+from workflows.reports.rows import MeasureRef, rate, ref_fields
 
 RULES = (
     "统计口径：以牵头单位（主办单位，多个牵头单位时取第一个）归属举措；状态为统计截止时点的状态，由操作记录还原。",
@@ -39,7 +39,7 @@ class Figures:
     overdue: int = 0
     overdue_workdays: int = 0
     returns: int = 0
-    escalations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVEL_LABELS, 0))
+    escalations: dict[str, int] = field(default_factory=dict)  # ladder level code -> rungs sent
     progress_updates: int = 0
     missed_milestones: int = 0
 
@@ -114,13 +114,17 @@ class MonthlyReport:
     progress: list[ActivityRow]
     escalations: list[EscalationRow]
     missed_milestones: list[MilestoneRow]
+    levels: dict[str, str] = field(default_factory=dict)  # the ladder's level codes -> report headings, in order
     rules: tuple[str, ...] = RULES
 
 
 def build(facts: Facts, period: Period, *, lagging_rate: float, is_workday: Callable[[date], bool],
-          scope: str = "全区") -> MonthlyReport:
+          levels: dict[str, str], scope: str = "全区") -> MonthlyReport:
+    """`levels` (code -> heading, the ladder's order) names the escalation columns, so a level added to the
+    ladder gets its own column."""
     measures = [m for m in facts.measures if tl.in_scope(m, facts.events.get(m.id, []), period.cutoff)]
     rows = _Rows.collect(facts, measures, period, is_workday)
+    rows.levels = tuple(levels)
     overall = _figures(Figures(), measures, rows)
     units = [_unit_figures(name, group, rows, lagging_rate) for name, group in _by_unit(measures)]
     return MonthlyReport(
@@ -129,7 +133,7 @@ def build(facts: Facts, period: Period, *, lagging_rate: float, is_workday: Call
         lagging_units=[u.unit for u in units if u.lagging], classes=_classes(measures, rows),
         completed=rows.completed, overdue=sorted(rows.overdue, key=lambda r: -r.workdays_overdue),
         returns=rows.returns, progress=rows.progress,
-        escalations=rows.escalations, missed_milestones=rows.milestones)
+        escalations=rows.escalations, missed_milestones=rows.milestones, levels=dict(levels))
 
 
 @dataclass
@@ -143,6 +147,7 @@ class _Rows:
     progress: list[ActivityRow]
     escalations: list[EscalationRow]
     milestones: list[MilestoneRow]
+    levels: tuple[str, ...] = ()
 
     @classmethod
     def collect(cls, facts: Facts, measures: list[MeasureFact], period: Period,
@@ -163,7 +168,7 @@ class _Rows:
             self.due.add(m.id)
         if done is not None and done.on_time(due):
             self.on_time.add(m.id)
-        approvals = tl.events_between(events, period.start, cut, "approve")
+        approvals = tl.events_between(events, period.start, cut, *tl.VERIFIES)
         if approvals:
             verified = tl.completion(events, approvals[-1].at)
             self.completed.append(CompletedRow(**ref_fields(m), reported_at=verified.reported_at,
@@ -171,9 +176,9 @@ class _Rows:
         if state in tl.OPEN and due is not None and due < period.cutoff_day:
             days = tl.overdue_workdays(m, events, due, cut, is_workday)
             self.overdue.append(OverdueRow(**ref_fields(m), state=state, workdays_overdue=days))
-        for e in tl.events_between(events, period.start, cut, "return"):
+        for e in tl.events_between(events, period.start, cut, *tl.RETURNS):
             self.returns.append(ActivityRow(**ref_fields(m), at=e.at, actor=e.actor, comment=e.comment))
-        for e in tl.events_between(events, period.start, cut, "update_progress"):
+        for e in tl.events_between(events, period.start, cut, *tl.PROGRESS):
             self.progress.append(ActivityRow(**ref_fields(m), at=e.at, actor=e.actor, comment=e.comment,
                                              percent=e.data.get("percent")))
 
@@ -201,6 +206,7 @@ class _Rows:
 def _figures(fig: Figures, measures: list[MeasureFact], rows: _Rows) -> Figures:
     ids = {m.id for m in measures}
     fig.measures = len(ids)
+    fig.escalations = dict.fromkeys(rows.levels, 0)
     for mid in ids:
         fig.by_state[rows.states[mid]] = fig.by_state.get(rows.states[mid], 0) + 1
     fig.completed = rows.count(rows.completed, ids)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from workflows.reform.table import STATE_LABELS
+from workflows.reform.table import REFORM_MEASURE, STATE_LABELS
 from workflows.reports import xlsx
 from workflows.reports.monthly import Figures, MonthlyReport
-from workflows.reports.rows import LEVEL_LABELS, LEVEL_TITLES
 from workflows.reports.xlsx import Col, Typed
 
-STATE_SHORT = {"assigned": "已交办", "in_progress": "推进中", "reported": "已报送待核验", "verified": "已核验",
-               "evaluated": "已评估", "replicated": "已复制推广"}
+STATE_SHORT = {s.name: s.short_title for s in REFORM_MEASURE.states}
 TITLE = "营商环境创新试点改革事项月调度报告"
 
 
@@ -64,36 +62,38 @@ def _summary_rows(fig: Figures, report: MonthlyReport) -> list[tuple]:
              ("本月退回", fig.returns, "督查办退回次数"),
              ("本月进展报送", fig.progress_updates, "牵头单位进展报送次数")]
     rows += [(f"本月预警：{title}", fig.escalations.get(lvl, 0), "实际发出的预警") for lvl, title in
-             LEVEL_TITLES.items()]
+             report.levels.items()]
     rows += [("未完成节点", fig.missed_milestones, "倒排时间表中已过期未完成的节点"),
              ("滞后单位", len(report.lagging_units), "、".join(report.lagging_units) or "无")]
     return rows
 
 
-UNIT_COLS = ([Col("序号", 6, "int"), Col("牵头单位", 22, "wrap")]
-             + [Col(label, 9, "int", "举措状态（统计截止）") for label in STATE_SHORT.values()]
-             + [Col("合计", 8, "int", "举措状态（统计截止）"), Col("本月完成", 9, "int"),
-                Col("应完成", 8, "int", "按时完成情况"), Col("按时完成", 9, "int", "按时完成情况"),
-                Col("按时完成率", 10, "rate", "按时完成情况"),
-                Col("逾期举措", 8, "int", "逾期情况"), Col("逾期工作日", 9, "int", "逾期情况"),
-                Col("本月退回", 8, "int")]
-             + [Col(title, 8, "int", "本月预警") for title in LEVEL_TITLES.values()]
-             + [Col("进展报送", 8, "int"), Col("未完成节点", 9, "int"), Col("是否滞后", 8),
-                Col("滞后原因", 28, "wrap")])
+def unit_cols(report: MonthlyReport) -> list[Col]:
+    return ([Col("序号", 6, "int"), Col("牵头单位", 22, "wrap")]
+            + [Col(label, 9, "int", "举措状态（统计截止）") for label in STATE_SHORT.values()]
+            + [Col("合计", 8, "int", "举措状态（统计截止）"), Col("本月完成", 9, "int"),
+               Col("应完成", 8, "int", "按时完成情况"), Col("按时完成", 9, "int", "按时完成情况"),
+               Col("按时完成率", 10, "rate", "按时完成情况"),
+               Col("逾期举措", 8, "int", "逾期情况"), Col("逾期工作日", 9, "int", "逾期情况"),
+               Col("本月退回", 8, "int")]
+            + [Col(title, 8, "int", "本月预警") for title in report.levels.values()]
+            + [Col("进展报送", 8, "int"), Col("未完成节点", 9, "int"), Col("是否滞后", 8),
+               Col("滞后原因", 28, "wrap")])
 
 
-def unit_row(fig: Figures) -> list:
+def unit_row(fig: Figures, levels) -> list:
     return ([fig.by_state.get(s, 0) for s in STATE_SHORT] + [fig.measures, fig.completed, fig.due, fig.on_time,
             fig.on_time_rate, fig.overdue, fig.overdue_workdays, fig.returns]
-            + [fig.escalations.get(lvl, 0) for lvl in LEVEL_LABELS] + [fig.progress_updates, fig.missed_milestones])
+            + [fig.escalations.get(lvl, 0) for lvl in levels] + [fig.progress_updates, fig.missed_milestones])
 
 
 def _units(ws, report: MonthlyReport) -> None:
-    top = xlsx.title_block(ws, f"分单位推进情况（{report.label}）", heading(report), len(UNIT_COLS))
-    rows = [[n, u.unit, *unit_row(u), "是" if u.lagging else "否", "；".join(u.lagging_reasons)]
+    cols = unit_cols(report)
+    top = xlsx.title_block(ws, f"分单位推进情况（{report.label}）", heading(report), len(cols))
+    rows = [[n, u.unit, *unit_row(u, report.levels), "是" if u.lagging else "否", "；".join(u.lagging_reasons)]
             for n, u in enumerate(report.units, start=1)]
-    total = [None, "合计", *unit_row(report.overall), f"{len(report.lagging_units)} 个", ""]
-    xlsx.table(ws, top, UNIT_COLS, rows, total=total)
+    total = [None, "合计", *unit_row(report.overall, report.levels), f"{len(report.lagging_units)} 个", ""]
+    xlsx.table(ws, top, cols, rows, total=total)
 
 
 def _measure_cols(*extra: Col) -> list[Col]:
@@ -133,7 +133,7 @@ def _activity(ws, report: MonthlyReport, items: list, who: str, what: str, perce
 def _escalations(ws, report: MonthlyReport) -> None:
     cols = _measure_cols(Col("预警级别", 12), Col("发出时间", 18, "datetime"))
     top = xlsx.title_block(ws, f"本月发出的预警（{report.label}）", heading(report), len(cols))
-    rows = [[*_ref(n, r), LEVEL_TITLES.get(r.level, r.level), r.fired_at]
+    rows = [[*_ref(n, r), report.levels.get(r.level, r.level), r.fired_at]
             for n, r in enumerate(report.escalations, start=1)]
     xlsx.table(ws, top, cols, rows)
 

@@ -9,10 +9,6 @@ from typing import Any
 from workflows.reports.facts import MeasureFact
 from workflows.reports.periods import SHANGHAI
 
-LEVEL_LABELS = {"L0": "提醒", "L1": "催办", "L2": "督办", "L3": "通报", "review": "核验超时"}
-LEVEL_TITLES = {"L0": "L0 提醒", "L1": "L1 催办", "L2": "L2 督办", "L3": "L3 通报", "review": "核验超时提醒"}
-UNCLASSED = "未分类"
-
 
 @dataclass(frozen=True)
 class MeasureRef:

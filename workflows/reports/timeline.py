@@ -7,11 +7,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.facts import Event, MeasureFact
 from workflows.reports.periods import end_of_day, local_day
 
-OPEN = frozenset({"assigned", "in_progress"})  # not yet reported: the deadline is running
-DONE = frozenset({"verified", "evaluated", "replicated"})  # 督查办 has verified it
+OPEN = REFORM_MEASURE.tagged("owes_work")  # not yet reported: the deadline is running
+DONE = REFORM_MEASURE.tagged("done")  # 督查办 has verified it
+AWAITING_REVIEW = REFORM_MEASURE.tagged("awaiting_review")
+VERIFIES = REFORM_MEASURE.actions_tagged("verifies")
+RETURNS = REFORM_MEASURE.actions_tagged("returns")
+PROGRESS = REFORM_MEASURE.actions_tagged("progress")
+EVALUATES = REFORM_MEASURE.actions_tagged("evaluates")
+REPLICATES = REFORM_MEASURE.actions_tagged("replicates")
 
 
 def state_at(measure: MeasureFact, events: Sequence[Event], instant: datetime) -> str:
@@ -48,12 +55,12 @@ def completion(events: Sequence[Event], cutoff: datetime) -> Completion | None:
     before = [e for e in events if e.at <= cutoff]
     if not before or before[-1].to_state not in DONE:
         return None
-    approvals = [i for i, e in enumerate(before) if e.action == "approve"]
+    approvals = [i for i, e in enumerate(before) if e.action in VERIFIES]
     if not approvals:  # verified without an approve record: take the first record that entered a done state
         first = next(e for e in before if e.to_state in DONE)
         return Completion(first.at, None)
     idx = approvals[-1]
-    reports = [e for e in before[:idx] if e.to_state == "reported"]
+    reports = [e for e in before[:idx] if e.to_state in AWAITING_REVIEW]
     last = reports[-1] if reports else None
     return Completion(before[idx].at, last.at if last else None, bool(last and last.from_state is None))
 

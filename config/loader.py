@@ -1,0 +1,72 @@
+"""The deployment's configuration, loaded once into one typed object that the composition root hands down."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import ConfigError, Settings
+from engine.definition import Limits
+from workflows.calendar import WorkCalendar, overrides_from_data
+from workflows.ladder import Ladder, parse_ladder
+from workflows.reports.formula import ReportConfig, parse_config
+from workflows.roles import UNIT_KIND_LABELS, UNIT_LEAD
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit named in units.toml: the two offices, and heads of lead units."""
+
+    name: str
+    kind: str = UNIT_LEAD
+    head_name: str = ""
+    head_email: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    ladder: Ladder
+    calendar: WorkCalendar
+    reports: ReportConfig
+    units: tuple[UnitSpec, ...]
+    limits: Limits
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"配置文件不存在：{path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from None
+
+
+def parse_units(data: dict, source: str) -> tuple[UnitSpec, ...]:
+    units = []
+    for n, entry in enumerate(data.get("unit", []), start=1):
+        name, kind = str(entry.get("name", "")).strip(), entry.get("kind", UNIT_LEAD)
+        if not name:
+            raise ConfigError(f"{source} 第 {n} 个 [[unit]]：缺少 name")
+        if kind not in UNIT_KIND_LABELS:
+            raise ConfigError(f"{source} 单位“{name}”：未知类型 {kind!r}，可选：{'、'.join(UNIT_KIND_LABELS)}")
+        units.append(UnitSpec(name, kind, str(entry.get("head_name", "")), str(entry.get("head_email", ""))))
+    return tuple(units)
+
+
+def load_config(settings: Settings) -> Config:
+    """Every TOML file of the configuration directory, checked; a ConfigError names the file that is wrong."""
+    folder = settings.config_dir
+    ladder_file, calendar_file = folder / "escalation.toml", folder / "calendar.toml"
+    assessment_file, units_file = folder / "assessment.toml", folder / "units.toml"
+    overrides = overrides_from_data(read_toml(calendar_file), str(calendar_file)) if calendar_file.exists() else {}
+    return Config(
+        settings=settings,
+        ladder=parse_ladder(read_toml(ladder_file), str(ladder_file)),
+        calendar=WorkCalendar(overrides),
+        reports=parse_config(read_toml(assessment_file), str(assessment_file)),
+        units=parse_units(read_toml(units_file), str(units_file)),
+        limits=Limits(text_max=settings.text_max_chars),
+    )

@@ -1,0 +1,58 @@
+"""The people of the organisation: who holds a role in a unit, and where a notice to them is delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from engine.outbox import Address, Recipient
+from workflows.accounts_models import User
+from workflows.models import Unit
+from workflows.roles import HOME_KIND, ORG, UNIT_ROLES
+
+
+def unit_people(session: Session, unit: Unit, roles: Iterable[str] = UNIT_ROLES) -> list[Recipient]:
+    """The unit's active users in the roles; the unit itself (its head's address) when it has none."""
+    users = session.execute(select(User).where(User.unit_id == unit.id, User.active, User.role.in_(sorted(roles)))
+                            .order_by(User.id)).scalars()
+    found = [Recipient(user_id=u.id, name=u.display_name or u.username) for u in users]
+    if not found and unit.head_email:
+        found = [Recipient(unit_id=unit.id, name=unit.head_name or unit.name)]
+    return found
+
+
+def role_people(session: Session, role: str, unit: Unit | None = None) -> list[Recipient]:
+    """A role's people: of the given (lead) unit for unit roles, of the role's own offices otherwise."""
+    if ORG.in_group(role, "unit"):
+        return unit_people(session, unit, (role,)) if unit is not None else []
+    kind = HOME_KIND.get(role)
+    if kind is None:
+        return []
+    found: list[Recipient] = []
+    for office in session.execute(select(Unit).where(Unit.kind == kind).order_by(Unit.id)).scalars():
+        found += unit_people(session, office, (role,))
+    return found
+
+
+def email_address(session: Session, to: Recipient) -> Address | None:
+    """The email channel's address of a recipient, looked up when the notice is delivered."""
+    if to.user_id is not None:
+        user = session.get(User, to.user_id)
+        if user is None or not user.active or not user.email:
+            return None
+        return Address(user.email, user.display_name or user.username)
+    unit = session.get(Unit, to.unit_id) if to.unit_id is not None else None
+    if unit is None or not unit.head_email:
+        return None
+    return Address(unit.head_email, unit.head_name or unit.name)
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """username -> the name people read (the display name, else the username)."""
+    names = sorted(set(usernames))
+    if not names:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(names)))
+    return {username: display or username for username, display in rows}

@@ -1,0 +1,54 @@
+"""How an import's result reads for people: counts, the measures that change, what the source lacks."""
+
+from __future__ import annotations
+
+from workflows.ledger.diff import CREATED, FIELD_LABELS, Change, Counts, ImportResult
+
+_SHOWN = 60  # a value longer than this is cut in the listing
+
+
+def summary(result: ImportResult) -> list[str]:
+    head = "试运行（未写入任何数据）" if result.dry_run else "已导入"
+    lines = [f"{head}：{result.source} → 方案 {result.plan_code}（{_ACTIONS[result.plan]}）",
+             _count("类别", result.categories), _count("事项", result.items), _count("举措", result.measures),
+             _count("单位", result.units),
+             f"重点改革事项 {result.key} 条，方案印发时已完成 {result.done} 条，多家牵头 {result.joint} 条"]
+    if result.dry_run or result.measures.updated:
+        lines += [_describe(c) for c in result.changes if c.kind == "measure" and
+                  (result.dry_run or c.action != CREATED)]
+    if result.missing:
+        missing = result.missing
+        lines.append(f"数据库中有、来源中没有的举措 {len(missing)} 条（未删除）：第 {_ranges(missing)} 条")
+    if not result.changed:
+        lines.append("没有变化。")
+    return lines
+
+
+_ACTIONS = {"created": "新建", "updated": "更新", "unchanged": "未变"}
+
+
+def _count(label: str, c: Counts) -> str:
+    return f"{label} {c.total}：新建 {c.created}，更新 {c.updated}，未变 {c.unchanged}"
+
+
+def _describe(change: Change) -> str:
+    if change.action == CREATED:
+        return f"  + 第 {change.key} 条举措 新建：{_cut(change.fields['text'][1])}"
+    parts = [f"{FIELD_LABELS[k]} “{_cut(old)}” → “{_cut(new)}”" for k, (old, new) in change.fields.items()]
+    return f"  ~ 第 {change.key} 条举措 变更：" + "；".join(parts)
+
+
+def _ranges(seqs: list[int]) -> str:
+    """[2, 3, 4, 9] -> 2-4、9"""
+    spans: list[list[int]] = []
+    for n in seqs:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return "、".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _cut(value: object) -> str:
+    text = {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
