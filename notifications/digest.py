@@ -27,7 +27,7 @@ def timing_text(payload: dict[str, Any]) -> str:
     days = payload.get("overdue_workdays")
     if days is None:
         return ""
-    if payload.get("anchor") == "reported":
+    if payload.get("anchor") == "review":
         return f"已超过核验时限 {days} 个工作日" if days > 0 else "今日为核验时限"
     if days > 0:
         return f"逾期 {days} 个工作日"

@@ -23,7 +23,7 @@ def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None
         ("clerk2", STAFF, "区政务办", "政务办经办人"),
         ("reviewer", SUPERVISOR, "区政府督查办", "督查办核验员"),
         ("reviewer2", SUPERVISOR, "区政府督查办", "督查办核验员二"),
-        ("office", OFFICE, "区营商办", "营商办评估员"),
+        (OFFICE, OFFICE, "区营商办", "营商办评估员"),  # the 营商办 account is called `office`
     ]
 
 

@@ -46,5 +46,6 @@ def initialise(rt: Runtime, admin_password: str | None = None) -> InitResult:
         created = None
         if not session.execute(select(User).where(User.role == ADMIN)).first():
             created = admin_password or secrets.token_urlsafe(12)
-            accounts.add_user(session, "admin", ADMIN, created, rt.clock.now(), display_name="系统管理员")
+            # the first account is named after its role: `admin`
+            accounts.add_user(session, ADMIN, ADMIN, created, rt.clock.now(), display_name="系统管理员")
     return InitResult(changed, created if not admin_password else None)

@@ -75,7 +75,7 @@ def quantities(engine, year: int, cutoff: datetime) -> dict[str, dict[str, float
         if evaluations and evaluations[-1].payload["rating"] in RATING_KEYS:
             q[RATING_KEYS[evaluations[-1].payload["rating"]]] += 1
         q["typical_cases"] += any(r.payload.get("typical_case") for r in evaluations)
-        q["replicated"] += any(r.action == "replicate" for r in year_rows)
+        q["replications"] += any(r.action == "replicate" for r in year_rows)
         done = state_at(cutoff) in DONE
         if due and due.year == year and (due <= cut_day or done):
             due_count[unit] += 1

@@ -254,7 +254,7 @@ def add_escalation(rt, measure_id: int, level: str, fired_at: str, status: str =
 def add_milestone(rt, world: World, measure_id: int, due: date, text: str, done_at: str | None = None) -> None:
     with rt.write() as session:
         session.add(Milestone(measure_id=measure_id, due_date=due, description=text,
-                              done_at=bj(done_at) if done_at else None, state="done" if done_at else "planned",
+                              done_at=bj(done_at) if done_at else None, state="completed" if done_at else "planned",
                               created_by=world.users["admin"].id, created_at=bj("2022-05-30 10:00"), version=0))
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
+from workflows.items.table import ITEM
+from workflows.milestones.table import MILESTONE
 from workflows.roles import UNIT_LEAD
 
 
@@ -45,7 +47,7 @@ class Item(SQLModel, table=True):
     item_no: str = Field(max_length=16)
     title: str = Field(max_length=255)
     klass: str | None = Field(default=None, max_length=32)
-    state: str = Field(default="listed", max_length=32)  # a record, not a lifecycle: see workflows/items
+    state: str = Field(default=ITEM.initial[0], max_length=32)  # a record, not a lifecycle: see workflows/items
     version: int = 0
 
 
@@ -148,7 +150,7 @@ class Milestone(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=_ts(True))
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(sa_column=_ts())
-    state: str = Field(default="planned", max_length=32)
+    state: str = Field(default=MILESTONE.initial[0], max_length=32)
     version: int = 1
 
 

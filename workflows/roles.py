@@ -19,7 +19,7 @@ ORG = Roles(
         RoleGroup("central", "督查办、营商办", frozenset({SUPERVISOR, OFFICE})),
         RoleGroup("see_all", "可查看全部", frozenset({SUPERVISOR, OFFICE, ADMIN})),
         RoleGroup("outbox", "可查看邮件发送", frozenset({SUPERVISOR, OFFICE, ADMIN})),
-        RoleGroup("admin", "系统管理", frozenset({ADMIN})),
+        RoleGroup("administration", "系统管理", frozenset({ADMIN})),
     ),
 )
 

@@ -33,7 +33,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
                                       server_default='planned'))
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
-    op.execute("UPDATE milestone SET state = 'done' WHERE done_at IS NOT NULL")
+    op.execute("UPDATE milestone SET state = 'completed' WHERE done_at IS NOT NULL")
     op.execute("UPDATE milestone SET version = (SELECT count(*) FROM history h WHERE h.workflow = 'milestone' "
                "AND h.subject_id = milestone.id) WHERE EXISTS (SELECT 1 FROM history h WHERE h.workflow = 'milestone' "
                "AND h.subject_id = milestone.id)")

@@ -17,7 +17,7 @@ DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "activ
 
 
 def admin_only(access) -> None:
-    access.require("admin", "使用系统管理页面")
+    access.require("administration", "使用系统管理页面")
 
 
 def units_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None) -> Template:

@@ -182,8 +182,7 @@ def timetable_act(rt: RT, user: Me, access: Who, measure_id: FromPath[int], mile
                   action: FromPath[str], data: Form) -> Any:
     try:
         with rt.write() as session:
-            rt.milestones.act(session, access, measure_id, milestone_id, "complete" if action == "done" else action,
-                              dict(data))
+            rt.milestones.act(session, access, measure_id, milestone_id, action, dict(data))
     except WorkflowError as exc:
         problems = {name: p.message for name, p in exc.fields.items()}
         return failed(rt, "timetable", user, exc, view=timetable_view(rt, access, measure_id), form=data,
@@ -197,4 +196,4 @@ HANDLERS = [
     classify, records_page, typical_cases_page, typical_cases_download, timetable_page, timetable_add,
     timetable_act,
 ]
-ROUTES: list = [Router(path="/", route_handlers=HANDLERS)]
+ROUTES: list = [Router(path="/", route_handlers=HANDLERS, include_in_schema=False)]

@@ -25,18 +25,18 @@ FIELDS = (FieldSpec("due_date", "date", label="节点日期", rules=(NOT_PAST, W
 
 STATES = (
     State("planned", "待完成", tags=frozenset({"open"}), colour="#1e88e5"),
-    State("done", "已完成", tags=frozenset({"done"}), colour="#43a047"),
-    State("removed", "已删除", final=True, tags=frozenset({"removed"}), colour="#90a4ae"),
+    State("completed", "已完成", tags=frozenset({"done"}), colour="#43a047"),
+    State("deleted", "已删除", final=True, tags=frozenset({"removed"}), colour="#90a4ae"),
 )
 
 ADD = Action("add", ("planned",), "planned", UNIT_ROLES, fields=FIELDS, label="添加节点",
              conditions=("measure_open",))
 ACTIONS = (
-    Action("complete", ("planned",), "done", UNIT_ROLES, label="标记完成", confirm="确认将该节点标记为已完成？"),
-    Action("reopen", ("done",), "planned", UNIT_ROLES, label="撤销完成", conditions=("measure_open",)),
+    Action("complete", ("planned",), "completed", UNIT_ROLES, label="标记完成", confirm="确认将该节点标记为已完成？"),
+    Action("reopen", ("completed",), "planned", UNIT_ROLES, label="撤销完成", conditions=("measure_open",)),
     Action("edit", ("planned",), "planned", UNIT_ROLES, fields=FIELDS, label="修改",
            conditions=("measure_open",)),
-    Action("remove", ("planned",), "removed", UNIT_ROLES, label="删除", danger=True, confirm="确认删除该节点？",
+    Action("remove", ("planned",), "deleted", UNIT_ROLES, label="删除", danger=True, confirm="确认删除该节点？",
            conditions=("measure_open",)),
 )
 

@@ -16,10 +16,10 @@ from sqlmodel import Session
 from engine import history
 from engine.errors import BadRequest, FieldProblem, InvalidFields
 from engine.service import WorkflowService
-from workflows import milestones
 from workflows.access import Access
 from workflows.calendar import WorkCalendar
 from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, light_info, local_day
+from workflows.milestones.service import missed_measure_ids
 from workflows.models import Category, Evidence, Item, Measure, Unit
 from workflows.reform import views
 from workflows.reform.binding import pending_evidence
@@ -96,7 +96,7 @@ class MeasureService:
 
     def missed(self, session: Session, now: datetime, measure_ids: list[int] | None = None) -> set[int]:
         """Measures with a milestone past its date and not done (倒排时间表): their light turns yellow."""
-        return milestones.missed_measure_ids(session, local_day(now), measure_ids)
+        return missed_measure_ids(session, local_day(now), measure_ids)
 
     def list(self, session: Session, access: Access, query: MeasureQuery) -> views.MeasureList:
         """The measures this actor may see, filtered and paged."""

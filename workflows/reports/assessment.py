@@ -143,7 +143,7 @@ class _Counter:
                 self.add(m, "typical_cases", "典型案例", 1, typical[-1].data.get("case_text") or "")
         replications = tl.events_between(events, p.start, p.cutoff, *tl.REPLICATES)
         if replications:
-            self.add(m, "replicated", "复制推广", 1, replications[-1].data.get("scope") or "")
+            self.add(m, "replications", "复制推广", 1, replications[-1].data.get("scope") or "")
 
     def _on_time(self, m: MeasureFact, events: list[Event]) -> None:
         due, p = m.effective_due, self.period

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 RULE_KEYS = ("overdue_workdays", "returns", "on_time_shortfall", "rating_good", "rating_fair", "rating_poor",
-             "typical_cases", "replicated")
+             "typical_cases", "replications")
 
 
 @dataclass(frozen=True)
