@@ -56,12 +56,17 @@ def parse_units(data: dict, source: str) -> tuple[UnitSpec, ...]:
     return tuple(units)
 
 
+def read_overrides(path: Path) -> dict:
+    """The working-day overrides of a calendar.toml; none when the file is absent."""
+    return overrides_from_data(read_toml(path), str(path)) if path.exists() else {}
+
+
 def load_config(settings: Settings) -> Config:
     """Every TOML file of the configuration directory, checked; a ConfigError names the file that is wrong."""
     folder = settings.config_dir
     ladder_file, calendar_file = folder / "escalation.toml", folder / "calendar.toml"
     assessment_file, units_file = folder / "assessment.toml", folder / "units.toml"
-    overrides = overrides_from_data(read_toml(calendar_file), str(calendar_file)) if calendar_file.exists() else {}
+    overrides = read_overrides(calendar_file)
     return Config(
         settings=settings,
         ladder=parse_ladder(read_toml(ladder_file), str(ladder_file)),

@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from config.loader import read_overrides as load_overrides
 from tests.conftest import CONFIG
 from tests.world import bj, sweep_at
 from tests.world import esc_measure as measure
 from tests.world import esc_people as people
-from workflows.calendar import CalendarUnknown, WorkCalendar, load_overrides
+from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.lights import LightRules, light_info
 from workflows.reform.table import REFORM_MEASURE
 
@@ -36,12 +37,14 @@ def test_adding_working_days_steps_over_the_breaks():
     assert CAL.workdays_between(date(2022, 5, 10), date(2022, 4, 29)) == -5
 
 
-def test_a_year_nobody_knows_is_an_error_not_a_guess(tmp_path):
+def test_without_provisional_years_a_year_nobody_knows_is_an_error_not_a_guess(tmp_path):
+    strict = WorkCalendar(use_provisional=False)
     with pytest.raises(CalendarUnknown, match="2099"):
-        CAL.is_workday(date(2099, 3, 2))
+        strict.is_workday(date(2099, 3, 2))
+    assert CAL.is_provisional(date(2099, 3, 2)) and not CAL.is_provisional(date(2022, 3, 2))
     file = tmp_path / "calendar.toml"
     file.write_text('[years.2099]\nholidays = ["2099-03-02"]\nworkdays = ["2099-03-07"]\n', encoding="utf-8")
-    cal = WorkCalendar(load_overrides(file))
+    cal = WorkCalendar(load_overrides(file), use_provisional=False)
     assert not cal.is_workday(date(2099, 3, 2))  # a Monday declared off
     assert cal.is_workday(date(2099, 3, 7))  # a Saturday declared on
     assert cal.is_workday(date(2099, 3, 3)) and not cal.is_workday(date(2099, 3, 8))
@@ -74,10 +77,18 @@ def test_reviewer_clock_is_five_working_days_after_reporting():
 
 
 def test_a_calendar_gap_keeps_what_is_certain_and_says_so():
-    gap = light_info(lit("in_progress", date(2027, 3, 31)), bj("2027-03-01 09:00"), CAL, RULES)
+    strict = WorkCalendar(use_provisional=False)
+    gap = light_info(lit("in_progress", date(2027, 3, 31)), bj("2027-03-01 09:00"), strict, RULES)
     assert gap.light is None and "2027" in gap.calendar_error
-    late = light_info(lit("in_progress", date(2022, 6, 30)), bj("2027-03-01 09:00"), CAL, RULES)
+    late = light_info(lit("in_progress", date(2022, 6, 30)), bj("2027-03-01 09:00"), strict, RULES)
     assert late.light == "red" and late.overdue_workdays is None and late.calendar_error
+
+
+def test_a_provisional_year_keeps_the_lights_on_and_says_so():
+    soon = light_info(lit("in_progress", date(2027, 3, 31)), bj("2027-03-29 09:00"), CAL, RULES)
+    assert soon.light == "yellow" and soon.calendar == "provisional" and soon.calendar_error is None
+    late = light_info(lit("in_progress", date(2026, 12, 31)), bj("2027-01-06 12:00"), CAL, RULES)
+    assert late.light == "red" and late.overdue_workdays >= 2 and late.calendar == "provisional"
 
 
 def fire_days(rt, measure_id: int, first: date, last: date) -> dict[str, date]:

@@ -144,7 +144,8 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                                          samesite="lax", secure=rt.settings.https, max_age=12 * 3600)
     return Litestar(
         route_handlers=[*collect_routes(),
-                        create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False)],
+                        create_static_files_router(path="/static", directories=[HERE / "static"],
+                                                   include_in_schema=False)],
         dependencies=DEPENDENCIES,
         guards=[api_guard],
         middleware=[session_config.middleware],

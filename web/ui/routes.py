@@ -9,6 +9,6 @@ from litestar import Router
 
 from web.ui import admin, auth, help, ledger, mail, measure, overview, workbench
 
-ROUTES: list = [Router(path="/", include_in_schema=False, route_handlers=[*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES,
-                                                   *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
-                                                   *mail.ROUTES, *admin.ROUTES])]
+PAGES = [*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES, *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
+         *mail.ROUTES, *admin.ROUTES]
+ROUTES: list = [Router(path="/", route_handlers=PAGES, include_in_schema=False)]
