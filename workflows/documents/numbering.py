@@ -9,7 +9,7 @@ DUBAN_FORMAT = "武隆督办〔{year}〕{n}号"
 TONGBAO_FORMAT = "武隆督查通报〔{year}〕{n}号"
 MONTHLY_FORMAT = "武隆营商办〔{year}〕{n}号"
 
-_FIELDS = {"year", "n"}
+_FIELDS = ("year", "n")
 # GB/T 9704 writes the year in 六角括号 〔〕; square or round brackets are a common slip.
 _WRONG_BRACKETS = re.compile(r"[\[(（【]\{year\}[\])）】]")
 
@@ -24,11 +24,11 @@ def check_format(fmt: str) -> str:
         fields = {name for _, name, _, _ in Formatter().parse(fmt) if name is not None}
     except ValueError as exc:
         raise NumberFormatError(f"文号格式无法解析：{fmt!r}（{exc}）") from exc
-    missing = sorted(_FIELDS - fields)
+    missing = [name for name in _FIELDS if name not in fields]
     if missing:
         names = "、".join("{" + m + "}" for m in missing)
         raise NumberFormatError(f"文号格式缺少{names}：{fmt!r}，例如 {DUBAN_FORMAT}")
-    extra = sorted(fields - _FIELDS)
+    extra = sorted(fields - set(_FIELDS))
     if extra:
         names = "、".join("{" + e + "}" for e in extra)
         raise NumberFormatError(f"文号格式只能包含{{year}}和{{n}}，不能包含{names}：{fmt!r}")

@@ -10,7 +10,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Length, Mm, Pt
+from docx.shared import Length, Mm, Pt, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -60,11 +60,16 @@ def _fixed_layout(tbl: Table, widths_mm: Sequence[float]) -> None:
     tbl.autofit = False  # w:tblLayout fixed: the office suite keeps the widths given here
     tbl_pr = tbl._tbl.tblPr
     width = tbl_pr.find(qn("w:tblW"))  # python-docx's new table always carries one
-    width.set(qn("w:w"), str(int(Mm(sum(widths_mm)).twips)))
+    width.set(qn("w:w"), str(sum(int(column_width(mm).twips) for mm in widths_mm)))
     width.set(qn("w:type"), "dxa")
     for col, mm in zip(tbl.columns, widths_mm, strict=True):
-        col.width = Mm(mm)
+        col.width = column_width(mm)
     _cell_margins(tbl_pr, CELL_MARGIN)
+
+
+def column_width(mm: float) -> Twips:
+    """Whole twips, rounded down: the file stores twips, and rounding up could make a table overhang the 版心."""
+    return Twips(math.floor(mm / 25.4 * 1440))
 
 
 def _cell_margins(tbl_pr, side: Length) -> None:
@@ -83,7 +88,7 @@ def _row(tbl: Table, values: Sequence[str], widths_mm: Sequence[float], *, font:
     if estimated_lines(values, widths_mm) <= KEEP_WHOLE_LINES:
         _row_flag(row, "w:cantSplit")
     for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-        cell.width = Mm(widths_mm[i])
+        cell.width = column_width(widths_mm[i])
         _cell_text(cell, str(value), font, gw.CENTER if i in centred else gw.LEFT)
 
 
