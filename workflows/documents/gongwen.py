@@ -1,4 +1,4 @@
-"""The shared 公文 layout (GB/T 9704-2012) on python-docx: page, 版头, title, body, tables, 落款, page numbers."""
+"""The shared 公文 layout (GB/T 9704-2012) on python-docx: page, 版头, title, body, 附件, 落款, page numbers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from docx.shared import Length, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from workflows.documents import ooxml as ox
 from workflows.documents.text import cn_date, em_width
 
 # Font names as Chinese offices' machines know them; where one is missing (as on a server with only a
@@ -42,22 +43,6 @@ OFFICE_FULL_NAMES = {
     "区营商办": "重庆市武隆区优化营商环境工作领导小组办公室",
     "区优化营商环境工作领导小组办公室": "重庆市武隆区优化营商环境工作领导小组办公室",
 }
-
-
-# w:pPr's children in schema order: Word refuses a document whose children are out of order.
-PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
-             "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku",
-             "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
-             "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-             "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-             "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-
-
-def insert_ppr(ppr, element) -> None:
-    """Insert a paragraph property at its schema position (python-docx has no setter for some of them)."""
-    tag = element.tag.split("}")[1]
-    successors = PPR_ORDER[PPR_ORDER.index(f"w:{tag}") + 1:]
-    ppr.insert_element_before(element, *successors)
 
 
 # --- runs and paragraphs ---------------------------------------------------------------------------
@@ -175,7 +160,7 @@ def _normal_style(doc: DocxDocument) -> None:
     for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
         off = OxmlElement(tag)
         off.set(qn("w:val"), "0")
-        insert_ppr(style.element.get_or_add_pPr(), off)
+        ox.insert_ppr(style.element.get_or_add_pPr(), off)
 
 
 def _page_numbers(doc: DocxDocument) -> None:
@@ -194,25 +179,8 @@ def _page_number(par: Paragraph, align) -> None:
     else:
         fmt.left_indent = SI_HAO
     add_run(par, "— ", SONGTI, SI_HAO)
-    _field(par, "PAGE", "1")
+    ox.complex_field(par, "PAGE", "1", east_asia=SONGTI, size=SI_HAO)
     add_run(par, " —", SONGTI, SI_HAO)
-
-
-def _field(par: Paragraph, instruction: str, shown: str) -> None:
-    """A complex field (begin, instruction, separate, cached result, end) that Word and LibreOffice update."""
-    for kind, text in (("begin", None), ("instr", instruction), ("separate", None), ("text", shown), ("end", None)):
-        run = add_run(par, "", SONGTI, SI_HAO)
-        if kind == "instr":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {text} "
-        elif kind == "text":
-            el = OxmlElement("w:t")
-            el.text = text
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        run._element.append(el)
 
 
 # --- 版头, title, addressee ---------------------------------------------------------------------------
@@ -230,16 +198,7 @@ def masthead(doc: DocxDocument, office: str, number: str | None) -> None:
     add_run(head, office, XIAOBIAOSONG, size, color=RED)
     blank(doc, 2)
     rule = paragraph(doc, number or "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
-    _bottom_border(rule, RED, space_pt=11)  # GB/T 9704 7.2.4: the rule is 4 mm below the 文号
-
-
-def _bottom_border(par: Paragraph, color: RGBColor, *, space_pt: int, eighths: int = 12) -> None:
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", str(eighths)), ("space", str(space_pt)), ("color", str(color))):
-        bottom.set(qn(f"w:{key}"), value)
-    borders.append(bottom)
-    insert_ppr(par._p.get_or_add_pPr(), borders)
+    ox.bottom_border(rule, RED, space_pt=11)  # GB/T 9704 7.2.4: the rule is 4 mm below the 文号
 
 
 def title(doc: DocxDocument, *lines: str) -> Paragraph:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Length, Mm, Pt, Twips
+from docx.shared import Mm, Pt, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from workflows.documents import gongwen as gw
+from workflows.documents import ooxml as ox
 from workflows.documents.text import em_width
 
 TABLE_LINE = Pt(18)
@@ -64,7 +64,8 @@ def _fixed_layout(tbl: Table, widths_mm: Sequence[float]) -> None:
     width.set(qn("w:type"), "dxa")
     for col, mm in zip(tbl.columns, widths_mm, strict=True):
         col.width = column_width(mm)
-    _cell_margins(tbl_pr, CELL_MARGIN)
+    # Narrow margins, so that 6月30日 fits one line of the date column.
+    ox.cell_margins(tbl_pr, CELL_MARGIN)
 
 
 def column_width(mm: float) -> Twips:
@@ -72,21 +73,10 @@ def column_width(mm: float) -> Twips:
     return Twips(math.floor(mm / 25.4 * 1440))
 
 
-def _cell_margins(tbl_pr, side: Length) -> None:
-    """Narrow left and right cell margins, so that a date such as 2022年6月30日 fits one line of a 28 mm column."""
-    margins = OxmlElement("w:tblCellMar")
-    for edge in ("left", "right"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:w"), str(int(side.twips)))
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
-
-
 def _row(tbl: Table, values: Sequence[str], widths_mm: Sequence[float], *, font: str, centred) -> None:
     row = tbl.add_row()
     if estimated_lines(values, widths_mm) <= KEEP_WHOLE_LINES:
-        _row_flag(row, "w:cantSplit")
+        ox.row_flag(row, "w:cantSplit")
     for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
         cell.width = column_width(widths_mm[i])
         _cell_text(cell, str(value), font, gw.CENTER if i in centred else gw.LEFT)
@@ -94,7 +84,7 @@ def _row(tbl: Table, values: Sequence[str], widths_mm: Sequence[float], *, font:
 
 def _group_row(tbl: Table, label: str) -> None:
     row = tbl.add_row()
-    _row_flag(row, "w:cantSplit")
+    ox.row_flag(row, "w:cantSplit")
     merged = row.cells[0].merge(row.cells[-1])
     _cell_text(merged, label, gw.KAITI, gw.LEFT)
     merged.paragraphs[0].paragraph_format.keep_with_next = True
@@ -121,14 +111,7 @@ def estimated_lines(values: Sequence[str], widths_mm: Sequence[float]) -> int:
 
 def repeat_header(row) -> None:
     """Mark a row as the table header Word and LibreOffice repeat at the top of each page (w:tblHeader)."""
-    _row_flag(row, "w:tblHeader")
-
-
-def _row_flag(row, tag: str) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    flag = OxmlElement(tag)
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
+    ox.row_flag(row, "w:tblHeader")
 
 
 def caption(doc: DocxDocument, text: str) -> Paragraph:
