@@ -13,7 +13,8 @@ SENT, RETRY, FAILED = "sent", "retry", "failed"
 # Sources as found in the stored search corpus: mostly copies of the vendors' pages, checked against several copies.
 DT_ACCESS = "open.dingtalk.com/document/group/custom-robot-access (自定义机器人接入; copies: juejin.cn, cnblogs.com)"
 DT_GLOBAL = "DingTalk global errcodes (copy: blog.csdn.net/weixin_38171468/article/details/106051120)"
-DT_TABLE = "DingTalk 自定义机器人发送群消息 error table (from memory of the official page; NOT found in the corpus)"
+DT_TABLE = ("DingTalk 自定义机器人 error table (open.dingtalk.com/document/orgapp/custom-bot-send-message-type), "
+            "as mirrored in github.com/sqkkyzx/dagster-dingtalk")
 WC_ROBOT = "developer.work.weixin.qq.com/document/path/91770 (群机器人配置说明; copies on cnblogs.com, csdn.net)"
 WC_GLOBAL = "developer.work.weixin.qq.com/document/path/90313 (全局错误码; WxJava's WxCpErrorMsgEnum)"
 
@@ -37,11 +38,16 @@ ERRCODES: tuple[Errcode, ...] = (
     Errcode("dingtalk", 310000, FAILED,
             "security check: sign not match / invalid timestamp / keywords not in content / ip … not in whitelist",
             DT_ACCESS + " (安全设置); the four errmsg texts are quoted in many SDKs' comments"),
-    Errcode("dingtalk", 300001, FAILED, "token is not exist", DT_TABLE),
+    Errcode("dingtalk", 40035, FAILED, "缺少参数 json (the body is not the expected JSON)", DT_TABLE),
+    Errcode("dingtalk", 43004, FAILED, "无效的HTTP HEADER Content-Type", DT_TABLE),
     Errcode("dingtalk", 400013, FAILED, "群已被解散", DT_TABLE),
     Errcode("dingtalk", 400101, FAILED, "access_token不存在", DT_TABLE),
     Errcode("dingtalk", 400102, FAILED, "机器人已停用", DT_TABLE),
+    Errcode("dingtalk", 400105, FAILED, "不支持的消息类型", DT_TABLE),
     Errcode("dingtalk", 400106, FAILED, "机器人不存在", DT_TABLE),
+    *(Errcode("dingtalk", code, FAILED, f"{what} (content check; the same text would be refused again)", DT_TABLE)
+      for code, what in ((430101, "含有不安全的外链"), (430102, "含有不合适的文本"), (430103, "含有不合适的图片"),
+                         (430104, "含有不合适的内容"))),
     Errcode("wecom", 0, SENT, "ok", WC_ROBOT),
     Errcode("wecom", 45009, RETRY, "api freq out of limit (20 messages a minute per robot)", WC_ROBOT, 60.0),
     Errcode("wecom", -1, RETRY, "系统繁忙，建议稍候重试", WC_GLOBAL),
