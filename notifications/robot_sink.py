@@ -51,7 +51,7 @@ def check_signature(query: dict[str, list[str]], secret: str, now_ms: int) -> No
 
 def check_address(kind: str, query: dict[str, list[str]]) -> None:
     if kind == "dingtalk" and not query.get("access_token", [""])[0]:
-        raise RobotRefused(300001, "token is not exist")
+        raise RobotRefused(400101, "access_token不存在")
     if kind == "wecom" and not query.get("key", [""])[0]:
         raise RobotRefused(93000, "invalid webhook url")
 
@@ -87,6 +87,12 @@ class SinkServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.sequence = itertools.count(1)
         self.bodies_read = 0
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away is no server fault
+            super().handle_error(request, client_address)
 
     def body_read(self) -> None:
         with self.lock:
@@ -231,7 +237,8 @@ def start_robot_sink(directory: Path, host: str = "127.0.0.1", port: int = 0, se
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     server = SinkServer((host, port), directory, secret, slow_seconds)
-    thread = threading.Thread(target=server.serve_forever, name="robot-sink", daemon=True)
+    # a short poll so stop() returns at once (the default waits up to half a second)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="robot-sink", daemon=True)
     thread.start()
     return RobotSink(server, thread, directory)
 

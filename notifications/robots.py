@@ -41,8 +41,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 RobotKind = Literal["dingtalk", "wecom", "webhook"]
 KINDS: tuple[str, ...] = ("dingtalk", "wecom", "webhook")
 DELIVERY_HEADER = "X-Reform-Delivery"
-# (unit, limit) per robot kind: WeCom counts UTF-8 bytes (91770); DingTalk's 5000 characters (errcode 34016's
-# description) is kept with a margin; a generic receiver has no documented limit, so one message holds a digest.
+# (unit, limit) per robot kind: WeCom counts UTF-8 bytes (91770); DingTalk's 5000 characters (its errcode 34016,
+# blog.csdn.net/weixin_40514790/article/details/104249446) is kept with a margin; a generic receiver has no
+# documented limit, so one message holds a whole digest.
 SIZE_LIMITS: dict[str, tuple[str, int]] = {"wecom": ("bytes", 4096), "dingtalk": ("chars", 4800),
                                            "webhook": ("chars", 60000)}
 
@@ -120,7 +121,7 @@ def cn_date(day: date) -> str:
 
 
 def cn_time(at: datetime) -> str:
-    local = at.astimezone(SHANGHAI) if at.tzinfo else at
+    local = at.astimezone(SHANGHAI) if at.tzinfo else at  # a naive time is taken as Beijing time already
     return f"{cn_date(local.date())} {local:%H:%M}"
 
 
