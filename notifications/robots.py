@@ -75,6 +75,7 @@ class RobotItem:
     overdue_workdays: int | None
     link: str
     copy: bool = False  # 抄送
+    ref: str = ""  # the caller's id for this line (e.g. the outbox row), never rendered: maps a part back to rows
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^\s]+$", self.link):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from notifications.robots import SENT, RobotSender, RobotTarget, bodies_for, render_markdown, render_parts
 from tests.robot_support import FIRED_AT, item, run, running_robot_sink
 
-MANY = [item(n, level=("L3", "L2", "L1")[n % 3], title=f"持续优化营商环境·市场主体满意度提升改革事项第{n}项" * 2)
+LONG_TITLE = "持续优化营商环境·市场主体满意度提升改革事项第{n}项" * 2
+MANY = [replace(item(n, level=("L3", "L2", "L1")[n % 3], title=LONG_TITLE.format(n=n)), ref=str(n))
         for n in range(1, 121)]
 
 
@@ -41,6 +43,8 @@ def test_dingtalk_messages_fit_5000_characters():
     assert len(parts) > 1 and all(len(p.markdown) <= 5000 for p in parts)
     assert sum(len(p.items) for p in parts) == 120
     assert all(item_numbers(p.markdown) == [i.item_no for i in p.items] for p in parts)
+    refs = [i.ref for p in parts for i in p.items]  # each part says which outbox rows it carries
+    assert sorted(refs, key=int) == [str(n) for n in range(1, 121)]
 
 
 def test_one_small_digest_is_one_message_without_a_part_number():

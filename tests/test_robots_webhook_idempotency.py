@@ -26,7 +26,7 @@ def test_the_generic_webhook_gets_the_key_the_markdown_and_the_items(tmp_path):
             "level": "L3", "level_label": "通报", "kind_label": "预警督办", "item_no": "2",
             "item_title": "优化营商环境改革事项2", "measure_first_words": "推进企业开办全程网办第2项举措",
             "unit": "区市场监管局", "due_date": "2022-06-10", "overdue_workdays": 12,
-            "link": "https://duban.wulong.example/measures/2", "copy": True}
+            "link": "https://duban.wulong.example/measures/2", "copy": True, "ref": ""}
 
 
 def test_a_retried_message_carries_the_same_key_so_the_receiver_can_fold_it(tmp_path):
