@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import WorkflowError
 
 # Each module has register(subparsers); its handlers return an exit status.
-COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report")
+COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report", "cli.backup")
 
 
 class CliError(Exception):
