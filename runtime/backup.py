@@ -2,58 +2,45 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import os
-import re
-import secrets
 import shutil
-import tarfile
 import tempfile
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 from engine.db import read_session, utc, write_session
-from migrations.runner import alembic_config, current_heads, upgrade
+from engine.history import ChainReport
+from migrations.runner import current_heads, upgrade
 from runtime import backup_db as dbs
-from runtime.backup_db import BackupError, NativeDump, Snapshot, TableDump
+from runtime.backup_archive import (
+    EVIDENCE,
+    FORMAT,
+    FORMAT_VERSION,
+    NATIVE_PATHS,
+    ArchiveInvalid,
+    BackupError,
+    Manifest,
+    RestoreFailed,
+    TargetNotEmpty,
+    evidence_files,
+    sha256_of,
+    unpack,
+    write_archive,
+)
+from runtime.backup_db import Snapshot
 from workflows.evidence import EvidenceStore
 from workflows.models import Evidence
 
 __all__ = ["ArchiveInvalid", "BackupError", "BackupReport", "RestoreFailed", "RestoreReport", "TargetNotEmpty",
            "backup", "restore"]
-
-FORMAT, FORMAT_VERSION = "reform-backup", 1
-MANIFEST = "manifest.json"
-EVIDENCE = "evidence"  # under the data dir, as Settings.evidence_dir
-CHUNK = 1024 * 1024
-MAX_MANIFEST = 64 * 1024 * 1024
-NATIVE_PATHS = {"sqlite": "db/native.sqlite", "pg_dump": "db/native.pgdump"}
-MEMBER = re.compile(r"db/native\.(sqlite|pgdump)|db/portable/[a-z_][a-z0-9_]*\.jsonl")
-EVIDENCE_MEMBER = re.compile(r"evidence/([0-9a-f]{2})/(\1[0-9a-f]{62})")
-
-
-class ArchiveInvalid(BackupError):
-    """The archive is not one we can restore (format, checksums, revision); nothing was written."""
-
-
-class TargetNotEmpty(BackupError):
-    """The target database or evidence directory holds something; restore wants --force."""
-
-
-class RestoreFailed(BackupError):
-    """The restore failed after it started writing; the target was emptied again."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +53,7 @@ class BackupReport:
     tables: dict[str, int]
     evidence_files: int
     evidence_bytes: int
-    audit: dbs.history.ChainReport
+    audit: ChainReport
     notes: tuple[str, ...]
     seconds: float
 
@@ -86,17 +73,6 @@ class RestoreReport:
     seconds: float
 
 
-@dataclass(frozen=True)
-class Manifest:
-    created_at: str
-    backend: str
-    revision: str
-    tables: tuple[TableDump, ...]
-    native: NativeDump | None  # file relative to the archive root
-    evidence: dict[str, int]
-    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # member path -> (sha256, size)
-
-
 def evidence_store(data_dir: Path) -> EvidenceStore:
     return EvidenceStore(Path(data_dir) / EVIDENCE, max_bytes=0)  # only its layout is used here
 
@@ -112,11 +88,13 @@ def backup(engine: Engine, data_dir: Path, out: Path, *, now: datetime, overwrit
     with _workdir(out) as work:
         snap = dbs.snapshot_postgres(engine, work) if engine.dialect.name == "postgresql" \
             else dbs.snapshot_sqlite(engine, work)
+        store = evidence_store(data_dir)
+        files = evidence_files(store, snap.evidence)  # before anything is written: a lost file stops it here
         members = _db_members(snap)
-        manifest = _manifest(snap, members, now)
-        _write_archive(out, manifest, members, evidence_store(data_dir), snap.evidence, now, overwrite)
+        manifest = _manifest(snap, members, files, now)
+        write_archive(out, manifest, members, store, files, now, overwrite)
     return BackupReport(out, out.stat().st_size, snap.backend, snap.revision, manifest["dump_tool"],
-                        {t.name: t.rows for t in snap.tables}, len(snap.evidence), sum(snap.evidence.values()),
+                        {t.name: t.rows for t in snap.tables}, len(files), sum(files.values()),
                         snap.chain, snap.notes, time.monotonic() - started)
 
 
@@ -147,7 +125,7 @@ def _db_members(snap: Snapshot) -> dict[str, Path]:
     return members
 
 
-def _manifest(snap: Snapshot, members: dict[str, Path], now: datetime) -> dict:
+def _manifest(snap: Snapshot, members: dict[str, Path], evidence: dict[str, int], now: datetime) -> dict:
     native = None
     if snap.native is not None:
         native = {"kind": snap.native.kind, "path": NATIVE_PATHS[snap.native.kind], "tool": snap.native.tool,
@@ -160,8 +138,8 @@ def _manifest(snap: Snapshot, members: dict[str, Path], now: datetime) -> dict:
         "tables": [{"name": t.name, "path": t.path, "rows": t.rows, "columns": [list(c) for c in t.columns]}
                    for t in snap.tables],
         "row_counts": {t.name: t.rows for t in snap.tables},
-        "files": [{"path": p, "sha256": _sha256(f), "size": f.stat().st_size} for p, f in members.items()],
-        "evidence": [{"sha256": sha, "size": size} for sha, size in sorted(snap.evidence.items())],
+        "files": [{"path": p, "sha256": sha256_of(f), "size": f.stat().st_size} for p, f in members.items()],
+        "evidence": [{"sha256": sha, "size": size} for sha, size in sorted(evidence.items())],
         "audit": {"ok": snap.chain.ok, "records": snap.chain.checked, "reason": snap.chain.reason},
         "notes": list(snap.notes),
     }
@@ -172,70 +150,6 @@ def _version() -> str:
         return version("reform")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _write_archive(out: Path, manifest: dict, members: dict[str, Path], store: EvidenceStore,
-                   evidence: dict[str, int], now: datetime, overwrite: bool) -> None:
-    """Manifest first (a reader learns the format before anything else), then the database, then the files."""
-    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
-    try:
-        with tmp.open("xb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
-                body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                tar.addfile(_info(MANIFEST, len(body), now), io.BytesIO(body))
-                for path, local in members.items():
-                    with local.open("rb") as fh:
-                        tar.addfile(_info(path, local.stat().st_size, now), fh)
-                for sha in sorted(evidence):
-                    _add_evidence(tar, store, sha, now)
-            raw.flush()
-            os.fsync(raw.fileno())
-        if out.exists() and not overwrite:
-            raise BackupError(f"备份文件 {out} 在备份期间被别人创建了：未覆盖")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise BackupError(f"无法写入备份文件 {out}：{exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _info(name: str, size: int, now: datetime) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode = size, int(now.timestamp()), 0o644
-    return info
-
-
-def _add_evidence(tar: tarfile.TarFile, store: EvidenceStore, sha: str, now: datetime) -> None:
-    path = store.path_for(sha)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BackupError(f"佐证文件 {sha} 被数据库引用，但不在 {store.root} 中：存储已缺失，备份中止") from None
-    with path.open("rb") as fh:
-        reader = _Hashing(fh)
-        tar.addfile(_info(f"{EVIDENCE}/{sha[:2]}/{sha}", size, now), reader)
-    if reader.digest.hexdigest() != sha:
-        raise BackupError(f"佐证文件 {path} 的内容与其 SHA-256 不符：存储已损坏，备份中止")
-
-
-class _Hashing:
-    """A file wrapper that hashes what tarfile reads from it, so each file is read once."""
-
-    def __init__(self, fh) -> None:
-        self.fh, self.digest = fh, hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.fh.read(size)
-        self.digest.update(chunk)
-        return chunk
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # -- restore
@@ -266,108 +180,13 @@ def restore(archive: Path, engine: Engine, data_dir: Path, *, force: bool = Fals
                          sum(manifest.evidence.values()), audit, replaced, tuple(notes), time.monotonic() - started)
 
 
-def unpack(archive: Path, staging: Path) -> Manifest:
-    """Extract into staging, checking every member against the manifest; raises before the target is touched."""
-    try:
-        with tarfile.open(archive, mode="r:gz") as tar:
-            first = tar.next()
-            if first is None or first.name != MANIFEST or not first.isfile() or first.size > MAX_MANIFEST:
-                raise ArchiveInvalid(f"{archive} 不是 reform 备份：第一个成员不是 {MANIFEST}")
-            manifest = parse_manifest(tar.extractfile(first).read())
-            seen = set()
-            while (member := tar.next()) is not None:  # streaming: iter(tar) would start over
-                _extract(tar, member, manifest.files, staging)
-                seen.add(member.name)
-    except (tarfile.TarError, EOFError, zlib.error) as exc:
-        raise ArchiveInvalid(f"备份文件 {archive} 已损坏或不是 .tar.gz：{exc}") from exc
-    missing = sorted(set(manifest.files) - seen)
-    if missing:
-        raise ArchiveInvalid(f"备份不完整：缺少 {len(missing)} 个成员（{missing[0]} 等）")
-    return manifest
-
-
-def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, expected: dict[str, tuple[str, int]],
-             staging: Path) -> None:
-    if member.name not in expected or not member.isfile():
-        raise ArchiveInvalid(f"备份中有清单之外的成员 {member.name!r}：拒绝恢复")
-    sha, size = expected[member.name]
-    if member.size != size:
-        raise ArchiveInvalid(f"备份中的 {member.name} 大小与清单不符：备份已被改动或损坏")
-    target = staging / member.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest, src = hashlib.sha256(), tar.extractfile(member)
-    with target.open("xb") as out:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != sha:
-        raise ArchiveInvalid(f"备份中的 {member.name} 校验失败（SHA-256 不符）：备份已被改动或损坏，未写入任何内容")
-
-
-def parse_manifest(raw: bytes) -> Manifest:
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ArchiveInvalid(f"备份清单 {MANIFEST} 不是 JSON：{exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ArchiveInvalid(f"不是 reform 备份：清单格式不是 {FORMAT}")
-    found = data.get("format_version")
-    if found != FORMAT_VERSION:
-        raise ArchiveInvalid(f"备份格式版本 {found!r} 不受支持（本程序只读版本 {FORMAT_VERSION}）")
-    try:
-        return _manifest_from(data)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ArchiveInvalid(f"备份清单 {MANIFEST} 不完整或不合规：{exc!r}") from exc
-
-
-def _manifest_from(data: dict) -> Manifest:
-    files = {f["path"]: (f["sha256"], int(f["size"])) for f in data["files"]}
-    evidence = {e["sha256"]: int(e["size"]) for e in data["evidence"]}
-    for path in files:
-        if not MEMBER.fullmatch(path):
-            raise ArchiveInvalid(f"备份清单中的成员名 {path!r} 不合规")
-    for sha, size in evidence.items():
-        files[f"{EVIDENCE}/{sha[:2]}/{sha}"] = (sha, size)  # content-addressed: the name is the checksum
-        if not EVIDENCE_MEMBER.fullmatch(f"{EVIDENCE}/{sha[:2]}/{sha}"):
-            raise ArchiveInvalid(f"备份清单中的佐证文件名 {sha!r} 不是 SHA-256")
-    tables = tuple(_table_from(t, files) for t in data["tables"])
-    native = data.get("native")
-    if native is not None:
-        if NATIVE_PATHS.get(native["kind"]) != native["path"] or native["path"] not in files:
-            raise ArchiveInvalid(f"备份清单中的原生转储 {native!r} 不合规")
-        native = NativeDump(native["kind"], Path(native["path"]), native["tool"], native.get("major"))
-    _check_revision(data["alembic_revision"])
-    return Manifest(data["created_at"], data["backend"], data["alembic_revision"], tables, native, evidence, files)
-
-
-def _table_from(entry: dict, files: dict) -> TableDump:
-    name, path = entry["name"], entry["path"]
-    table = SQLModel.metadata.tables.get(name)
-    if table is None or path != f"{dbs.PORTABLE_DIR}/{name}.jsonl" or path not in files:
-        raise ArchiveInvalid(f"备份清单中的表 {name!r} 本程序不认识")
-    columns = tuple((str(c), str(k)) for c, k in entry["columns"])
-    unknown = [c for c, k in columns if c not in table.c or k not in dbs.KINDS.values()]
-    if unknown:
-        raise ArchiveInvalid(f"备份清单中表 {name} 的列 {', '.join(unknown)} 本程序不认识")
-    return TableDump(name, path, int(entry["rows"]), columns)
-
-
-def _check_revision(revision: str) -> None:
-    try:
-        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
-        known = False
-    if not known:
-        raise ArchiveInvalid(f"备份的迁移版本 {revision!r} 本程序不认识（本程序为 {', '.join(current_heads())}）："
-                             "请用更新的 reform 恢复")
-
-
 def _target_contents(engine: Engine, evidence_dir: Path) -> list[str]:
+    """What the target holds, in words: every table with rows (ours in dependency order) and the evidence files."""
     with engine.connect() as conn:
         rows = {name: n for name, n in dbs.table_rows(conn).items() if n}
-    found = [f"表 {name} 有 {n} 行" for name, n in list(rows.items())[:6]]
-    if len(rows) > 6:
-        found.append(f"另有 {len(rows) - 6} 张表有数据")
+    order = [t.name for t in SQLModel.metadata.sorted_tables]
+    names = sorted(rows, key=lambda n: (order.index(n) if n in order else len(order), n))
+    found = [f"数据库中 {len(rows)} 张表有数据（{'，'.join(f'{n} {rows[n]} 行' for n in names)}）"] if rows else []
     files = sum(1 for p in evidence_dir.rglob("*") if p.is_file()) if evidence_dir.is_dir() else 0
     if files:
         found.append(f"佐证目录 {evidence_dir} 有 {files} 个文件")
@@ -475,7 +294,7 @@ def _check_restored(engine: Engine, manifest: Manifest, store: EvidenceStore, st
             raise BackupError(f"审计链校验失败：{chain.reason}")
         step("核对佐证文件")
         shas = set(session.execute(select(Evidence.__table__.c.sha256).distinct()).scalars())
-    bad = [sha for sha in sorted(shas) if not store.path_for(sha).is_file() or _sha256(store.path_for(sha)) != sha]
+    bad = [sha for sha in sorted(shas) if not store.path_for(sha).is_file() or sha256_of(store.path_for(sha)) != sha]
     if bad:
         raise BackupError(f"{len(bad)} 个佐证文件缺失或 SHA-256 不符（{bad[0]} 等）")
     return expected, chain.checked

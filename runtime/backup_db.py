@@ -1,4 +1,4 @@
-"""The database side of backup and restore: one consistent snapshot, a portable dump, native and portable loads."""
+"""The database side of backup and restore: one consistent snapshot, the portable dump, native and portable loads."""
 
 from __future__ import annotations
 
@@ -9,42 +9,24 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import Connection, Engine, Table, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
-import migrations.models  # noqa: F401  (every table on SQLModel.metadata)
 from engine import history
-from engine.db import utc
 from migrations.runner import current_heads
+from runtime.backup_archive import PORTABLE_DIR, BackupError, NativeDump, TableDump, column_kinds, decode, encode
 from workflows.models import Evidence
 from workflows.reform.binding import BINDING
 
 # the workflows whose subjects carry a version that the history must reach (as `reform audit verify` checks)
 BINDINGS = (BINDING,)
-KINDS = {bool: "bool", int: "int", float: "float", str: "text", date: "date", datetime: "datetime"}
 BATCH = 1000
-PORTABLE_DIR = "db/portable"
-
-
-class BackupError(RuntimeError):
-    """A backup or restore that cannot go on; the message is one line for people."""
-
-
-@dataclass(frozen=True)
-class TableDump:
-    """One table of the portable dump: JSON lines at `path` inside the archive, columns as (name, kind)."""
-
-    name: str
-    path: str
-    rows: int
-    columns: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -55,23 +37,13 @@ class PgTool:
 
 
 @dataclass(frozen=True)
-class NativeDump:
-    """The backend's own copy of the snapshot: an SQLite file or a pg_dump custom-format archive."""
-
-    kind: str  # "sqlite" | "pg_dump"
-    file: Path
-    tool: str
-    major: int | None = None
-
-
-@dataclass(frozen=True)
 class Snapshot:
     backend: str
     server_version: str
     revision: str
     portable_dir: Path
     tables: tuple[TableDump, ...]
-    evidence: dict[str, int]  # sha256 -> size of every file the snapshot's evidence rows name
+    evidence: dict[str, int]  # sha256 -> size (as recorded) of every file the snapshot's evidence rows name
     chain: history.ChainReport
     native: NativeDump | None
     notes: tuple[str, ...] = ()
@@ -83,60 +55,6 @@ def first_line(exc: BaseException) -> str:
 
 
 # -- the portable dump: every table of the metadata, rows as JSON lines, types kept
-
-
-def column_kinds(table: Table) -> tuple[tuple[str, str], ...]:
-    out = []
-    for col in table.columns:
-        base = col.type.impl_instance if isinstance(col.type, TypeDecorator) else col.type
-        try:
-            kind = KINDS.get(base.python_type)
-        except NotImplementedError:
-            kind = None
-        if kind is None:
-            raise BackupError(f"表 {table.name} 的列 {col.name}（{col.type}）没有可移植的写法，无法备份")
-        out.append((col.name, kind))
-    return tuple(out)
-
-
-def encode(value, kind: str, where: str):
-    if value is None:
-        return None
-    if kind == "datetime" and isinstance(value, datetime):
-        return utc(value).isoformat()
-    if kind == "date" and isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    if kind in ("datetime", "date") or not _is_kind(value, kind):
-        raise BackupError(f"{where} 的值 {value!r} 不是 {kind}：数据库里的值与模型不符，无法备份")
-    return value
-
-
-def decode(value, kind: str, where: str):
-    if value is None:
-        return None
-    try:
-        if kind == "datetime":
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError("no offset")
-            return parsed
-        if kind == "date":
-            return date.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
-        raise BackupError(f"可移植导出中 {where} 的值 {value!r} 不是 {kind}") from exc
-    if not _is_kind(value, kind):
-        raise BackupError(f"可移植导出中 {where} 的值 {value!r} 不是 {kind}")
-    return value
-
-
-def _is_kind(value, kind: str) -> bool:
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, str)
 
 
 def dump_portable(conn: Connection, out_dir: Path) -> tuple[TableDump, ...]:
@@ -193,7 +111,7 @@ def verify_chain(session: Session) -> history.ChainReport:
     return history.verify(session, versions)
 
 
-def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None, notes=()) -> Snapshot:
+def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None) -> Snapshot:
     if not inspect(conn).has_table("alembic_version"):
         raise BackupError("数据库尚未初始化（没有迁移版本表）：请先运行 reform init")
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -206,8 +124,7 @@ def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None, note
     with Session(bind=conn) as session:
         chain = verify_chain(session)
     version = ".".join(str(n) for n in conn.dialect.server_version_info or ())
-    return Snapshot(conn.dialect.name, version, revision, work / "portable", tables, evidence, chain, native,
-                    tuple(notes))
+    return Snapshot(conn.dialect.name, version, revision, work / "portable", tables, evidence, chain, native)
 
 
 # -- SQLite: the online backup API copies a consistent image even while others write (WAL)
@@ -273,8 +190,6 @@ def find_pg_tool(name: str) -> PgTool | None:
 
 def libpq_args(engine: Engine) -> tuple[str, dict[str, str]]:
     """A libpq connection string for the engine's database; the password goes in the environment."""
-    from psycopg.conninfo import make_conninfo
-
     args = engine.url.translate_connect_args(username="user", database="dbname")
     password = args.pop("password", None)
     params = {k: str(v) for k, v in args.items()} | {k: v for k, v in engine.url.query.items() if isinstance(v, str)}
@@ -296,8 +211,7 @@ def snapshot_postgres(engine: Engine, work: Path) -> Snapshot:
                 snap = _read_snapshot(conn, work, None)
             finally:
                 native, failed = _finish_pg_dump(dumping, tool, work / "native.pgdump")
-    return Snapshot(snap.backend, snap.server_version, snap.revision, snap.portable_dir, snap.tables, snap.evidence,
-                    snap.chain, native, tuple(notes) + failed)
+    return replace(snap, native=native, notes=tuple(notes) + failed)
 
 
 def _usable_pg_dump(conn: Connection) -> tuple[PgTool | None, list[str]]:
