@@ -48,7 +48,7 @@ def cmd_restore(args) -> int:
 def backup_lines(r: BackupReport) -> list[str]:
     lines = [f"备份已写入 {r.archive}（{human(r.size)}，用时 {r.seconds:.1f} 秒）",
              f"数据库：{r.backend}，迁移版本 {r.revision}，转储工具 {r.dump_tool}，另含可移植导出"]
-    lines += [f"  表 {name}：{rows} 行" for name, rows in r.tables.items()]
+    lines += table_lines(r.tables)
     lines.append(f"佐证文件：{r.evidence_files} 个，共 {human(r.evidence_bytes)}")
     lines += [f"说明：{note}" for note in r.notes]
     if r.audit.ok:
@@ -62,13 +62,19 @@ def backup_lines(r: BackupReport) -> list[str]:
 def restore_lines(r: RestoreReport) -> list[str]:
     lines = [f"已从 {r.archive} 恢复（备份于 {r.created_at}，来自 {r.source_backend}，方式：{r.method}，"
              f"用时 {r.seconds:.1f} 秒）"]
-    lines += [f"  表 {name}：{rows} 行" for name, rows in r.tables.items()]
+    lines += table_lines(r.tables)
     lines.append(f"佐证文件：{r.evidence_files} 个，共 {human(r.evidence_bytes)}，SHA-256 全部相符")
     if r.replaced_evidence:
         lines.append(f"原有佐证目录已改名保存为 {r.replaced_evidence}")
     lines += [f"说明：{note}" for note in r.notes]
     lines.append(f"audit verify: ok, {r.audit_records} records")
     return lines
+
+
+def table_lines(tables: dict[str, int]) -> list[str]:
+    lines = [f"  表 {name}：{rows} 行" for name, rows in tables.items() if rows]
+    empty = [name for name, rows in tables.items() if not rows]
+    return lines + ([f"  空表：{'、'.join(empty)}"] if empty else [])
 
 
 def human(size: int) -> str:
