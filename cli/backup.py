@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("restore", help="restore an archive into an empty database and evidence directory")
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true",
-                   help="empty a non-empty target first (tables dropped; old evidence folder renamed aside)")
+                   help="empty a non-empty target first (tables dropped; the old evidence folder renamed aside); "
+                        "a failure later leaves the target empty")
     p.set_defaults(handler=cmd_restore)
 
 

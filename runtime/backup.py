@@ -81,7 +81,14 @@ def evidence_store(data_dir: Path) -> EvidenceStore:
 
 
 def backup(engine: Engine, data_dir: Path, out: Path, *, now: datetime, overwrite: bool = False) -> BackupReport:
-    """Snapshot the database once, then archive the snapshot and exactly the evidence files it names."""
+    """Snapshot the database once, then archive the snapshot and exactly the evidence files it names.
+
+    Safe while `reform serve` runs. Everything about the database comes from one read: SQLite's online backup
+    API copies one consistent image (writers go on under WAL) and the portable dump is read from that copy;
+    on PostgreSQL one REPEATABLE READ transaction exports its snapshot, pg_dump reads that very snapshot
+    (--snapshot) and the portable dump is read inside the transaction. Evidence files are content-addressed
+    and never change, so the files the snapshot's rows name are copied afterwards and hashed on the way.
+    """
     started, out = time.monotonic(), Path(out)
     _check_output(out, overwrite)
     dbs.reachable(engine)
@@ -156,7 +163,17 @@ def _version() -> str:
 
 
 def restore(archive: Path, engine: Engine, data_dir: Path, *, force: bool = False) -> RestoreReport:
-    """Check the whole archive, refuse a non-empty target (unless force), load, verify; on failure leave it empty."""
+    """Check the whole archive, refuse a non-empty target (unless force), load, verify; on failure leave it empty.
+
+    Nothing is written before every member matched its SHA-256 and the manifest (format version, revision,
+    tables) was understood. A target with any row in any table, or any file in its evidence directory, is
+    refused unless `force`; with `force` our tables are dropped and the old evidence directory is renamed to
+    `evidence.replaced-<time>` (kept, named in the report). Then: schema by the migrations, evidence placed
+    by one rename, rows loaded in one transaction, sequences reset, then row counts, the audit chain and
+    every evidence file checked. A failure at any of these steps drops our tables again and removes the
+    evidence placed, so the target is left empty (as --force had cleaned it) and RestoreFailed names the step.
+    Do not restore into a system that is being served.
+    """
     started, archive, data_dir = time.monotonic(), Path(archive), Path(data_dir)
     if not archive.is_file():
         raise ArchiveInvalid(f"备份文件 {archive} 不存在")

@@ -152,17 +152,12 @@ def assert_new_rows_get_new_ids(engine) -> None:
         session.rollback()
 
 
-def test_a_backup_under_load_restores_to_both_backends(rt, ledger, cli, monkeypatch, capsys, tmp_path):
-    backend = rt.engine.dialect.name
-    users = people(rt, WHO)
-    ids = market_measures(rt)[:6]
-    act_on_a_few(rt, users, ids)
-    busy = ids[3:]
-    worker = Firing(rt, users["clerk"], busy)
+def backup_while_firing(rt, worker: Firing, out: Path, monkeypatch):
+    """Back up while the worker fires; at least four of its actions commit inside the snapshot window."""
     real_dump = backup_db.dump_portable
 
     def dump_while_others_write(conn, out_dir):
-        # inside the snapshot window: let the other thread commit actions and an upload first
+        # the snapshot is taken: let the other thread commit actions and an upload before anything is read
         worker.wait_for(worker.done + 4)
         return real_dump(conn, out_dir)
 
@@ -170,29 +165,45 @@ def test_a_backup_under_load_restores_to_both_backends(rt, ledger, cli, monkeypa
     worker.start()
     try:
         worker.wait_for(3)
-        report = backup(rt.engine, rt.settings.data_dir, tmp_path / "under-load.tar.gz", now=rt.clock.now())
+        report = backup(rt.engine, rt.settings.data_dir, out, now=rt.clock.now())
         worker.wait_for(worker.done + 2)
     finally:
         worker.halt.set()
         worker.join(10)
+    return report
+
+
+def restore_and_check(archive: Path, manifest: dict, engine, data_dir: Path, verify) -> dict[str, list[dict]]:
+    """Restore; then `reform audit verify`, counts as the manifest says, every file by its hash; all rows."""
+    result = restore(archive, engine, data_dir)
+    assert result.tables == manifest["row_counts"]
+    assert "audit chain ok" in verify(engine)
+    with Session(engine) as session:
+        counted = {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
+                   for t in SQLModel.metadata.sorted_tables}
+    assert counted == manifest["row_counts"]
+    assert len(check_evidence_store(engine, data_dir)) == len(manifest["evidence"])
+    rows = all_rows(engine)
+    assert_new_rows_get_new_ids(engine)
+    return rows
+
+
+def test_a_backup_under_load_restores_to_both_backends(rt, ledger, cli, monkeypatch, capsys, tmp_path):
+    users = people(rt, WHO)
+    ids = market_measures(rt)[:6]
+    act_on_a_few(rt, users, ids)
+    busy = ids[3:]
+    report = backup_while_firing(rt, Firing(rt, users["clerk"], busy), tmp_path / "under-load.tar.gz", monkeypatch)
     assert report.audit.ok and not report.notes
-    source = all_rows(rt.engine)
-    manifest = manifest_of(report.archive)
+    source, manifest = all_rows(rt.engine), manifest_of(report.archive)
     assert manifest["row_counts"]["history"] < len(source["history"])  # writes after the snapshot stayed out
 
     restored = {}
+    backend = rt.engine.dialect.name
     for name, target_backend in (("same", backend), ("other", OTHER[backend])):
         with fresh_target(target_backend, tmp_path, name) as (engine, data_dir):
-            result = restore(report.archive, engine, data_dir)
-            assert result.tables == manifest["row_counts"]
-            assert "audit chain ok" in audit_verify(cli, monkeypatch, capsys, engine)
-            with Session(engine) as session:
-                counted = {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
-                           for t in SQLModel.metadata.sorted_tables}
-            assert counted == manifest["row_counts"]
-            assert len(check_evidence_store(engine, data_dir)) == len(manifest["evidence"])
-            restored[name] = all_rows(engine)
-            assert_new_rows_get_new_ids(engine)
+            restored[name] = restore_and_check(report.archive, manifest, engine, data_dir,
+                                               lambda e: audit_verify(cli, monkeypatch, capsys, e))
 
     assert restored["same"] == restored["other"]  # field by field, every table, across backends
     chain = restored["same"]["history"]
