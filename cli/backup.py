@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 
 from cli.main import CliError
-from runtime.backup import BackupError, BackupReport, RestoreReport, backup, restore
-from runtime.core import build_runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_backup(args) -> int:
+    from runtime.backup import BackupError, backup
+    from runtime.core import build_runtime
+
     rt = build_runtime()
     try:
         report = backup(rt.engine, rt.settings.data_dir, args.out, now=rt.clock.now(), overwrite=args.overwrite)
@@ -36,6 +37,9 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    from runtime.backup import BackupError, restore
+    from runtime.core import build_runtime
+
     rt = build_runtime()
     try:
         report = restore(args.file, rt.engine, rt.settings.data_dir, force=args.force)
@@ -46,7 +50,8 @@ def cmd_restore(args) -> int:
     return 0
 
 
-def backup_lines(r: BackupReport) -> list[str]:
+def backup_lines(r) -> list[str]:
+    """A BackupReport, one line per fact."""
     lines = [f"备份已写入 {r.archive}（{human(r.size)}，用时 {r.seconds:.1f} 秒）",
              f"数据库：{r.backend}，迁移版本 {r.revision}，转储工具 {r.dump_tool}，另含可移植导出"]
     lines += table_lines(r.tables)
@@ -60,7 +65,8 @@ def backup_lines(r: BackupReport) -> list[str]:
     return lines
 
 
-def restore_lines(r: RestoreReport) -> list[str]:
+def restore_lines(r) -> list[str]:
+    """A RestoreReport, one line per fact."""
     lines = [f"已从 {r.archive} 恢复（备份于 {r.created_at}，来自 {r.source_backend}，方式：{r.method}，"
              f"用时 {r.seconds:.1f} 秒）"]
     lines += table_lines(r.tables)

@@ -20,12 +20,10 @@ from sqlmodel import Session, SQLModel
 
 from engine import history
 from migrations.runner import current_heads
+from runtime.audit import verify_session
 from runtime.backup_archive import PORTABLE_DIR, BackupError, NativeDump, TableDump, column_kinds, decode, encode
 from workflows.models import Evidence
-from workflows.reform.binding import BINDING
 
-# the workflows whose subjects carry a version that the history must reach (as `reform audit verify` checks)
-BINDINGS = (BINDING,)
 BATCH = 1000
 
 
@@ -103,12 +101,7 @@ def _batches(path: Path, dump: TableDump) -> Iterator[list[dict]]:
 
 def verify_chain(session: Session) -> history.ChainReport:
     """The audit chain with each subject's version, as `reform audit verify` checks it."""
-    versions = {}
-    for binding in BINDINGS:
-        row = binding.row_type
-        for subject_id, version in session.execute(select(row.id, row.version)):
-            versions[(binding.definition.name, subject_id)] = version
-    return history.verify(session, versions)
+    return verify_session(session)
 
 
 def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None) -> Snapshot:

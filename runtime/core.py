@@ -27,6 +27,9 @@ from workflows.reform.binding import BINDING as MEASURE_BINDING
 from workflows.reform.service import MeasureService
 from workflows.sweep import SweepResult, sweep
 
+# Every workflow whose subjects the engine versions and the history chain records, registered once.
+BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING)
+
 
 @dataclass
 class Runtime:
@@ -54,8 +57,7 @@ class Runtime:
     def workflows(self) -> dict[str, WorkflowService]:
         """Every registered workflow's engine service, by definition name."""
         limits = self.config.limits
-        return {b.definition.name: WorkflowService(b, self.clock, limits)
-                for b in (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING)}
+        return {b.definition.name: WorkflowService(b, self.clock, limits) for b in BINDINGS}
 
     @cached_property
     def light_rules(self) -> LightRules:

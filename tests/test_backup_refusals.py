@@ -13,8 +13,8 @@ from sqlalchemy import inspect
 from engine.db import make_engine
 from runtime import backup_db
 from runtime.backup import ArchiveInvalid, BackupError, RestoreFailed, backup, restore
-from tests.api_support import build, client, pdf_bytes, upload
 from tests.conftest import fresh_pg_database
+from tests.world import build, client, pdf_bytes, upload
 
 
 @pytest.fixture
@@ -141,9 +141,6 @@ def test_a_file_lost_from_the_store_stops_the_backup(rt, archive, tmp_path):
 
 def test_an_unreachable_database_is_a_one_line_error(cli, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("REFORM_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    from config.settings import get_settings
-
-    get_settings.cache_clear()
     assert cli(["backup", "--out", str(tmp_path / "x.tar.gz")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "无法连接数据库" in err and "Traceback" not in err

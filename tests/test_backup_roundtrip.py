@@ -13,13 +13,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from config.settings import get_settings
 from engine.db import make_engine, write_session
 from runtime import backup_db
 from runtime.backup import backup, restore
-from tests.api_support import client, fire, headers, pdf_bytes, people, upload
 from tests.conftest import fresh_pg_database
-from workflows import evidence
+from tests.world import client, fire, headers, pdf_bytes, people, upload
+from web.files import receive_evidence
+from workflows.access import Access
 from workflows.accounts import actor_for
 from workflows.models import Evidence, Measure, MeasureUnit, Unit
 
@@ -51,11 +51,12 @@ class Firing(threading.Thread):
     def step(self, measure_id: int, n: int) -> None:
         rt = self.rt
         if n % 3 == 0:
-            evidence.upload(rt.engine, rt.evidence_store, measure_id, self.actor, f"进展{n}.pdf",
-                            io.BytesIO(pdf_bytes(f"round {n}".encode())), rt.clock.now())
+            receive_evidence(rt, Access(self.actor), measure_id, f"进展{n}.pdf",
+                             io.BytesIO(pdf_bytes(f"round {n}".encode())))
         with write_session(rt.engine) as session:
             row = session.get(Measure, measure_id)
-            rt.measures.fire(session, row, "update_progress", self.actor, {"comment": f"第{n}次进展"}, row.version)
+            rt.measures.workflow.fire(session, row, "update_progress", self.actor, {"comment": f"第{n}次进展"},
+                                      row.version)
 
     def wait_for(self, count: int) -> None:
         with self.progress:
@@ -125,7 +126,6 @@ def fresh_target(backend: str, tmp_path: Path, name: str):
 def audit_verify(cli, monkeypatch, capsys, engine) -> str:
     """`reform audit verify` run against the given database."""
     monkeypatch.setenv("REFORM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
     capsys.readouterr()
     assert cli(["audit", "verify"]) == 0, capsys.readouterr().err
     return capsys.readouterr().out
