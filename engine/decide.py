@@ -64,9 +64,10 @@ def refusal(defn: WorkflowDefinition, act: Action, subject: SubjectView, actor: 
         return PermissionDenied(f"“{act.title}”须由“{other.title if other else act.four_eyes}”经办人以外的人员办理",
                                 detail=f"{what}: {act.name!r} by the same user who did {act.four_eyes!r} (sid {sid})")
     record = getattr(subject, "record", None) or subject
+    facts = getattr(subject, "extra", None) or {}
     for name in act.conditions:
         cond = defn.conditions[name]
-        if not cond.holds(record):
+        if not cond.holds(record, actor, facts):
             return TransitionNotAllowed(cond.unmet, detail=f"{what}: {act.name!r} refused: condition {name}")
     return None
 

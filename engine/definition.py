@@ -105,14 +105,21 @@ class State:
 
 @dataclass(frozen=True)
 class Condition:
-    """A predicate on the subject that an action needs, with what is said when it does not hold."""
+    """A predicate an action needs, with what is said when it does not hold.
+
+    `test(record)` looks at the subject's record; with `sees_actor`, `test(record, actor, facts)` also sees who
+    asks and the facts the binding adds (for example whether the unit has an active head).
+    """
 
     name: str
-    test: Callable[[Any], bool]
+    test: Callable[..., bool]
     unmet: str  # 已有待审批的延期申请: said when the action is refused
     rule: str = ""  # 须无待审批的延期申请: said on the help page
+    sees_actor: bool = False
 
-    def holds(self, record: Any) -> bool:
+    def holds(self, record: Any, actor: Any = None, facts: Mapping[str, Any] | None = None) -> bool:
+        if self.sees_actor:
+            return bool(self.test(record, actor, facts or {}))
         return bool(self.test(record))
 
 
@@ -128,7 +135,7 @@ class Action:
 
     name: str
     source: tuple[str, ...]
-    target: str
+    target: str | None  # None: the subject stays in the state it was in (a note, a reminder)
     roles: frozenset[str]
     fields: tuple[FieldSpec, ...] = ()
     four_eyes: str | None = None
@@ -141,7 +148,10 @@ class Action:
 
     @property
     def is_internal(self) -> bool:
-        return all(src == self.target for src in self.source)
+        return self.target is None or all(src == self.target for src in self.source)
+
+    def target_from(self, source: str) -> str:
+        return source if self.target is None else self.target
 
     @property
     def title(self) -> str:
@@ -209,7 +219,8 @@ class WorkflowDefinition:
     title: str = ""  # what a subject is called: 改革举措
     events: Mapping[str, str] = field(default_factory=dict)  # history records outside the table -> label
     lifecycle: bool = True
-    creation: Action | None = None  # how a person creates a subject (its fields, roles, conditions), if one may
+    creations: tuple[Action, ...] = ()  # how people create a subject (fields, roles, conditions): each targets
+    # an initial state; a problem is raised by a unit or recorded by 督查办
 
     def __post_init__(self) -> None:
         problems = validate(self)
@@ -226,9 +237,11 @@ class WorkflowDefinition:
     def action(self, name: str) -> Action | None:
         """A table action, or the creation action by its name."""
         found = next((a for a in self.actions if a.name == name), None)
-        if found is None and self.creation is not None and self.creation.name == name:
-            return self.creation
-        return found
+        return found or next((a for a in self.creations if a.name == name), None)
+
+    @property
+    def creation(self) -> Action | None:
+        return self.creations[0] if self.creations else None
 
     @property
     def final_states(self) -> tuple[str, ...]:
@@ -255,7 +268,7 @@ class WorkflowDefinition:
 
     @property
     def action_labels(self) -> dict[str, str]:
-        made = {self.creation.name: self.creation.title} if self.creation else {}
+        made = {a.name: a.title for a in self.creations}
         return {a.name: a.title for a in self.actions} | made | dict(self.events)
 
     def action_label(self, name: str) -> str:
@@ -290,10 +303,10 @@ def validate(defn: WorkflowDefinition) -> list[str]:
     final = {s.name for s in defn.states if s.final}
     for act in defn.actions:
         problems.extend(_action_problems(defn, act, known, final, action_names))
-    if defn.creation is not None:
-        problems.extend(_action_problems(defn, defn.creation, known, final, action_names))
-        if defn.creation.target not in defn.initial or defn.creation.name in action_names:
-            problems.append(f"creation {defn.creation.name!r} must target an initial state and not be a table action")
+    for made in defn.creations:
+        problems.extend(_action_problems(defn, made, known, final, action_names))
+        if made.target not in defn.initial or made.name in action_names:
+            problems.append(f"creation {made.name!r} must target an initial state and not be a table action")
     problems.extend(_reachability(defn, known, final))
     return problems
 
@@ -308,7 +321,7 @@ def _action_problems(defn: WorkflowDefinition, act: Action, known: set[str], fin
             problems.append(f"{where}: source {src!r} is not a declared state")
         if src in final:
             problems.append(f"{where} leaves final state {src!r}")
-    if act.target not in known:
+    if act.target is not None and act.target not in known:
         problems.append(f"{where}: target {act.target!r} is not a declared state")
     if not act.roles:
         problems.append(f"{where} has no role: declare who may act")
@@ -339,8 +352,8 @@ def _reachability(defn: WorkflowDefinition, known: set[str], final: set[str]) ->
     edges: dict[str, set[str]] = {s: set() for s in known}
     for act in defn.actions:
         for src in act.source:
-            if src in edges and act.target in known:
-                edges[src].add(act.target)
+            if src in edges and act.target_from(src) in known:
+                edges[src].add(act.target_from(src))
     seen: set[str] = set()
     todo = [s for s in defn.initial if s in known]
     while todo:
@@ -368,7 +381,7 @@ def to_mermaid(defn: WorkflowDefinition) -> str:
     for act in defn.actions:
         roles = ", ".join(sorted(act.roles))
         for src in act.source:
-            lines.append(f"    {src} --> {act.target}: {act.name} {act.label} ({roles})")
+            lines.append(f"    {src} --> {act.target_from(src)}: {act.name} {act.label} ({roles})")
     for name in defn.final_states:
         lines.append(f"    {name} --> [*]")
     return "\n".join(lines) + "\n"
@@ -381,6 +394,6 @@ def to_markdown(defn: WorkflowDefinition) -> str:
         fields = ", ".join(f.name + ("" if f.required else "?") for f in act.fields) or "-"
         rules = [f"not by who did {act.four_eyes}"] if act.four_eyes else []
         rules += list(act.conditions)
-        rows.append(f"| {act.name} {act.label} | {', '.join(act.source)} | {act.target} | "
+        rows.append(f"| {act.name} {act.label} | {', '.join(act.source)} | {act.target or '（不变）'} | "
                     f"{', '.join(sorted(act.roles))} | {fields} | {'; '.join(rules) or '-'} |")
     return "\n".join(rows) + "\n"

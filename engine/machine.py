@@ -16,7 +16,7 @@ def machine_for(defn: WorkflowDefinition, attribute: str = "state") -> Machine:
     for act in defn.actions:
         for src in act.source:
             # internal actions (progress, extensions) keep the state without exit/enter
-            dest = None if src == act.target else act.target
+            dest = None if act.target_from(src) == src else act.target
             transitions.append({"trigger": act.name, "source": src, "dest": dest})
     return Machine(model=None, states=list(defn.state_names), transitions=transitions,
                    initial=defn.initial[0], auto_transitions=False, send_event=True,

@@ -100,12 +100,15 @@ class WorkflowService:
         return event
 
     def create(self, session: Session, view: SubjectView, actor: Actor, fields: Mapping[str, Any],
-               build: Any, extra: Mapping[str, Any] | None = None) -> tuple[Any, ActionFired]:
-        """Check the definition's creation action for `view` (the subject to be), build the row from the cleaned
-        fields with `build(cleaned)`, and record its first version; the binding's `created` may add notices."""
-        creation = self.defn.creation
+               build: Any, extra: Mapping[str, Any] | None = None, how: str | None = None
+               ) -> tuple[Any, ActionFired]:
+        """Check a creation action (`how`, default the first) for `view` (the subject to be), build the row from
+        the cleaned fields with `build(cleaned)`, and record its first version; the binding's `created` may add
+        notices."""
+        creation = next((a for a in self.defn.creations if how is None or a.name == how), None)
         if creation is None:
-            raise TransitionNotAllowed(f"{self.defn.title}不能由用户创建", detail=f"{self.defn.name}: no creation")
+            raise TransitionNotAllowed(f"{self.defn.title}不能这样创建",
+                                       detail=f"{self.defn.name}: no creation {how!r}")
         now = self.clock.now()
         ctx = Context(record=getattr(view, "record", None), limits=self.limits, extra=dict(extra or {}), now=now)
         act, cleaned = decide.check(self.defn, creation.name, view, actor, {}, fields, ctx)

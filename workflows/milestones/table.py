@@ -49,5 +49,5 @@ MILESTONE = WorkflowDefinition(
     name="milestone", title="倒排时间表节点", states=STATES, initial=("planned",), actions=ACTIONS,
     roles=frozenset(ORG.names), scoped_roles=UNIT_ROLES, conditions=CONDITIONS,
     events={"add_milestone": "添加节点", "complete_milestone": "标记完成"},  # names of the first release
-    creation=ADD,
+    creations=(ADD,),
 )
