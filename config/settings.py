@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 6
     mail_retry_seconds: int = 60
 
+    # workflow
+    signoff: bool = True  # a clerk's completion report waits for the unit head's 审签 (主要领导负责制)
+    duban_number_format: str = "武隆督办〔{year}〕{n}号"  # 文号 of the 督办通知单
+    tongbao_number_format: str = "武隆督查通报〔{year}〕{n}号"  # 文号 of the 情况通报
+    reply_workdays: int = 5  # working days a unit has to answer a 督办通知单 in writing
+
     # scheduler
     sweep_interval_seconds: int = 300
     outbox_interval_seconds: int = 60

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -33,6 +33,7 @@ class ActionFired:
     version: int
     fields: Mapping[str, Any]
     comment: str
+    recorded: dict[str, Any] = field(default_factory=dict)  # what the binding adds to the history (a file's hash)
 
 
 class Binding(Protocol):
@@ -93,7 +94,7 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
-                       data=_plain(cleaned))
+                       data=_plain(cleaned) | event.recorded)
         for notice in notices:
             session.add(notice.to_row(now))
         session.flush()

@@ -2,7 +2,11 @@
 
 from engine.history import HistoryRecord  # noqa: F401
 from engine.outbox import OutboxMessage  # noqa: F401
-from workflows.accounts_models import ApiToken, User  # noqa: F401
+from workflows.accounts_models import (  # noqa: F401
+    ApiToken,
+    LeaderUnit,  # noqa: F401, E402
+    User,
+)
 from workflows.models import (  # noqa: F401
     Category,
     Escalation,
@@ -16,4 +20,14 @@ from workflows.models import (  # noqa: F401
     Plan,
     Replication,
     Unit,
+)
+from workflows.supervision_models import (  # noqa: F401, E402
+    Document,
+    DocumentCounter,
+    Instruction,
+    InstructionReply,
+    Meeting,
+    MeetingSubject,
+    Problem,
+    ProblemUnit,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -35,7 +36,7 @@ MEMBER = re.compile(r"db/native\.(sqlite|pgdump)|db/portable/[a-z_][a-z0-9_]*\.j
 EVIDENCE_MEMBER = re.compile(r"evidence/([0-9a-f]{2})/(\1[0-9a-f]{62})")
 CHUNK = 1024 * 1024
 MAX_MANIFEST = 64 * 1024 * 1024
-KINDS = {bool: "bool", int: "int", float: "float", str: "text", date: "date", datetime: "datetime"}
+KINDS = {bool: "bool", int: "int", float: "float", str: "text", date: "date", datetime: "datetime", bytes: "bytes"}
 
 
 class BackupError(RuntimeError):
@@ -109,7 +110,9 @@ def encode(value, kind: str, where: str):
         return utc(value).isoformat()
     if kind == "date" and isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
-    if kind in ("datetime", "date") or not _is_kind(value, kind):
+    if kind == "bytes" and isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if kind in ("datetime", "date", "bytes") or not _is_kind(value, kind):
         raise BackupError(f"{where} 的值 {value!r} 不是 {kind}：数据库里的值与模型不符，无法备份")
     return value
 
@@ -125,6 +128,8 @@ def decode(value, kind: str, where: str):
             return parsed
         if kind == "date":
             return date.fromisoformat(value)
+        if kind == "bytes":
+            return base64.b64decode(value.encode("ascii"), validate=True)
     except (TypeError, ValueError) as exc:
         raise BackupError(f"可移植导出中 {where} 的值 {value!r} 不是 {kind}") from exc
     if not _is_kind(value, kind):

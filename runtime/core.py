@@ -18,17 +18,27 @@ from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
 from notifications.email import EmailChannel
 from notifications.mailer import SmtpConfig
 from workflows.directory import email_address
+from workflows.documents.service import DocumentBinding, DocumentService, Formats
 from workflows.evidence import EvidenceStore
+from workflows.instructions.binding import BINDING as INSTRUCTION_BINDING
+from workflows.instructions.service import InstructionService
 from workflows.items.binding import BINDING as ITEM_BINDING
 from workflows.lights import LightRules
+from workflows.meetings.service import BINDING as MEETING_BINDING
+from workflows.meetings.service import MeetingService
 from workflows.milestones.binding import BINDING as MILESTONE_BINDING
 from workflows.milestones.service import MilestoneService
-from workflows.reform.binding import BINDING as MEASURE_BINDING
+from workflows.problems.binding import BINDING as PROBLEM_BINDING
+from workflows.problems.service import ProblemService
+from workflows.reform.binding import MeasureBinding
 from workflows.reform.service import MeasureService
+from workflows.reform.table import measure_definition
 from workflows.sweep import SweepResult, sweep
 
 # Every workflow whose subjects the engine versions and the history chain records, registered once.
-BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING)
+MEASURE_BINDING, DOCUMENT_BINDING = MeasureBinding(), DocumentBinding()
+BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING, INSTRUCTION_BINDING, PROBLEM_BINDING, MEETING_BINDING,
+            DOCUMENT_BINDING)
 
 
 @dataclass
@@ -57,11 +67,34 @@ class Runtime:
     def workflows(self) -> dict[str, WorkflowService]:
         """Every registered workflow's engine service, by definition name."""
         limits = self.config.limits
-        return {b.definition.name: WorkflowService(b, self.clock, limits) for b in BINDINGS}
+        measures = MeasureBinding(measure_definition(self.settings.signoff), self.clock)
+        own = {MEASURE_BINDING: measures, DOCUMENT_BINDING: DocumentBinding(self.formats)}
+        return {b.definition.name: WorkflowService(own.get(b, b), self.clock, limits) for b in BINDINGS}
+
+    @cached_property
+    def formats(self) -> Formats:
+        s = self.settings
+        return Formats(s.duban_number_format, s.tongbao_number_format, s.reply_workdays)
+
+    @cached_property
+    def instructions(self) -> InstructionService:
+        return InstructionService(self.workflows[INSTRUCTION_BINDING.definition.name])
+
+    @cached_property
+    def problems(self) -> ProblemService:
+        return ProblemService(self.workflows[PROBLEM_BINDING.definition.name])
+
+    @cached_property
+    def meetings(self) -> MeetingService:
+        return MeetingService(self.workflows[MEETING_BINDING.definition.name])
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.workflows[DOCUMENT_BINDING.definition.name], self.formats)
 
     @cached_property
     def light_rules(self) -> LightRules:
-        return LightRules.of(MEASURE_BINDING.definition, self.config.ladder)
+        return LightRules.of(self.workflows[MEASURE_BINDING.definition.name].defn, self.config.ladder)
 
     @cached_property
     def measures(self) -> MeasureService:
@@ -88,7 +121,7 @@ class Runtime:
     def sweep(self, now: datetime | None = None, *, queued_at: datetime | None = None) -> SweepResult:
         """One escalation sweep as of `now` (default: the clock), outbox rows deliverable at `queued_at`."""
         return sweep(self.engine, now or self.clock.now(), ladder=self.config.ladder, calendar=self.config.calendar,
-                     queued_at=queued_at)
+                     queued_at=queued_at, formats=self.formats)
 
     def flush(self, policy: DeliveryPolicy | None = None) -> FlushResult:
         """Deliver what is due in the outbox now."""

@@ -84,7 +84,8 @@ def act_on_a_few(rt, users, ids: list[int]) -> None:
         for n, mid in enumerate(ids[:2]):
             assert upload(c, auth["clerk"], mid, f"佐证{n}.pdf", pdf_bytes(f"evidence {n}".encode())).status_code == 201
             assert upload(c, auth["clerk"], mid, "现场.pdf", pdf_bytes(b"shared")).status_code == 201
-            assert fire(c, auth["clerk"], mid, "report", comment="已完成").status_code == 200
+            assert fire(c, auth["clerk"], mid, "submit", comment="已完成").status_code == 200
+            assert fire(c, auth["head"], mid, "sign_off", comment="同意报送").status_code == 200
         assert fire(c, auth["reviewer"], ids[0], "approve", comment="核验通过").status_code == 200
         assert fire(c, auth["office"], ids[0], "evaluate", rating="好", satisfaction=95).status_code == 200
         assert fire(c, auth["reviewer"], ids[1], "return", comment="请补充数据").status_code == 200

@@ -27,9 +27,12 @@ def measure(rt, measure_id: int) -> Measure:
         return session.get(Measure, measure_id)
 
 
-def test_assigned_to_replicated_as_clerk_reviewer_and_office(rt, world):
+def test_assigned_to_replicated_as_clerk_head_reviewer_and_office(rt, world):
+    """The clerk hands the report to the head (提交审签), the head signs it off; after 督查办 returns it the head
+    reports directly, and the files of the first round are carried over with the new one."""
     mid = world.measures[0]
-    clerk, reviewer, office = world.auth("clerk"), world.auth("reviewer"), world.auth("office")
+    clerk, head = world.auth("clerk"), world.auth("head")
+    reviewer, office = world.auth("reviewer"), world.auth("office")
     with client(rt) as c:
         assert c.get(f"/api/measures/{mid}", headers=clerk).json()["allowed_actions"] == ["start"]
         started = fire(c, clerk, mid, "start")
@@ -38,9 +41,14 @@ def test_assigned_to_replicated_as_clerk_reviewer_and_office(rt, world):
         progress = fire(c, clerk, mid, "update_progress", comment="已起草实施方案", percent=40).json()
         assert (progress["percent"], progress["last_progress"]) == (40, "已起草实施方案")
         first = upload(c, clerk, mid).json()
-        reported = fire(c, clerk, mid, "report", comment="已完成备案改革").json()
+        direct = fire(c, clerk, mid, "report", comment="已完成备案改革")
+        assert direct.status_code == 409 and "审签" in direct.json()["message"]  # the head answers for it
+        submitted = fire(c, clerk, mid, "submit", comment="已完成备案改革").json()
+        assert submitted["state"] == "awaiting_signoff"
+        assert c.get(f"/api/measures/{mid}", headers=head).json()["allowed_actions"] == ["sign_off", "send_back"]
+        reported = fire(c, head, mid, "sign_off", comment="同意报送").json()
         assert reported["state"] == "reported"
-        assert [e["report_version"] for e in reported["evidence"]] == [reported["version"]]
+        assert [e["report_version"] for e in reported["evidence"]] == [submitted["version"]]
 
         no_reason = fire(c, reviewer, mid, "return")
         assert no_reason.status_code == 422 and "comment" in no_reason.json()["fields"]
@@ -48,7 +56,8 @@ def test_assigned_to_replicated_as_clerk_reviewer_and_office(rt, world):
         assert returned["state"] == "in_progress"
 
         second = upload(c, clerk, mid, "补充材料.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40).json()
-        fire(c, clerk, mid, "report", comment="已补充数据")
+        again = upload(c, clerk, mid).json()  # the same PDF as the first round: not listed twice
+        fire(c, head, mid, "report", comment="已补充数据")
         verified = fire(c, reviewer, mid, "approve", comment="核验通过")
         assert verified.json()["state"] == "verified"
         evaluated = fire(c, office, mid, "evaluate", rating="好", satisfaction=92, typical_case=True,
@@ -56,18 +65,22 @@ def test_assigned_to_replicated_as_clerk_reviewer_and_office(rt, world):
         assert (evaluated["rating"], evaluated["satisfaction"], evaluated["typical_case"]) == ("好", 92, True)
         done = fire(c, office, mid, "replicate", scope="全区", description="在全区推广").json()
 
-    assert done["state"] == "replicated" and done["version"] == 9 and done["allowed_actions"] == []
+    assert done["state"] == "replicated" and done["version"] == 10 and done["allowed_actions"] == []
     steps = [(h["action"], h["from_state"], h["to_state"], h["actor"]) for h in done["history"]]
     assert steps == [
         ("import", None, "assigned", "导入"), ("start", "assigned", "in_progress", "clerk"),
-        ("update_progress", "in_progress", "in_progress", "clerk"), ("report", "in_progress", "reported", "clerk"),
-        ("return", "reported", "in_progress", "reviewer"), ("report", "in_progress", "reported", "clerk"),
+        ("update_progress", "in_progress", "in_progress", "clerk"),
+        ("submit", "in_progress", "awaiting_signoff", "clerk"), ("sign_off", "awaiting_signoff", "reported", "head"),
+        ("return", "reported", "in_progress", "reviewer"), ("report", "in_progress", "reported", "head"),
         ("approve", "reported", "verified", "reviewer"), ("evaluate", "verified", "evaluated", "office"),
         ("replicate", "evaluated", "replicated", "office"),
     ]
-    assert [h["version"] for h in done["history"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
-    assert done["history"][4]["comment"] == "请补充备案数据"
-    assert {e["id"]: e["report_version"] for e in done["evidence"]} == {first["id"]: 4, second["id"]: 6}
+    assert [h["version"] for h in done["history"]] == list(range(1, 11))
+    assert done["history"][5]["comment"] == "请补充备案数据"
+    rounds = sorted((e["report_version"], e["sha256"]) for e in done["evidence"])
+    assert rounds == sorted([(4, first["sha256"]), (7, second["sha256"]), (7, first["sha256"])])
+    assert again["id"] == first["id"] or again["sha256"] == first["sha256"]
+    assert sorted(address(rt, m) for m in outbox(rt, "measure_submitted")) == ["head@wulong.example"]
     assert sorted(address(rt, m) for m in outbox(rt, "measure_reported")) == ["reviewer2@wulong.example",
                                                                           "reviewer2@wulong.example",
                                                                           "reviewer@wulong.example",
@@ -133,7 +146,7 @@ def test_replicate_is_refused_when_the_rating_is_poor(rt, world):
 
 def test_report_attaches_uploaded_evidence_and_needs_at_least_one(rt, world):
     mid = world.measures[0]
-    clerk = world.auth("clerk")
+    clerk = world.auth("head")
     with client(rt) as c:
         fire(c, clerk, mid, "start")
         bare = fire(c, clerk, mid, "report", comment="完成")

@@ -19,6 +19,7 @@ from config.settings import CONFIG_DIR, SHANGHAI
 from tests.world import token
 from web.app import create_app
 from workflows.models import Escalation, Measure, MeasureUnit, Plan, Unit
+from workflows.reform.table import STATE_LABELS
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 
@@ -71,8 +72,9 @@ def test_june_monthly_workbook_on_the_demo_ledger(rt, demo):
     assert listed == {(m.text, overdue_days(m, today)) for m in open_overdue}
     per_unit = Counter(primary[m.id] for m in open_overdue)
     units = wb["分单位情况"]
-    assert [c.value for c in units[5]][13:15] == ["逾期举措", "逾期工作日"]
-    got = {r[1].value: (r[13].value, r[14].value) for r in units.iter_rows(min_row=6) if r[1].value != "合计"}
+    at = 2 + len(STATE_LABELS) + 5  # 序号, 牵头单位, the states, 合计, 本月完成, 应完成, 按时完成, 按时完成率
+    assert [c.value for c in units[5]][at:at + 2] == ["逾期举措", "逾期工作日"]
+    got = {r[1].value: (r[at].value, r[at + 1].value) for r in units.iter_rows(min_row=6) if r[1].value != "合计"}
     days = Counter()
     for m in open_overdue:
         days[primary[m.id]] += overdue_days(m, today)

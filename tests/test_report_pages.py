@@ -13,6 +13,7 @@ from tests.world import june_scenario, token
 from web.app import create_app
 from web.deps import session_epoch
 from workflows.models import Item, Milestone
+from workflows.reform.table import STATE_LABELS
 
 
 @pytest.fixture
@@ -50,8 +51,9 @@ def test_monthly_page_shows_the_reports_figures_and_svg_charts(browser, rt, worl
     for unit in data["units"]:
         row = re.search(rf"<tr[^>]*><td>{unit['unit']}</td>(.*?)</tr>", html, re.S).group(1)
         cells = re.findall(r'<td class="n">([^<]*)</td>', row)
-        assert cells[6] == str(unit["completed"]) and cells[8] == str(unit["overdue"])
-        assert cells[9] == str(unit["overdue_workdays"]) and cells[10] == str(unit["returns"])
+        n = len(STATE_LABELS)
+        assert cells[n] == str(unit["completed"]) and cells[n + 2] == str(unit["overdue"])
+        assert cells[n + 3] == str(unit["overdue_workdays"]) and cells[n + 4] == str(unit["returns"])
     for name in data["lagging_units"]:
         assert name in html.split("滞后单位")[1].split("</p>")[0]
     assert 'href="/reports/monthly.xlsx?month=2022-06"' in html

@@ -64,16 +64,16 @@ def test_approval_is_not_by_who_reported(rt):
     world = build(rt)
     mid = world.measures[0]
     with client(rt) as c:
-        fire(c, world.auth("clerk"), mid, "start")
-        c.post(f"/api/measures/{mid}/evidence", files={"file": ("a.pdf", b"%PDF-1.4 x")}, headers=world.auth("clerk"))
-        assert fire(c, world.auth("clerk"), mid, "report", comment="完成").status_code == 200
-        with Session(rt.engine) as session:  # the clerk is transferred to the supervision office
-            clerk = session.get(type(world.users["clerk"]), world.users["clerk"].id)
-            clerk.role, clerk.unit_id = "supervisor", world.users["reviewer"].unit_id
-            session.add(clerk)
+        fire(c, world.auth("head"), mid, "start")
+        c.post(f"/api/measures/{mid}/evidence", files={"file": ("a.pdf", b"%PDF-1.4 x")}, headers=world.auth("head"))
+        assert fire(c, world.auth("head"), mid, "report", comment="完成").status_code == 200
+        with Session(rt.engine) as session:  # the head is transferred to the supervision office
+            head = session.get(type(world.users["head"]), world.users["head"].id)
+            head.role, head.unit_id = "supervisor", world.users["reviewer"].unit_id
+            session.add(head)
             session.commit()
-        own = fire(c, world.auth("clerk"), mid, "approve")
+        own = fire(c, world.auth("head"), mid, "approve")
         assert own.status_code == 403 and own.json()["error"] == "forbidden"
-        assert "approve" not in c.get(f"/api/measures/{mid}", headers=world.auth("clerk")).json()["allowed_actions"]
+        assert "approve" not in c.get(f"/api/measures/{mid}", headers=world.auth("head")).json()["allowed_actions"]
         other = fire(c, world.auth("reviewer"), mid, "approve")
     assert other.status_code == 200 and other.json()["state"] == "verified"

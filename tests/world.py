@@ -25,7 +25,7 @@ from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import Category, Escalation, Evidence, Item, Measure, MeasureUnit, Milestone, Plan, Unit
 from workflows.reform.table import REFORM_MEASURE
-from workflows.roles import ADMIN, HEAD, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
+from workflows.roles import ADMIN, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
 from workflows.sweep import SweepResult
 
 PASSWORD = "correct-horse-1"
@@ -181,7 +181,7 @@ PEOPLE = {
     "clerk": (STAFF, "区市场监管局"), "head": (HEAD, "区市场监管局"),
     "cz": (STAFF, "区财政局"), "zw": (STAFF, "区政务办"), "zwhead": (HEAD, "区政务办"),
     "reviewer": (SUPERVISOR, None), "reviewer2": (SUPERVISOR, None), "office": (OFFICE, None),
-    "admin": (ADMIN, None),
+    "leader": (LEADER, None), "admin": (ADMIN, None),
 }
 
 
@@ -246,7 +246,8 @@ def report_build(rt, *, import_at: str = "2022-05-30 09:00") -> World:
 def add_escalation(rt, measure_id: int, level: str, fired_at: str, status: str = "fired") -> None:
     with rt.write() as session:
         m = session.get(Measure, measure_id)
-        session.add(Escalation(measure_id=measure_id, level=level, deadline_version=m.deadline_version,
+        session.add(Escalation(measure_id=measure_id, subject_id=measure_id, level=level,
+                               deadline_version=m.deadline_version,
                                due_date=m.due_date or date(2022, 5, 27), fire_on=bj(fired_at).date(),
                                fired_at=bj(fired_at), status=status, recipients="head@wulong.example"))
 

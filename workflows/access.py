@@ -49,7 +49,7 @@ class Access:
         row = session.get(Measure, measure_id)
         if row is None:
             raise NotFound("找不到该举措", detail=f"measure {measure_id} not found")
-        if not self.sees_all and not (self.actor.unit_ids & links_of(session, measure_id).lead_ids):
+        if not self.sees_all and not (self.actor.unit_ids & links_of(session, measure_id).member_ids):
             raise PermissionDenied("此举措不由您所在的单位牵头，您无权查看",
                                    detail=f"measure {measure_id}: user {self.actor.username!r} is not of a lead unit")
         return row

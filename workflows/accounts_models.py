@@ -32,3 +32,11 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+
+
+class LeaderUnit(SQLModel, table=True):
+    """Which units a district leader (区领导) oversees (分管): they are copied on its 通报 and see it first."""
+
+    __tablename__ = "leader_unit"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)

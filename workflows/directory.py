@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.outbox import Address, Recipient
-from workflows.accounts_models import User
+from workflows.accounts_models import LeaderUnit, User
 from workflows.models import Unit
-from workflows.roles import HOME_KIND, ORG, UNIT_ROLES
+from workflows.roles import HOME_KIND, LEADER, ORG, UNIT_ROLES
 
 
 def unit_people(session: Session, unit: Unit, roles: Iterable[str] = UNIT_ROLES) -> list[Recipient]:
@@ -24,9 +24,12 @@ def unit_people(session: Session, unit: Unit, roles: Iterable[str] = UNIT_ROLES)
 
 
 def role_people(session: Session, role: str, unit: Unit | None = None) -> list[Recipient]:
-    """A role's people: of the given (lead) unit for unit roles, of the role's own offices otherwise."""
+    """A role's people: of the given (lead) unit for unit roles, the leaders overseeing it (分管), or the role's
+    own offices."""
     if ORG.in_group(role, "unit"):
         return unit_people(session, unit, (role,)) if unit is not None else []
+    if role == LEADER:
+        return overseeing_leaders(session, unit.id) if unit is not None else []
     kind = HOME_KIND.get(role)
     if kind is None:
         return []
@@ -34,6 +37,16 @@ def role_people(session: Session, role: str, unit: Unit | None = None) -> list[R
     for office in session.execute(select(Unit).where(Unit.kind == kind).order_by(Unit.id)).scalars():
         found += unit_people(session, office, (role,))
     return found
+
+
+def overseeing_leaders(session: Session, unit_id: int) -> list[Recipient]:
+    stmt = (select(User).join(LeaderUnit, LeaderUnit.user_id == User.id)
+            .where(LeaderUnit.unit_id == unit_id, User.active, User.role == LEADER).order_by(User.id))
+    return [Recipient(user_id=u.id, name=u.display_name or u.username) for u in session.execute(stmt).scalars()]
+
+
+def overseen_units(session: Session, user_id: int) -> list[int]:
+    return list(session.execute(select(LeaderUnit.unit_id).where(LeaderUnit.user_id == user_id)).scalars())
 
 
 def email_address(session: Session, to: Recipient) -> Address | None:

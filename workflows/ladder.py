@@ -1,9 +1,12 @@
 """The escalation ladder as data, and the pure decision of which rungs are due for a subject on a day.
 
-Two anchors: `due` rungs run while the unit owes the work (states tagged `owes_work`), counted from the
-deadline; `review` rungs run while a report waits for 督查办 (states tagged `awaiting_review`), counted
-from the day it was reported. The ladder's own levels also say when a light turns yellow (the earliest
-warning before the deadline) and when a report is overdue for 督查办 (the first review rung).
+Anchors: `due` rungs run while the unit owes the work (states tagged `owes_work`), counted from the deadline;
+`signoff` rungs while a clerk's report waits for the head's 审签 (`awaiting_signoff`), counted from the day it was
+submitted; `review` rungs while a report waits for 督查办 (`awaiting_review`), counted from the day it was reported;
+`instruction` and `problem` rungs for a leader's 批示 waiting for its 落实情况 and a problem past its due date.
+Each anchor is its own ladder: catching up after downtime sends only its highest new rung. The ladder's own
+levels also say when a light turns yellow (the earliest warning before the deadline) and when a report is
+overdue for 督查办 (the first review rung).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from engine.errors import WorkflowError
 from workflows.calendar import WorkCalendar
 from workflows.roles import ORG
 
-ANCHORS = ("due", "review")
+ANCHORS = ("due", "signoff", "review", "instruction", "problem")
 
 
 class LadderError(WorkflowError, ValueError):
@@ -85,6 +88,8 @@ class LadderSubject:
     deadline_version: int
     extension_pending: bool
     reported_on: date | None
+    awaiting_signoff: bool = False
+    submitted_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -97,22 +102,45 @@ class Rung:
     key_version: int
 
 
-def rungs(ladder: Ladder, m: LadderSubject, today: date, calendar: WorkCalendar) -> list[Rung]:
-    """The rungs that are due on `today` (fire_on <= today), lowest first."""
+def anchors_of(m: LadderSubject) -> list[tuple[str, date, int]]:
+    """(anchor, its date, the version that keys its rungs) for each ladder that runs for the subject now.
+
+    A new report or submission is a new deadline for the reviewer or the head: keyed by its date."""
+    found = []
     if m.owes_work and m.due_date is not None and not m.extension_pending:
-        anchor, levels, version = m.due_date, ladder.anchored("due"), m.deadline_version
-    elif m.awaiting_review and m.reported_on is not None:
-        # A new report is a new reviewer deadline: the ladder is keyed by the report's date.
-        anchor, levels, version = m.reported_on, ladder.anchored("review"), m.reported_on.toordinal()
-    else:
-        return []
+        found.append(("due", m.due_date, m.deadline_version))
+    if m.awaiting_signoff and m.submitted_on is not None:
+        found.append(("signoff", m.submitted_on, m.submitted_on.toordinal()))
+    if m.awaiting_review and m.reported_on is not None:
+        found.append(("review", m.reported_on, m.reported_on.toordinal()))
+    return found
+
+
+def rungs(ladder: Ladder, m: LadderSubject, today: date, calendar: WorkCalendar) -> list[Rung]:
+    """The rungs that are due on `today` (fire_on <= today), by anchor, lowest first within each."""
+    found = []
+    for anchor, day, version in anchors_of(m):
+        found += anchored_rungs(ladder.anchored(anchor), day, version, today, calendar)
+    return found
+
+
+def anchored_rungs(levels: tuple[Level, ...], day: date, version: int, today: date, calendar: WorkCalendar
+                   ) -> list[Rung]:
+    """The due rungs of one ladder anchored on `day`."""
     found = []
     for lvl in levels:
-        fire_on = calendar.add_workdays(anchor, lvl.offset)
+        fire_on = calendar.add_workdays(day, lvl.offset)
         if fire_on <= today:
-            deadline = anchor if lvl.anchor == "due" else calendar.add_workdays(anchor, max(lvl.offset, 0))
+            deadline = day if lvl.anchor in ("due", "problem") else calendar.add_workdays(day, max(lvl.offset, 0))
             found.append(Rung(lvl, deadline, fire_on, version))
     return sorted(found, key=lambda r: r.level.rank)
+
+
+def by_anchor(due: list[Rung]) -> dict[str, list[Rung]]:
+    out: dict[str, list[Rung]] = {}
+    for rung in due:
+        out.setdefault(rung.level.anchor, []).append(rung)
+    return out
 
 
 def catch_up(due: list[Rung], recorded: set[tuple[str, int]]) -> tuple[Rung | None, list[Rung]]:

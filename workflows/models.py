@@ -77,6 +77,7 @@ class Measure(SQLModel, table=True):
     percent: int | None = None
     last_progress: str = Field(default="", sa_column=_text())
     last_progress_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    submitted_at: datetime | None = Field(default=None, sa_column=_ts(True))  # handed to the head for 审签
     reported_at: datetime | None = Field(default=None, sa_column=_ts(True))
     verified_at: datetime | None = Field(default=None, sa_column=_ts(True))
     extension_date: date | None = None
@@ -88,11 +89,15 @@ class Measure(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
+LEAD, COOPERATING = "lead", "cooperating"  # a unit's part in a measure: 牵头单位, 配合单位
+
+
 class MeasureUnit(SQLModel, table=True):
     __tablename__ = "measure_unit"
     measure_id: int = Field(foreign_key="measure.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
-    position: int = 0
+    position: int = 0  # the order the plan names them in; the first lead unit is the 第一牵头单位
+    part: str = Field(default=LEAD, max_length=16)
 
 
 class Evidence(SQLModel, table=True):
@@ -104,7 +109,9 @@ class Evidence(SQLModel, table=True):
     size: int
     uploaded_by: int = Field(foreign_key="user.id")
     uploaded_at: datetime = Field(sa_column=_ts())
-    report_version: int | None = None
+    report_version: int | None = None  # the version of the report (报送批次) that carried it
+    carried_from: int | None = None  # the evidence row of an earlier round this one repeats
+    problem_id: int | None = Field(default=None, index=True)  # a problem's 整改 evidence, not the measure's report
 
 
 class Evaluation(SQLModel, table=True):
@@ -155,11 +162,15 @@ class Milestone(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
-    """One rung of the ladder fired for a measure; the unique key makes it fire once."""
+    """One rung of the ladder fired for a subject (a measure, its instruction or problem, a 催办); the unique key
+    makes it fire once. `measure_id` is the measure it concerns, for access and lists."""
 
-    __table_args__ = (UniqueConstraint("measure_id", "level", "deadline_version", name="uq_escalation_once"),)
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "level", "deadline_version",
+                                       name="uq_escalation_once"),)
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
+    subject_type: str = Field(default="measure", max_length=32)
+    subject_id: int = Field(default=0)
     level: str = Field(max_length=16)
     deadline_version: int
     due_date: date

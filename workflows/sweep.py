@@ -1,7 +1,11 @@
 """The escalation sweep: writes each due rung once (UNIQUE key) with its outbox notices, in one transaction.
 
-It takes its dependencies explicitly (engine, ladder, calendar); one measure whose dates cannot be computed
-never stops the rest of its batch, and the summary counts only what was written.
+Subjects with deadlines: measures (their `due`, `signoff` and `review` ladders), leaders' 批示 waiting for their
+落实情况 (`instruction`), problems past their due date (`problem`). When L2 督办 fires, a numbered 督办通知单 is
+drafted for 督查办 in the same transaction; the measures whose L3 通报 fired in one sweep get one 情况通报.
+
+It takes its dependencies explicitly (engine, ladder, calendar, document formats); one subject whose dates
+cannot be computed never stops the rest of its batch, and the summary counts only what was written.
 """
 
 from __future__ import annotations
@@ -21,19 +25,25 @@ from engine.db import is_postgres, write_session
 from engine.outbox import Notice
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
-from workflows.ladder import Ladder, LadderSubject, Rung, catch_up, rungs
+from workflows.documents.service import Formats, draft_duban, draft_tongbao
+from workflows.instructions.table import INSTRUCTION
+from workflows.ladder import Ladder, LadderSubject, Rung, anchored_rungs, by_anchor, catch_up, rungs
 from workflows.lights import local_day, stored_day
 from workflows.models import Escalation, Measure
+from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
 from workflows.reform.links import links_of
 from workflows.reform.table import REFORM_MEASURE
+from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
 BATCH = 50
-KEY = ["measure_id", "level", "deadline_version"]
+KEY = ["subject_type", "subject_id", "level", "deadline_version"]
 OWES_WORK = REFORM_MEASURE.tagged("owes_work")
+AWAITING_SIGNOFF = REFORM_MEASURE.tagged("awaiting_signoff")
 AWAITING_REVIEW = REFORM_MEASURE.tagged("awaiting_review")
+DUBAN_LEVEL, TONGBAO_LEVEL = "L2", "L3"  # the rungs that produce numbered documents (see escalation.toml)
 
 
 @dataclass
@@ -45,6 +55,17 @@ class SweepResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
     calendar_errors: list[tuple[int, str]] = field(default_factory=list)
     provisional: int = 0  # rungs whose dates came from a provisional calendar
+    documents: list[str] = field(default_factory=list)  # 文号 drafted
+    late: list[tuple[int, int]] = field(default_factory=list)  # (measure id, working days overdue) of L3 rungs
+
+    def add(self, other: SweepResult) -> None:
+        self.fired.update(other.fired)
+        self.superseded.update(other.superseded)
+        self.notices += other.notices
+        self.unaddressed += other.unaddressed
+        self.provisional += other.provisional
+        self.documents += other.documents
+        self.late += other.late
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,7 @@ class Sweep:
     queued_at: datetime
     ladder: Ladder
     calendar: WorkCalendar
+    formats: Formats
 
     @property
     def today(self):
@@ -62,19 +84,23 @@ class Sweep:
 
 
 def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalendar,
-          queued_at: datetime | None = None) -> SweepResult:
+          queued_at: datetime | None = None, formats: Formats | None = None) -> SweepResult:
     """Fire every rung due at `now`; safe to run twice or in several processes at once.
 
     `queued_at` (default `now`) stamps the outbox rows: an operator sweeping "as of" another instant
     still wants the mail deliverable by the system's own clock.
     """
-    run = Sweep(now, queued_at or now, ladder, calendar)
+    run = Sweep(now, queued_at or now, ladder, calendar, formats or Formats("武隆督办〔{year}〕{n}号",
+                                                                          "武隆督查通报〔{year}〕{n}号"))
     result = SweepResult()
-    ids = candidate_ids(engine, now, ladder)
-    for start in range(0, len(ids), BATCH):
-        with write_session(engine) as session:
-            for row in lock_batch(session, ids[start:start + BATCH]):
-                sweep_one(session, row, run, result)
+    for kind, ids in (("measure", candidate_ids(engine, now, ladder)), ("instruction", open_instructions(engine)),
+                      ("problem", problems_due(engine, run.today))):
+        for start in range(0, len(ids), BATCH):
+            with write_session(engine) as session:
+                for row in lock_batch(session, kind, ids[start:start + BATCH]):
+                    sweep_one(session, kind, row, run, result)
+    if result.late:
+        draft_report_of_late(engine, run, result)
     if result.unaddressed:  # one line per sweep, not one per measure
         log.warning("escalation sweep: %d rungs fired with nobody to tell (measures %s): add unit users or "
                     "the unit head's address", len(result.unaddressed), [m for m, _ in result.unaddressed][:20])
@@ -82,89 +108,152 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
 
 
 def candidate_ids(engine: Engine, now: datetime, ladder: Ladder) -> list[int]:
-    """Open measures near or past their deadline, and reported ones; the exact test is rungs()."""
+    """Open measures near or past their deadline, awaiting sign-off, or reported; the exact test is rungs()."""
     earliest = min((lvl.offset for lvl in ladder.anchored("due")), default=0)
     horizon = local_day(now) + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
     stmt = select(Measure.id).where(or_(
         Measure.state.in_(sorted(OWES_WORK)) & Measure.due_date.is_not(None) & Measure.extension_date.is_(None)
         & (Measure.due_date <= horizon),
+        Measure.state.in_(sorted(AWAITING_SIGNOFF)) & Measure.submitted_at.is_not(None),
         Measure.state.in_(sorted(AWAITING_REVIEW)) & Measure.reported_at.is_not(None),
     )).order_by(Measure.id)
     with Session(engine) as session:
         return list(session.execute(stmt).scalars())
 
 
-def lock_batch(session: Session, ids: list[int]) -> list[Measure]:
-    stmt = select(Measure).where(Measure.id.in_(ids)).order_by(Measure.id)
+def open_instructions(engine: Engine) -> list[int]:
+    stmt = select(Instruction.id).where(Instruction.state.in_(sorted(INSTRUCTION.tagged("awaiting_reply"))))
+    with Session(engine) as session:
+        return list(session.execute(stmt.order_by(Instruction.id)).scalars())
+
+
+def problems_due(engine: Engine, today) -> list[int]:
+    stmt = select(Problem.id).where(Problem.state.in_(sorted(PROBLEM.tagged("has_due"))), Problem.due_date < today)
+    with Session(engine) as session:
+        return list(session.execute(stmt.order_by(Problem.id)).scalars())
+
+
+TABLES = {"measure": Measure, "instruction": Instruction, "problem": Problem}
+
+
+def lock_batch(session: Session, kind: str, ids: list[int]) -> list:
+    table = TABLES[kind]
+    stmt = select(table).where(table.id.in_(ids)).order_by(table.id)
     if is_postgres(session):
         # A row another sweeper holds is its to handle; waiting would only serialise the processes.
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 
-def sweep_one(session: Session, row: Measure, run: Sweep, result: SweepResult) -> None:
-    """One measure inside its own savepoint: its failure is logged and the sweep goes on."""
+def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> None:
+    """One subject inside its own savepoint: its failure is logged and the sweep goes on."""
     counted = SweepResult()
     try:
         with session.begin_nested():
-            fire_measure(session, row, run, counted)
+            FIRE[kind](session, row, run, counted)
     except CalendarUnknown as exc:
-        log.error("escalation sweep: measure %s skipped: %s", row.id, exc)
+        log.error("escalation sweep: %s %s skipped: %s", kind, row.id, exc)
         result.calendar_errors.append((row.id, str(exc)))
         return
-    except Exception as exc:  # one bad measure must not stop the others
-        log.exception("escalation sweep: measure %s failed", row.id)
+    except Exception as exc:  # one bad subject must not stop the others
+        log.exception("escalation sweep: %s %s failed", kind, row.id)
         result.errors.append((row.id, f"{type(exc).__name__}: {exc}"))
         return
-    result.fired.update(counted.fired)  # only what this savepoint wrote
-    result.superseded.update(counted.superseded)
-    result.notices += counted.notices
-    result.unaddressed += counted.unaddressed
-    result.provisional += counted.provisional
+    result.add(counted)  # only what this savepoint wrote
 
 
 def ladder_subject(row: Measure) -> LadderSubject:
     return LadderSubject(owes_work=row.state in OWES_WORK, awaiting_review=row.state in AWAITING_REVIEW,
                          due_date=row.due_date, deadline_version=row.deadline_version,
                          extension_pending=row.extension_date is not None,
-                         reported_on=stored_day(row.reported_at) if row.reported_at else None)
+                         reported_on=stored_day(row.reported_at) if row.reported_at else None,
+                         awaiting_signoff=row.state in AWAITING_SIGNOFF,
+                         submitted_on=stored_day(row.submitted_at) if row.submitted_at else None)
 
 
 def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult) -> None:
     due = rungs(run.ladder, ladder_subject(row), run.today, run.calendar)
+    for group in by_anchor(due).values():
+        fire_ladder(session, "measure", row.id, row, group, run, result)
+
+
+def fire_instruction(session: Session, row: Instruction, run: Sweep, result: SweepResult) -> None:
+    due = anchored_rungs(run.ladder.anchored("instruction"), stored_day(row.created_at), row.id, run.today,
+                         run.calendar)
+    fire_ladder(session, "instruction", row.id, session.get(Measure, row.measure_id), due, run, result,
+                {"instruction_id": row.id, "text": row.text})
+
+
+def fire_problem(session: Session, row: Problem, run: Sweep, result: SweepResult) -> None:
+    due = anchored_rungs(run.ladder.anchored("problem"), row.due_date, row.due_date.toordinal(), run.today,
+                         run.calendar)
+    fire_ladder(session, "problem", row.id, session.get(Measure, row.measure_id), due, run, result,
+                {"problem_id": row.id, "problem": row.text[:60], "problem_state": PROBLEM.label(row.state)})
+
+
+FIRE = {"measure": fire_measure, "instruction": fire_instruction, "problem": fire_problem}
+
+
+def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, due: list[Rung], run: Sweep,
+                result: SweepResult, extra: dict | None = None) -> None:
+    """Record the due rungs of one ladder of one subject: the highest new one is sent, the others superseded."""
     if not due:
         return
     recorded = {(lvl, ver) for lvl, ver in session.execute(
-        select(Escalation.level, Escalation.deadline_version).where(Escalation.measure_id == row.id))}
+        select(Escalation.level, Escalation.deadline_version).where(Escalation.subject_type == kind,
+                                                                    Escalation.subject_id == subject_id))}
     send, superseded = catch_up(due, recorded)
     for rung in superseded:
-        if insert_once(session, row, rung, run.now, "superseded", "") is not None:
+        if insert_once(session, kind, subject_id, measure, rung, run.now, "superseded", "") is not None:
             result.superseded[rung.level.code] += 1
     if send is None:
         return
-    links = links_of(session, row.id)
-    body = notice_payload(session, row, links, send, run)  # computed before anything is written
+    links = links_of(session, measure.id)
+    body = notice_payload(session, measure, links, send, run) | (extra or {})  # computed before anything is written
     people = recipients_for(session, links, send.level)
     addressed = [email_address(session, person) for person, _ in people]
-    esc_id = insert_once(session, row, send, run.now, "fired", ", ".join(a.value for a in addressed if a))
+    esc_id = insert_once(session, kind, subject_id, measure, send, run.now, "fired",
+                         ", ".join(a.value for a in addressed if a))
     if esc_id is None:
         return  # another sweeper fired it first
     for person, copy in people:
-        session.add(Notice("escalation", person, "measure", row.id, body, dedupe_key=f"esc:{esc_id}:{person.key}",
-                           copy=copy).to_row(run.queued_at))
+        session.add(Notice("escalation", person, kind, subject_id, body, copy=copy,
+                           dedupe_key=f"esc:{esc_id}:{person.key}").to_row(run.queued_at))
     session.flush()
+    _documents(session, kind, measure, send, esc_id, body, run, result)
     result.fired[send.level.code] += 1
     result.notices += len(people)
     result.provisional += body["calendar"] == "provisional"
     if not people:
-        result.unaddressed.append((row.id, send.level.code))
+        result.unaddressed.append((measure.id, send.level.code))
 
 
-def insert_once(session: Session, row: Measure, rung: Rung, now: datetime, status: str,
-                recipients: str) -> int | None:
+def _documents(session: Session, kind: str, measure: Measure, rung: Rung, esc_id: int, body: dict, run: Sweep,
+               result: SweepResult) -> None:
+    if kind != "measure":
+        return
+    if rung.level.code == DUBAN_LEVEL:
+        doc = draft_duban(session, measure, esc_id, body["overdue_workdays"], rung.level.label, run.now,
+                          run.calendar, run.formats)
+        result.documents.append(doc.number)
+    elif rung.level.code == TONGBAO_LEVEL:
+        result.late.append((measure.id, body["overdue_workdays"]))
+
+
+def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> None:
+    """The sweep's one 情况通报, listing every measure whose 通报 rung it fired."""
+    with write_session(engine) as session:
+        late = [(session.get(Measure, mid), days) for mid, days in sorted(result.late)]
+        doc = draft_tongbao(session, late, run.now, run.formats)
+        result.documents.append(doc.number)
+
+
+def insert_once(session: Session, kind: str, subject_id: int, measure: Measure, rung: Rung, now: datetime,
+                status: str, recipients: str) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the id when this call wrote the row, None when it existed."""
     insert = pg_insert if is_postgres(session) else sqlite_insert
-    stmt = (insert(Escalation).values(measure_id=row.id, level=rung.level.code, deadline_version=rung.key_version,
+    stmt = (insert(Escalation).values(measure_id=measure.id, subject_type=kind, subject_id=subject_id,
+                                      level=rung.level.code, deadline_version=rung.key_version,
                                       due_date=rung.deadline, fire_on=rung.fire_on, fired_at=now, status=status,
                                       recipients=recipients)
             .on_conflict_do_nothing(index_elements=KEY).returning(Escalation.id))

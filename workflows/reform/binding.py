@@ -5,36 +5,83 @@ Validation lives in the table (field rules, conditions); `apply` only writes and
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.decide import View
+from engine.definition import WorkflowDefinition
 from engine.outbox import Notice, Recipient
 from engine.service import ActionFired
+from workflows.accounts_models import User
 from workflows.directory import role_people, unit_people
-from workflows.models import Evaluation, Evidence, Extension, Item, Measure, Replication
+from workflows.lights import local_day
+from workflows.models import Escalation, Evaluation, Evidence, Extension, Item, Measure, Replication
 from workflows.reform.links import Links, links_of
 from workflows.reform.table import REFORM_MEASURE
-from workflows.roles import SUPERVISOR
+from workflows.roles import HEAD, STAFF, SUPERVISOR
+
+URGE = "urge"  # the escalation level a one-click 催办 is listed under
 
 
 def pending_evidence(session: Session, measure_id: int) -> list[Evidence]:
     """Evidence uploaded and not yet carried by a report."""
-    stmt = select(Evidence).where(Evidence.measure_id == measure_id, Evidence.report_version.is_(None))
+    stmt = select(Evidence).where(Evidence.measure_id == measure_id, Evidence.report_version.is_(None),
+                                  Evidence.problem_id.is_(None))
     return list(session.execute(stmt.order_by(Evidence.id)).scalars())
 
 
+def earlier_evidence(session: Session, measure_id: int) -> list[Evidence]:
+    """The files of earlier report rounds, once per content (newest row first kept), not already pending."""
+    rows = session.execute(select(Evidence).where(Evidence.measure_id == measure_id, Evidence.problem_id.is_(None),
+                                                  Evidence.report_version.is_not(None))
+                           .order_by(Evidence.report_version.desc(), Evidence.id)).scalars()
+    pending = {ev.sha256 for ev in pending_evidence(session, measure_id)}
+    seen: dict[str, Evidence] = {}
+    for ev in rows:
+        if ev.sha256 not in pending:
+            seen.setdefault(ev.sha256, ev)
+    return sorted(seen.values(), key=lambda e: e.id)
+
+
+def default_files(session: Session, measure_id: int) -> list[int]:
+    """What a report that names no files carries: the pending files and those of earlier rounds."""
+    return [ev.id for ev in pending_evidence(session, measure_id)] + \
+        [ev.id for ev in earlier_evidence(session, measure_id)]
+
+
+def has_active_head(session: Session, unit_id: int | None) -> bool:
+    if unit_id is None:
+        return False
+    found = session.execute(select(User.id).where(User.unit_id == unit_id, User.role == HEAD, User.active).limit(1))
+    return found.first() is not None
+
+
+def urged_on(session: Session, measure_id: int, day: date) -> bool:
+    found = session.execute(select(Escalation.id).where(Escalation.subject_type == "measure",
+                                                        Escalation.subject_id == measure_id,
+                                                        Escalation.level == URGE,
+                                                        Escalation.deadline_version == day.toordinal()).limit(1))
+    return found.first() is not None
+
+
 class MeasureBinding:
-    definition = REFORM_MEASURE
     row_type = Measure
+
+    def __init__(self, definition: WorkflowDefinition = REFORM_MEASURE, clock=None) -> None:
+        self.definition, self.clock = definition, clock
 
     def view(self, session: Session, row: Measure) -> View:
         links = links_of(session, row.id)
-        pending = tuple(ev.id for ev in pending_evidence(session, row.id))
-        return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.lead_ids,
-                    record=row, extra={"pending_evidence": pending, "links": links})
+        today = local_day(self.clock.now()) if self.clock else None
+        facts = {"pending_evidence": tuple(ev.id for ev in pending_evidence(session, row.id)),
+                 "earlier_evidence": tuple(ev.id for ev in earlier_evidence(session, row.id)), "links": links,
+                 "unit_has_head": has_active_head(session, links.primary.id if links.primary else None),
+                 "urged_today": bool(today) and urged_on(session, row.id, today)}
+        return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.member_ids,
+                    record=row, extra=facts)
 
     def apply(self, session: Session, row: Measure, event: ActionFired) -> list[Notice]:
         handler = getattr(self, f"_on_{event.action.name}", None)
@@ -73,14 +120,54 @@ class MeasureBinding:
         row.extension_date, row.extension_reason = None, ""
         return self._to_unit(session, row, ev, "extension_decided", extra)
 
-    def _on_report(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
-        wanted = set(ev.fields["evidence"])
+    def _carry(self, session: Session, row: Measure, ev: ActionFired) -> int:
+        """Attach the chosen files to this round: pending ones move in, earlier rounds' ones are repeated (a new
+        row pointing back); the same content is never listed twice in one round."""
+        wanted, seen = list(ev.fields["evidence"]), set()
         for item in pending_evidence(session, row.id):
-            if item.id in wanted:
+            if item.id in wanted and item.sha256 not in seen:
                 item.report_version = ev.version
+                seen.add(item.sha256)
                 session.add(item)
+        for item in earlier_evidence(session, row.id):
+            if item.id in wanted and item.sha256 not in seen:
+                seen.add(item.sha256)
+                session.add(Evidence(measure_id=row.id, sha256=item.sha256, filename=item.filename,
+                                     content_type=item.content_type, size=item.size, uploaded_by=item.uploaded_by,
+                                     uploaded_at=item.uploaded_at, report_version=ev.version, carried_from=item.id))
+        return len(seen)
+
+    def _on_submit(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
+        files = self._carry(session, row, ev)
+        row.submitted_at = ev.at
+        links = links_of(session, row.id)
+        heads = unit_people(session, links.primary, (HEAD,)) if links.primary else []
+        return notices("measure_submitted", row, payload(session, row, links, ev, {"files": files}), heads)
+
+    def _on_sign_off(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
+        row.reported_at, row.submitted_at = ev.at, None
+        return self._to_supervisors(session, row, ev, "measure_reported", {"signed_off": True})
+
+    def _on_send_back(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
+        row.submitted_at = None
+        links = links_of(session, row.id)
+        clerks = unit_people(session, links.primary, (STAFF,)) if links.primary else []
+        return notices("measure_sent_back", row, payload(session, row, links, ev, {}), clerks)
+
+    def _on_report(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
+        files = self._carry(session, row, ev)
         row.reported_at = ev.at
-        return self._to_supervisors(session, row, ev, "measure_reported", {"files": len(wanted)})
+        return self._to_supervisors(session, row, ev, "measure_reported", {"files": files})
+
+    def _on_urge(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
+        """Listed with the escalations (level `urge`), keyed by the day: a second the same day is refused."""
+        links = links_of(session, row.id)
+        people = unit_people(session, links.primary) if links.primary else []
+        day = local_day(ev.at)
+        session.add(Escalation(measure_id=row.id, subject_type="measure", subject_id=row.id, level=URGE,
+                               deadline_version=day.toordinal(), due_date=row.due_date or day, fire_on=day,
+                               fired_at=ev.at, status="fired", recipients=", ".join(p.name for p in people)))
+        return notices(URGE, row, payload(session, row, links, ev, {"level": URGE, "level_label": "催办"}), people)
 
     def _on_approve(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
         row.verified_at = ev.at

@@ -1,4 +1,4 @@
-"""The measure–unit link, queried in one place: lead units (primary first) of one or many measures."""
+"""The measure–unit link, queried in one place: lead units (primary first) and cooperating units of measures."""
 
 from __future__ import annotations
 
@@ -8,20 +8,23 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from workflows.models import MeasureUnit, Unit
-
-PRIMARY = 0  # MeasureUnit.position of the 第一牵头单位
+from workflows.models import COOPERATING, LEAD, MeasureUnit, Unit
 
 
 @dataclass(frozen=True)
 class Links:
-    """A measure's units: the lead units in the plan's order (primary first)."""
+    """A measure's units: the lead units in the plan's order (the first is the 第一牵头单位), and the 配合单位."""
 
     leads: tuple[Unit, ...] = ()
+    cooperating: tuple[Unit, ...] = ()
 
     @property
     def primary(self) -> Unit | None:
         return self.leads[0] if self.leads else None
+
+    @property
+    def co_leads(self) -> tuple[Unit, ...]:
+        return self.leads[1:]
 
     @property
     def lead_ids(self) -> frozenset[int]:
@@ -32,33 +35,48 @@ class Links:
         return frozenset({self.leads[0].id}) if self.leads else frozenset()
 
     @property
+    def member_ids(self) -> frozenset[int]:
+        """Every unit that takes part: lead and cooperating (they see the measure and report progress)."""
+        return self.lead_ids | frozenset(u.id for u in self.cooperating)
+
+    @property
     def names(self) -> list[str]:
         return [u.name for u in self.leads]
 
+    @property
+    def cooperating_names(self) -> list[str]:
+        return [u.name for u in self.cooperating]
 
-_ONE = (select(Unit).join(MeasureUnit, MeasureUnit.unit_id == Unit.id)
+
+_ONE = (select(MeasureUnit.part, Unit).join(MeasureUnit, MeasureUnit.unit_id == Unit.id)
         .where(MeasureUnit.measure_id == bindparam("mid")).order_by(MeasureUnit.position))
 
 
+def _links(rows: Iterable[tuple[str, Unit]]) -> Links:
+    rows = list(rows)
+    return Links(tuple(u for part, u in rows if part == LEAD), tuple(u for part, u in rows if part == COOPERATING))
+
+
 def links_of(session: Session, measure_id: int) -> Links:
-    return Links(tuple(session.execute(_ONE, {"mid": measure_id}).scalars()))
+    return _links(session.execute(_ONE, {"mid": measure_id}).all())
 
 
 def links_of_many(session: Session, measure_ids: Iterable[int]) -> dict[int, Links]:
     ids = sorted(set(measure_ids))
-    found: dict[int, list[Unit]] = {mid: [] for mid in ids}
+    found: dict[int, list[tuple[str, Unit]]] = {mid: [] for mid in ids}
     if ids:
-        stmt = (select(MeasureUnit.measure_id, Unit).join(Unit, Unit.id == MeasureUnit.unit_id)
+        stmt = (select(MeasureUnit.measure_id, MeasureUnit.part, Unit).join(Unit, Unit.id == MeasureUnit.unit_id)
                 .where(MeasureUnit.measure_id.in_(ids)).order_by(MeasureUnit.measure_id, MeasureUnit.position))
-        for measure_id, unit in session.execute(stmt):
-            found[measure_id].append(unit)
-    return {mid: Links(tuple(units)) for mid, units in found.items()}
+        for measure_id, part, unit in session.execute(stmt):
+            found[measure_id].append((part, unit))
+    return {mid: _links(rows) for mid, rows in found.items()}
 
 
 def measures_of_units(unit_ids: Iterable[int]):
-    """A subquery of the ids of measures that any of the units leads: the SQL side of visibility."""
+    """A subquery of the ids of measures that any of the units leads or cooperates on: the SQL side of visibility."""
     return select(MeasureUnit.measure_id).where(MeasureUnit.unit_id.in_(sorted(set(unit_ids))))
 
 
 def measures_led_by_name(name_clause):
-    return select(MeasureUnit.measure_id).join(Unit, Unit.id == MeasureUnit.unit_id).where(name_clause)
+    return (select(MeasureUnit.measure_id).join(Unit, Unit.id == MeasureUnit.unit_id)
+            .where(name_clause, MeasureUnit.part == LEAD))

@@ -22,7 +22,7 @@ from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, light_
 from workflows.milestones.service import missed_measure_ids
 from workflows.models import Category, Evidence, Item, Measure, Unit
 from workflows.reform import views
-from workflows.reform.binding import pending_evidence
+from workflows.reform.binding import default_files
 from workflows.reform.links import links_of_many, measures_led_by_name
 from workflows.reform.table import REFORM_MEASURE
 
@@ -150,8 +150,8 @@ class MeasureService:
         version = expected_version(action, fields.pop("version", None))
         act = REFORM_MEASURE.action(action)
         for spec in act.fields if act else ():
-            if spec.kind == "files" and fields.get(spec.name) is None:  # a body naming no files takes the pending
-                fields[spec.name] = [ev.id for ev in pending_evidence(session, row.id)]
+            if spec.kind == "files" and fields.get(spec.name) is None:  # naming no files: pending + earlier rounds
+                fields[spec.name] = default_files(session, row.id)
         self.workflow.fire(session, row, action, access.actor, fields, version)
         return self._detail(session, access, row)
 

@@ -1,22 +1,11 @@
-"""The scheduler ticks with the chosen job options and survives a failing job; notifications/ stays a leaf."""
+"""The scheduler ticks with the chosen job options and survives a failing job."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
-from tests.test_engine_imports_nothing_of_ours import imported_roots
 from web.scheduler import JOB_DEFAULTS, in_thread, start_scheduler
-
-NOTIFICATIONS = Path(__file__).resolve().parent.parent / "notifications"
-
-
-def test_notifications_import_only_the_engine_and_third_party():
-    files = sorted(NOTIFICATIONS.glob("*.py"))
-    assert len(files) >= 6
-    offenders = {f.name: sorted(imported_roots(f) & {"web", "workflows", "config"}) for f in files}
-    assert {name: bad for name, bad in offenders.items() if bad} == {}
 
 
 def test_scheduler_jobs_coalesce_run_alone_and_never_skip_a_late_run(rt):

@@ -1,0 +1,27 @@
+"""文号 for 督办文书: a per-kind, per-year counter taken under a row lock, so numbers are unique and gapless,
+also with several processes on PostgreSQL (the counter row is locked FOR UPDATE; SQLite serialises writers)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from engine.db import is_postgres
+from workflows.supervision_models import DocumentCounter
+
+
+def next_number(session: Session, kind: str, year: int) -> int:
+    """The next number of `kind` in `year`, inside the caller's transaction (a rollback gives it back)."""
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    session.execute(insert(DocumentCounter).values(kind=kind, year=year, last=0)
+                    .on_conflict_do_nothing(index_elements=["kind", "year"]))
+    stmt = select(DocumentCounter).where(DocumentCounter.kind == kind, DocumentCounter.year == year)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    counter = session.execute(stmt).scalars().one()
+    counter.last += 1
+    session.add(counter)
+    session.flush()
+    return counter.last

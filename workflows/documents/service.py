@@ -1,0 +1,233 @@
+"""督办文书: drafted when L2 督办 or L3 通报 fires, numbered without gaps, edited while a draft, issued and frozen
+(its SHA-256 in the history), then sent to the unit with the file attached."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from engine.decide import View
+from engine.errors import NotFound
+from engine.outbox import Notice
+from engine.service import ActionFired, WorkflowService
+from workflows.access import Access
+from workflows.calendar import WorkCalendar
+from workflows.directory import unit_people
+from workflows.documents.duban import DubanNotice, duban_notice_bytes
+from workflows.documents.numbering import format_number
+from workflows.documents.records import LateMeasure, LateUnit
+from workflows.documents.table import DOCUMENT, KINDS
+from workflows.documents.tongbao import Tongbao, tongbao_bytes
+from workflows.lights import local_day
+from workflows.models import Item, Measure, Plan, Unit
+from workflows.reform.links import links_of
+from workflows.reform.table import REFORM_MEASURE
+from workflows.reform.views import beijing
+from workflows.supervision_models import Document
+
+
+@dataclass(frozen=True)
+class Formats:
+    duban: str
+    tongbao: str
+    reply_workdays: int = 5
+
+
+class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    kind_label: str
+    number: str
+    title: str
+    measure_id: int | None
+    unit: str | None
+    state: str
+    state_label: str
+    version: int
+    created_at: datetime
+    issued_at: datetime | None
+    required: str
+    reply_by: date | None
+    sha256: str
+    allowed_actions: list[str] = []
+
+
+class DocumentList(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[DocumentSummary]
+    total: int
+
+
+def _facts(session: Session, measure: Measure, overdue: int, level_label: str) -> dict[str, Any]:
+    item = session.get(Item, measure.item_id)
+    plan = session.get(Plan, measure.plan_id)
+    links = links_of(session, measure.id)
+    return {"unit": links.primary.name if links.primary else "", "item_no": item.item_no, "item_title": item.title,
+            "measure": measure.text, "deadline": measure.due_date.isoformat() if measure.due_date else None,
+            "workdays_overdue": overdue, "level": level_label, "state": REFORM_MEASURE.label(measure.state),
+            "plan_title": plan.title if plan else "", "plan_number": plan.doc_no if plan else ""}
+
+
+def draft_duban(session: Session, measure: Measure, escalation_id: int, overdue: int, level_label: str,
+                now: datetime, calendar: WorkCalendar, formats: Formats) -> Document:
+    """A numbered 督办通知单 for a measure whose L2 督办 fired, written in the sweep's transaction."""
+    from workflows.documents.numbers import next_number
+
+    today = local_day(now)
+    seq = next_number(session, "duban", today.year)
+    facts = _facts(session, measure, overdue, level_label)
+    links = links_of(session, measure.id)
+    doc = Document(kind="duban", year=today.year, seq=seq, number=format_number(formats.duban, today.year, seq),
+                   title=f"关于{facts['unit']}改革举措推进滞后的督办通知单", measure_id=measure.id,
+                   unit_id=links.primary.id if links.primary else None, escalation_id=escalation_id,
+                   required=_default_required(), reply_by=calendar.add_workdays(today, formats.reply_workdays),
+                   facts=json.dumps(facts, ensure_ascii=False), created_at=now, state=DOCUMENT.initial[0])
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def draft_tongbao(session: Session, late: list[tuple[Measure, int]], now: datetime, formats: Formats) -> Document:
+    """One 情况通报 per sweep naming the measures whose L3 通报 fired, grouped by 第一牵头单位."""
+    from workflows.documents.numbers import next_number
+
+    today = local_day(now)
+    seq = next_number(session, "tongbao", today.year)
+    rows = [_facts(session, m, overdue, "通报") for m, overdue in late]
+    doc = Document(kind="tongbao", year=today.year, seq=seq,
+                   number=format_number(formats.tongbao, today.year, seq),
+                   title="关于营商环境创新试点改革事项推进滞后情况的通报", required="",
+                   facts=json.dumps({"as_of": today.isoformat(), "measures": rows}, ensure_ascii=False),
+                   created_at=now, state=DOCUMENT.initial[0])
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def _default_required() -> str:
+    from workflows.documents.duban import DEFAULT_REQUIRED
+
+    return DEFAULT_REQUIRED
+
+
+def render(doc: Document, formats: Formats) -> bytes:
+    """The .docx of a draft as it stands, or the frozen one of an issued document."""
+    if doc.content is not None:
+        return bytes(doc.content)
+    facts = json.loads(doc.facts or "{}")
+    issued = local_day(doc.issued_at) if doc.issued_at else local_day(doc.created_at)
+    if doc.kind == "duban":
+        return duban_notice_bytes(DubanNotice(
+            number=doc.seq, year=doc.year, unit=facts["unit"], item_no=facts["item_no"],
+            item_title=facts["item_title"], measure=facts["measure"], deadline=date.fromisoformat(facts["deadline"]),
+            workdays_overdue=facts["workdays_overdue"], level=facts["level"], reply_by=doc.reply_by or issued,
+            issue_date=issued, required=doc.required or _default_required(), number_format=formats.duban,
+            **_plan(facts)))
+    units: dict[str, list[LateMeasure]] = {}
+    for m in facts["measures"]:
+        units.setdefault(m["unit"], []).append(LateMeasure(m["item_no"], m["item_title"], m["measure"],
+                                                           date.fromisoformat(m["deadline"]), m["workdays_overdue"],
+                                                           m["state"]))
+    first = facts["measures"][0] if facts["measures"] else {}
+    return tongbao_bytes(Tongbao(number=doc.seq, year=doc.year, issue_date=issued,
+                                 as_of=date.fromisoformat(facts["as_of"]),
+                                 units=tuple(LateUnit(u, tuple(ms)) for u, ms in units.items()),
+                                 requirements=doc.required or None, number_format=formats.tongbao, **_plan(first)))
+
+
+def _plan(facts: dict) -> dict:
+    out = {}
+    if facts.get("plan_title"):
+        out["plan_title"] = facts["plan_title"]
+    if facts.get("plan_number"):
+        out["plan_number"] = facts["plan_number"]
+    return out
+
+
+class DocumentBinding:
+    definition = DOCUMENT
+    row_type = Document
+
+    def __init__(self, formats: Formats | None = None) -> None:
+        self.formats = formats or Formats("武隆督办〔{year}〕{n}号", "武隆督查通报〔{year}〕{n}号")
+
+    def view(self, session: Session, row: Document) -> View:
+        return View(id=row.id, state=row.state, record=row)
+
+    def apply(self, session: Session, row: Document, event: ActionFired) -> list[Notice]:
+        if event.action.name == "edit":
+            row.required, row.reply_by = event.fields["required"], event.fields.get("reply_by") or row.reply_by
+            return []
+        row.issued_at = event.at
+        content = render(row, self.formats)  # rendered once, frozen from now on
+        row.content, row.sha256 = content, hashlib.sha256(content).hexdigest()
+        event.recorded.update({"sha256": row.sha256, "number": row.number, "size": len(content)})
+        return self._to_units(session, row, event)
+
+    def _to_units(self, session: Session, row: Document, event: ActionFired) -> list[Notice]:
+        body = {"document_id": row.id, "number": row.number, "title": row.title, "kind": row.kind,
+                "kind_label": KINDS[row.kind], "measure_id": row.measure_id, "actor": event.actor.display,
+                "at": event.at.isoformat(), "attach": {"document_id": row.id, "filename": f"{row.number}.docx"}}
+        units = [session.get(Unit, row.unit_id)] if row.unit_id else _named_units(session, row)
+        people = [p for u in units if u is not None for p in unit_people(session, u)]
+        return [Notice("document_issued", to, "document", row.id, body) for to in people]
+
+
+def _named_units(session: Session, row: Document) -> list[Unit]:
+    names = {m["unit"] for m in json.loads(row.facts or "{}").get("measures", [])}
+    return list(session.execute(select(Unit).where(Unit.name.in_(sorted(names)))).scalars()) if names else []
+
+
+@dataclass
+class DocumentService:
+    workflow: WorkflowService
+    formats: Formats
+
+    def list(self, session: Session, access: Access, kind: str | None = None, measure: int | None = None
+             ) -> DocumentList:
+        stmt = select(Document)
+        if not access.sees_all:
+            stmt = stmt.where(Document.unit_id.in_(sorted(access.actor.unit_ids)), Document.state.in_(
+                sorted(DOCUMENT.tagged("frozen"))))
+        if kind:
+            stmt = stmt.where(Document.kind == kind)
+        if measure is not None:
+            stmt = stmt.where(Document.measure_id == measure)
+        total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        rows = session.execute(stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(500)).scalars()
+        return DocumentList(items=[self.summary(session, access, r) for r in rows], total=total)
+
+    def get(self, session: Session, access: Access, document_id: int) -> Document:
+        row = session.get(Document, document_id)
+        visible = row is not None and (access.sees_all or (row.unit_id in access.actor.unit_ids
+                                                             and row.state in DOCUMENT.tagged("frozen")))
+        if not visible:
+            raise NotFound("找不到该文书", detail=f"document {document_id} not found or not visible")
+        return row
+
+    def content(self, session: Session, access: Access, document_id: int) -> tuple[Document, bytes]:
+        row = self.get(session, access, document_id)
+        return row, render(row, self.formats)
+
+    def act(self, session: Session, access: Access, document_id: int, action: str, body: dict) -> DocumentSummary:
+        row = self.get(session, access, document_id)
+        fields = dict(body)
+        version = fields.pop("version", None)
+        self.workflow.fire(session, row, action, access.actor, fields,
+                           int(version) if str(version or "").isdigit() else row.version)
+        return self.summary(session, access, row)
+
+    def summary(self, session: Session, access: Access, row: Document) -> DocumentSummary:
+        unit = session.get(Unit, row.unit_id) if row.unit_id else None
+        return DocumentSummary(id=row.id, kind=row.kind, kind_label=KINDS[row.kind], number=row.number,
+                               title=row.title, measure_id=row.measure_id, unit=unit.name if unit else None,
+                               state=row.state, state_label=DOCUMENT.label(row.state), version=row.version,
+                               created_at=beijing(row.created_at), issued_at=beijing(row.issued_at),
+                               required=row.required, reply_by=row.reply_by, sha256=row.sha256,
+                               allowed_actions=self.workflow.allowed(session, row, access.actor))
