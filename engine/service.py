@@ -14,7 +14,7 @@ from engine import decide, history
 from engine.clock import Clock
 from engine.decide import Actor, SubjectView
 from engine.definition import Action, Context, Limits, WorkflowDefinition
-from engine.errors import StaleVersion, TransitionNotAllowed
+from engine.errors import FieldProblem, InvalidFields, StaleVersion, TransitionNotAllowed
 from engine.machine import fire as machine_fire
 from engine.outbox import Notice
 
@@ -150,3 +150,13 @@ class WorkflowService:
 def _plain(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     """What the history keeps of an action's fields (the comment has its own column)."""
     return {k: v for k, v in cleaned.items() if k != "comment"}
+
+
+def version_of(action: str, raw: Any) -> int:
+    """The `version` a request body carries, checked: the engine compares it with the row's."""
+    if raw is None:
+        raise InvalidFields(action, {"version": FieldProblem("required", "缺少版本号 version，请刷新页面后重试")})
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+        raise InvalidFields(action, {"version": FieldProblem("bad_format", "版本号 version 应为整数")})
+    return int(raw)
+

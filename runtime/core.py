@@ -68,7 +68,7 @@ class Runtime:
         """Every registered workflow's engine service, by definition name."""
         limits = self.config.limits
         measures = MeasureBinding(measure_definition(self.settings.signoff), self.clock)
-        own = {MEASURE_BINDING: measures, DOCUMENT_BINDING: DocumentBinding(self.formats)}
+        own = {MEASURE_BINDING: measures, DOCUMENT_BINDING: DocumentBinding(self.formats, self.config.calendar)}
         return {b.definition.name: WorkflowService(own.get(b, b), self.clock, limits) for b in BINDINGS}
 
     @cached_property
@@ -86,7 +86,7 @@ class Runtime:
 
     @cached_property
     def meetings(self) -> MeetingService:
-        return MeetingService(self.workflows[MEETING_BINDING.definition.name])
+        return MeetingService(self.workflows[MEETING_BINDING.definition.name], self.problems)
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -99,7 +99,7 @@ class Runtime:
     @cached_property
     def measures(self) -> MeasureService:
         return MeasureService(self.workflows[MEASURE_BINDING.definition.name], self.config.calendar,
-                              self.light_rules)
+                              self.light_rules, self.instructions, self.problems, self.meetings)
 
     @cached_property
     def milestones(self) -> MilestoneService:

@@ -47,6 +47,7 @@ ROUTE_MODULES = (
     "web.api.measures",
     "web.api.escalations",
     "web.api.reports",
+    "web.api.supervision",
     "web.ui.routes",
     "web.ui.reports",
 )

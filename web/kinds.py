@@ -10,6 +10,8 @@ from sqlmodel import Session
 from engine.definition import WorkflowDefinition
 from runtime.core import Runtime
 from workflows.access import Access
+from workflows.problems.service import ProblemAction, ProblemDetail
+from workflows.problems.table import PROBLEM
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reform.views import MeasureAction, MeasureDetail
 
@@ -31,7 +33,12 @@ MEASURES = Kind("measures", REFORM_MEASURE, MeasureDetail, MeasureAction,
                 act=lambda rt, s, a, i, action, body: rt.measures.act(s, a, i, action, body),
                 template="measure.html", id_param="measure_id")
 
-KINDS: tuple[Kind, ...] = (MEASURES,)
+PROBLEMS = Kind("problems", PROBLEM, ProblemDetail, ProblemAction,
+                detail=lambda rt, s, a, i: rt.problems.detail(s, a, i),
+                act=lambda rt, s, a, i, action, body: rt.problems.act(s, a, i, action, body),
+                template="problem.html", id_param="problem_id")
+
+KINDS: tuple[Kind, ...] = (MEASURES, PROBLEMS)
 
 
 def kind_of(definition_name: str) -> Kind:

@@ -183,14 +183,17 @@ def may_upload(session: Session, access: Access, measure_id: int) -> bool:
     return True
 
 
-def record(session: Session, measure_id: int, access: Access, stored: StoredFile, now: datetime) -> Evidence:
-    """One row per file and measure: the same content uploaded again while unattached is the same evidence."""
+def record(session: Session, measure_id: int, access: Access, stored: StoredFile, now: datetime,
+           problem_id: int | None = None) -> Evidence:
+    """One row per file and measure (or problem): the same content uploaded again while unattached is the same."""
     same = session.execute(select(Evidence).where(Evidence.measure_id == measure_id,
                                                   Evidence.sha256 == stored.sha256,
+                                                  Evidence.problem_id.is_(None) if problem_id is None
+                                                  else Evidence.problem_id == problem_id,
                                                   Evidence.report_version.is_(None))).scalars().first()
     if same is not None:
         return same
-    ev = Evidence(measure_id=measure_id, sha256=stored.sha256, filename=stored.filename,
+    ev = Evidence(measure_id=measure_id, sha256=stored.sha256, filename=stored.filename, problem_id=problem_id,
                   content_type=stored.content_type, size=stored.size, uploaded_by=access.actor.id, uploaded_at=now)
     session.add(ev)
     session.flush()

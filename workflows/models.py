@@ -178,3 +178,5 @@ class Escalation(SQLModel, table=True):
     fired_at: datetime = Field(sa_column=_ts(index=True))
     status: str = Field(default="fired", max_length=16)  # fired | superseded
     recipients: str = Field(default="", sa_column=_text())
+    # the 督办通知单 or 情况通报 drafted for this rung; a fired 通报 rung without one is picked up by the next sweep
+    document_id: int | None = Field(default=None, index=True)

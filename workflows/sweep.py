@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -99,8 +99,7 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
             with write_session(engine) as session:
                 for row in lock_batch(session, kind, ids[start:start + BATCH]):
                     sweep_one(session, kind, row, run, result)
-    if result.late:
-        draft_report_of_late(engine, run, result)
+    draft_report_of_late(engine, run, result)
     if result.unaddressed:  # one line per sweep, not one per measure
         log.warning("escalation sweep: %d rungs fired with nobody to tell (measures %s): add unit users or "
                     "the unit head's address", len(result.unaddressed), [m for m, _ in result.unaddressed][:20])
@@ -230,21 +229,41 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
 
 def _documents(session: Session, kind: str, measure: Measure, rung: Rung, esc_id: int, body: dict, run: Sweep,
                result: SweepResult) -> None:
+    """L2 drafts its 督办通知单 in the same transaction as the rung; L3 waits for the sweep's one 情况通报."""
     if kind != "measure":
         return
     if rung.level.code == DUBAN_LEVEL:
         doc = draft_duban(session, measure, esc_id, body["overdue_workdays"], rung.level.label, run.now,
                           run.calendar, run.formats)
+        session.execute(update(Escalation).where(Escalation.id == esc_id).values(document_id=doc.id))
         result.documents.append(doc.number)
     elif rung.level.code == TONGBAO_LEVEL:
         result.late.append((measure.id, body["overdue_workdays"]))
 
 
 def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> None:
-    """The sweep's one 情况通报, listing every measure whose 通报 rung it fired."""
+    """The sweep's one 情况通报, listing every fired 通报 rung that no 通报 covers yet: this sweep's, and any an
+    interrupted sweep left behind. Rows are locked and re-checked, so a sweeper racing this one finds them
+    covered and drafts nothing for them."""
     with write_session(engine) as session:
-        late = [(session.get(Measure, mid), days) for mid, days in sorted(result.late)]
+        stmt = (select(Escalation).where(Escalation.subject_type == "measure", Escalation.level == TONGBAO_LEVEL,
+                                         Escalation.status == "fired", Escalation.document_id.is_(None))
+                .order_by(Escalation.measure_id))
+        if is_postgres(session):
+            stmt = stmt.with_for_update()
+        rows = list(session.execute(stmt).scalars())
+        if not rows:
+            return
+        late = []
+        for esc in rows:
+            measure = session.get(Measure, esc.measure_id)
+            try:
+                days = run.calendar.workdays_between(esc.due_date, run.today)
+            except CalendarUnknown:
+                days = 0
+            late.append((measure, days))
         doc = draft_tongbao(session, late, run.now, run.formats)
+        session.execute(update(Escalation).where(Escalation.id.in_([e.id for e in rows])).values(document_id=doc.id))
         result.documents.append(doc.number)
 
 

@@ -167,6 +167,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
                                       server_default='measure'))
         batch_op.add_column(sa.Column('subject_id', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('document_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_escalation_document_id'), ['document_id'], unique=False)
     op.execute("UPDATE escalation SET subject_id = measure_id")
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.drop_constraint('uq_escalation_once', type_='unique')
@@ -204,6 +206,8 @@ def downgrade() -> None:
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.drop_constraint('uq_escalation_once', type_='unique')
         batch_op.create_unique_constraint('uq_escalation_once', ['measure_id', 'level', 'deadline_version'])
+        batch_op.drop_index(batch_op.f('ix_escalation_document_id'))
+        batch_op.drop_column('document_id')
         batch_op.drop_column('subject_id')
         batch_op.drop_column('subject_type')
 

@@ -16,9 +16,9 @@ from sqlmodel import Session
 from engine.decide import View
 from engine.errors import NotFound
 from engine.outbox import Notice
-from engine.service import ActionFired, WorkflowService
+from engine.service import ActionFired, WorkflowService, version_of
 from workflows.access import Access
-from workflows.calendar import WorkCalendar
+from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import unit_people
 from workflows.documents.duban import DubanNotice, duban_notice_bytes
 from workflows.documents.numbering import format_number
@@ -154,21 +154,40 @@ class DocumentBinding:
     definition = DOCUMENT
     row_type = Document
 
-    def __init__(self, formats: Formats | None = None) -> None:
+    def __init__(self, formats: Formats | None = None, calendar: WorkCalendar | None = None) -> None:
         self.formats = formats or Formats("武隆督办〔{year}〕{n}号", "武隆督查通报〔{year}〕{n}号")
+        self.calendar = calendar
 
     def view(self, session: Session, row: Document) -> View:
         return View(id=row.id, state=row.state, record=row)
 
     def apply(self, session: Session, row: Document, event: ActionFired) -> list[Notice]:
+        facts = json.loads(row.facts or "{}")
         if event.action.name == "edit":
-            row.required, row.reply_by = event.fields["required"], event.fields.get("reply_by") or row.reply_by
+            row.required = event.fields["required"]
+            if event.fields.get("reply_by"):
+                row.reply_by, facts["reply_by_set"] = event.fields["reply_by"], True
+                row.facts = json.dumps(facts, ensure_ascii=False)
             return []
         row.issued_at = event.at
+        self._as_of(row, facts, local_day(event.at))
         content = render(row, self.formats)  # rendered once, frozen from now on
         row.content, row.sha256 = content, hashlib.sha256(content).hexdigest()
         event.recorded.update({"sha256": row.sha256, "number": row.number, "size": len(content)})
         return self._to_units(session, row, event)
+
+    def _as_of(self, row: Document, facts: dict, day: date) -> None:
+        """Issued days after it was drafted, a notice counts the working days overdue as of the day it is issued,
+        and gives the unit its full reply time from then (unless 督查办 set the reply date)."""
+        if self.calendar is None or row.kind != "duban" or not facts.get("deadline"):
+            return
+        try:
+            facts["workdays_overdue"] = self.calendar.workdays_between(date.fromisoformat(facts["deadline"]), day)
+            if not facts.get("reply_by_set"):
+                row.reply_by = self.calendar.add_workdays(day, self.formats.reply_workdays)
+        except CalendarUnknown:
+            return  # the draft's figures stand
+        row.facts = json.dumps(facts, ensure_ascii=False)
 
     def _to_units(self, session: Session, row: Document, event: ActionFired) -> list[Notice]:
         body = {"document_id": row.id, "number": row.number, "title": row.title, "kind": row.kind,
@@ -218,9 +237,8 @@ class DocumentService:
     def act(self, session: Session, access: Access, document_id: int, action: str, body: dict) -> DocumentSummary:
         row = self.get(session, access, document_id)
         fields = dict(body)
-        version = fields.pop("version", None)
-        self.workflow.fire(session, row, action, access.actor, fields,
-                           int(version) if str(version or "").isdigit() else row.version)
+        version = version_of(action, fields.pop("version", None))
+        self.workflow.fire(session, row, action, access.actor, fields, version)
         return self.summary(session, access, row)
 
     def summary(self, session: Session, access: Access, row: Document) -> DocumentSummary:

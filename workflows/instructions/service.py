@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -17,33 +15,13 @@ from engine.service import WorkflowService
 from workflows.access import Access
 from workflows.accounts_models import User
 from workflows.instructions.table import INSTRUCT, INSTRUCTION
+from workflows.instructions.views import InstructionView, Reply
 from workflows.reform.links import links_of
 from workflows.reform.views import beijing
 from workflows.roles import LEADER, ORG
 from workflows.supervision_models import Instruction, InstructionReply
 
 OPEN = INSTRUCTION.tagged("awaiting_reply")
-
-
-class Reply(msgspec.Struct, frozen=True, kw_only=True):
-    text: str
-    by: str
-    unit: str | None
-    at: datetime
-
-
-class InstructionView(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    measure_id: int
-    text: str
-    by: str  # the leader whose 批示 it is
-    entered_by: str | None  # 营商办, when it entered it on the leader's behalf
-    at: datetime
-    state: str
-    state_label: str
-    version: int
-    replies: list[Reply]
-    allowed_actions: list[str]
 
 
 def names(session: Session, ids: set[int]) -> dict[int, str]:

@@ -5,30 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-import msgspec
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine.decide import View
+from engine.decide import View, cn_date
+from engine.errors import FieldProblem, InvalidFields
 from engine.service import WorkflowService
 from workflows.access import Access
 from workflows.meetings.table import MEETING, RECORD
+from workflows.meetings.views import MeetingView
 from workflows.supervision_models import Meeting, MeetingSubject, Problem
 
 NUMBERS = re.compile(r"\d+")
-
-
-class MeetingView(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    held_on: date
-    title: str
-    units: str
-    decisions: str
-    measures: list[int]
-    problems: list[int]
 
 
 class MeetingBinding:
@@ -48,6 +38,7 @@ BINDING = MeetingBinding()
 @dataclass
 class MeetingService:
     workflow: WorkflowService
+    problems: Any = None  # the ProblemService: a meeting's decision can hand referred problems to units
 
     def record(self, session: Session, access: Access, data: Mapping[str, Any]) -> MeetingView:
         now = self.workflow.clock.now()
@@ -71,7 +62,32 @@ class MeetingService:
             for sid in dict.fromkeys(ids):
                 session.add(MeetingSubject(meeting_id=row.id, subject_type=kind, subject_id=sid))
         session.flush()
+        if str(data.get("assign_units") or "").strip():
+            self._assign(session, access, row, problems, data)
         return self.view(session, row)
+
+    def _assign(self, session: Session, access: Access, row: Meeting, problems: list[int], data) -> None:
+        """The decision hands each referred problem it names to the units, through the problem's own `assign`."""
+        if not data.get("assign_due_date"):
+            raise InvalidFields(RECORD.name, {"assign_due_date": FieldProblem("required",
+                                                                              "按会议决定交办问题须填写办理时限")})
+        referred = [pid for pid in dict.fromkeys(problems)
+                    if (p := session.get(Problem, pid)) is not None and p.state == "referred"]
+        if not referred:
+            raise InvalidFields(RECORD.name, {"problems": FieldProblem(
+                "rule", "“研究的问题编号”中没有“已提交研究”的问题，无法按会议决定交办")})
+        comment = f"{row.title}（{cn_date(row.held_on)}）决定：{row.decisions}"
+        for pid in referred:
+            problem = session.get(Problem, pid)
+            try:
+                self.problems.workflow.fire(session, problem, "assign", access.actor,
+                                            {"units": data["assign_units"], "due_date": data["assign_due_date"],
+                                             "comment": comment[:2000]}, problem.version)
+            except InvalidFields as exc:  # the problem's field names, as the meeting form calls them
+                names = {"units": "assign_units", "due_date": "assign_due_date"}
+                raise InvalidFields(RECORD.name, {names.get(k, k): v for k, v in exc.fields.items()}) from None
+            session.add(MeetingSubject(meeting_id=row.id, subject_type="assigned", subject_id=pid))
+        session.flush()
 
     def about(self, session: Session, kind: str, subject_id: int) -> list[MeetingView]:
         stmt = (select(Meeting).join(MeetingSubject, MeetingSubject.meeting_id == Meeting.id)
@@ -87,4 +103,5 @@ class MeetingService:
         subjects = session.execute(select(MeetingSubject).where(MeetingSubject.meeting_id == row.id)).scalars().all()
         return MeetingView(id=row.id, held_on=row.held_on, title=row.title, units=row.units, decisions=row.decisions,
                            measures=[s.subject_id for s in subjects if s.subject_type == "measure"],
-                           problems=[s.subject_id for s in subjects if s.subject_type == "problem"])
+                           problems=[s.subject_id for s in subjects if s.subject_type == "problem"],
+                           assigned=[s.subject_id for s in subjects if s.subject_type == "assigned"])

@@ -15,13 +15,21 @@ from sqlmodel import Session
 from engine import history
 from engine.decide import View
 from engine.errors import BadRequest, NotFound
-from engine.service import WorkflowService
+from engine.service import WorkflowService, version_of
 from workflows.access import Access
 from workflows.models import Item, Measure, Unit
 from workflows.problems.binding import coordinating_units, owners, problem_evidence
 from workflows.problems.table import ORIGIN_LABELS, ORIGINS, PROBLEM
 from workflows.reform.links import links_of, measures_of_units
-from workflows.reform.views import EvidenceItem, HistoryEntry, beijing, evidence_item, history_entry, state_enum
+from workflows.reform.views import (
+    EvidenceItem,
+    HistoryEntry,
+    ProblemLine,
+    beijing,
+    evidence_item,
+    history_entry,
+    state_enum,
+)
 from workflows.supervision_models import Problem, ProblemUnit
 
 ProblemState = state_enum(PROBLEM, "ProblemState")
@@ -114,12 +122,8 @@ class ProblemService:
             ) -> ProblemDetail:
         row = self.get(session, access, problem_id)
         fields = dict(body)
-        version = fields.pop("version", None)
-        if version is None or not str(version).strip().isdigit():
-            from workflows.reform.service import expected_version
-
-            expected_version(action, version)
-        self.workflow.fire(session, row, action, access.actor, fields, int(version))
+        version = version_of(action, fields.pop("version", None))
+        self.workflow.fire(session, row, action, access.actor, fields, version)
         return self.detail(session, access, row.id)
 
     def detail(self, session: Session, access: Access, problem_id: int) -> ProblemDetail:
@@ -151,6 +155,17 @@ class ProblemService:
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         rows = session.execute(stmt.order_by(Problem.created_at.desc(), Problem.id.desc()).limit(500)).scalars()
         return ProblemList(items=[ProblemSummary(**self._fields(session, r)) for r in rows], total=total)
+
+    def lines(self, session: Session, measure_id: int) -> list[ProblemLine]:
+        """The measure's problems for its page, open ones first (whoever may see the measure sees them)."""
+        rows = session.execute(select(Problem).where(Problem.measure_id == measure_id)
+                               .order_by(Problem.created_at.desc(), Problem.id.desc())).scalars()
+        now = self.workflow.clock.now()
+        out = [ProblemLine(id=r.id, origin_label=ORIGIN_LABELS[r.origin], text=r.text, state=r.state,
+                           state_label=PROBLEM.label(r.state), open=r.state in OPEN, due_date=r.due_date,
+                           age_days=max((now - beijing(r.created_at)).days, 0),
+                           coordinating_units=[u.name for u in coordinating_units(session, r.id)]) for r in rows]
+        return sorted(out, key=lambda line: not line.open)
 
     def _fields(self, session: Session, row: Problem) -> dict[str, Any]:
         measure = session.get(Measure, row.measure_id)

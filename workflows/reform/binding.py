@@ -160,9 +160,10 @@ class MeasureBinding:
         return self._to_supervisors(session, row, ev, "measure_reported", {"files": files})
 
     def _on_urge(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
-        """Listed with the escalations (level `urge`), keyed by the day: a second the same day is refused."""
+        """To every lead unit's staff and head; listed with the escalations (level `urge`), keyed by the day: a
+        second the same day is refused."""
         links = links_of(session, row.id)
-        people = unit_people(session, links.primary) if links.primary else []
+        people = [p for unit in links.leads for p in unit_people(session, unit)]
         day = local_day(ev.at)
         session.add(Escalation(measure_id=row.id, subject_type="measure", subject_id=row.id, level=URGE,
                                deadline_version=day.toordinal(), due_date=row.due_date or day, fire_on=day,

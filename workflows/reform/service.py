@@ -14,8 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from engine import history
-from engine.errors import BadRequest, FieldProblem, InvalidFields
-from engine.service import WorkflowService
+from engine.errors import BadRequest
+from engine.service import WorkflowService, version_of
 from workflows.access import Access
 from workflows.calendar import WorkCalendar
 from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, light_info, local_day
@@ -86,6 +86,10 @@ class MeasureService:
     workflow: WorkflowService
     calendar: WorkCalendar
     rules: LightRules
+    # the services of what hangs off a measure, when the runtime registers them: 批示, problems, 推进会议
+    instructions: Any = None
+    problems: Any = None
+    meetings: Any = None
 
     @property
     def clock(self):
@@ -137,17 +141,20 @@ class MeasureService:
         now = self.clock.now()
         info = self.light(row, now, missed=row.id in self.missed(session, now, [row.id]))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
+        told = self.instructions.for_measure(session, access, row.id) if self.instructions else []
         return views.MeasureDetail(
             **fields, allowed_actions=self.workflow.allowed(session, row, access.actor),
             history=[views.history_entry(rec) for rec in history.for_subject(session, REFORM_MEASURE.name, row.id)],
-            evidence=[views.evidence_item(ev) for ev in evidence_of(session, row.id)])
+            evidence=[views.evidence_item(ev) for ev in evidence_of(session, row.id)], instructions=told,
+            problems=self.problems.lines(session, row.id) if self.problems else [],
+            meetings=self.meetings.about(session, "measure", row.id) if self.meetings else [])
 
     def act(self, session: Session, access: Access, measure_id: int, action: str, body: Mapping[str, Any]
             ) -> views.MeasureDetail:
         """Fire `action` inside the caller's write transaction; the measure as the caller now sees it."""
         row = access.measure(session, measure_id)
         fields = dict(body)
-        version = expected_version(action, fields.pop("version", None))
+        version = version_of(action, fields.pop("version", None))
         act = REFORM_MEASURE.action(action)
         for spec in act.fields if act else ():
             if spec.kind == "files" and fields.get(spec.name) is None:  # naming no files: pending + earlier rounds
@@ -157,13 +164,6 @@ class MeasureService:
 
 
 def evidence_of(session: Session, measure_id: int) -> list[Evidence]:
-    return list(session.execute(select(Evidence).where(Evidence.measure_id == measure_id).order_by(Evidence.id))
-                .scalars())
+    stmt = select(Evidence).where(Evidence.measure_id == measure_id, Evidence.problem_id.is_(None))
+    return list(session.execute(stmt.order_by(Evidence.id)).scalars())
 
-
-def expected_version(action: str, raw: Any) -> int:
-    if raw is None:
-        raise InvalidFields(action, {"version": FieldProblem("required", "缺少版本号 version，请刷新页面后重试")})
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
-        raise InvalidFields(action, {"version": FieldProblem("bad_format", "版本号 version 应为整数")})
-    return int(raw)

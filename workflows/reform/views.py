@@ -13,7 +13,9 @@ import msgspec
 from engine.db import utc
 from engine.definition import WorkflowDefinition
 from engine.history import HistoryRecord
+from workflows.instructions.views import InstructionView
 from workflows.lights import LightInfo
+from workflows.meetings.views import MeetingView
 from workflows.models import Category, Evidence, Item, Measure
 from workflows.reform.links import Links
 from workflows.reform.table import REFORM_MEASURE
@@ -70,6 +72,7 @@ class MeasureSummary(Struct):
     category: str
     units: list[str]
     primary_unit: str | None
+    cooperating_units: list[str]
     due_date: date | None
     due_text: str
     deadline_version: int
@@ -120,6 +123,23 @@ class MeasureDetail(MeasureSummary):
     allowed_actions: list[MeasureAction]
     history: list[HistoryEntry]
     evidence: list[EvidenceItem]
+    instructions: list[InstructionView] = []
+    problems: list[ProblemLine] = []  # open ones first
+    meetings: list[MeetingView] = []
+
+
+class ProblemLine(Struct):
+    """A problem as the measure's page lists it."""
+
+    id: int
+    origin_label: str
+    text: str
+    state: str
+    state_label: str
+    open: bool
+    due_date: date | None
+    age_days: int
+    coordinating_units: list[str]
 
 
 class MeasureList(Struct):
@@ -138,7 +158,8 @@ def summary_fields(m: Measure, item: Item, category: Category, links: Links, inf
         if m.extension_date is not None else None
     return dict(
         id=m.id, item_no=item.item_no, item_title=item.title, text=m.text, category=category.title,
-        units=links.names, primary_unit=links.primary.name if links.primary else None, due_date=m.due_date,
+        units=links.names, primary_unit=links.primary.name if links.primary else None,
+        cooperating_units=links.cooperating_names, due_date=m.due_date,
         due_text=m.due_text, deadline_version=m.deadline_version, state=MeasureState(m.state),
         state_label=REFORM_MEASURE.label(m.state), light=LightColour(info.light) if info.light else None,
         light_detail=light_detail(info), key=m.key, version=m.version, note=m.note, declared_done=m.declared_done,

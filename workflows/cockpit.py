@@ -1,0 +1,196 @@
+"""驾驶舱: the whole pilot at a glance for district leaders and the offices, every figure counted in SQL.
+
+Overdue means not reported by the end of the due day: a measure in a state tagged `owes_work` whose deadline is
+before today. Due soon: deadline within the ladder's warning window (two cut-off dates computed once). A leader
+with 分管 units sees theirs first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import msgspec
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session
+
+from engine.db import is_postgres
+from workflows.access import Access
+from workflows.calendar import WorkCalendar
+from workflows.directory import overseen_units
+from workflows.instructions.service import InstructionService
+from workflows.instructions.views import InstructionView
+from workflows.models import Category, Item, Measure, MeasureUnit, Unit
+from workflows.problems.table import PROBLEM
+from workflows.reform.table import REFORM_MEASURE
+from workflows.supervision_models import Problem
+
+OWES_WORK = sorted(REFORM_MEASURE.tagged("owes_work"))
+DONE = sorted(REFORM_MEASURE.tagged("done"))
+LIST_SIZE = 20
+
+
+class Count(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    total: int
+    done: int
+    overdue: int
+
+
+class Late(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    item_no: str
+    text: str
+    unit: str
+    due_date: date
+    state: str
+    state_label: str
+    key: bool
+    mine: bool  # of a unit this leader oversees
+
+
+class LaggingUnit(msgspec.Struct, frozen=True, kw_only=True):
+    unit: str
+    overdue: int
+    mine: bool
+
+
+class Month(msgspec.Struct, frozen=True, kw_only=True):
+    month: str
+    verified: int
+
+
+class Cockpit(msgspec.Struct, frozen=True, kw_only=True):
+    today: date
+    total: int
+    by_state: dict[str, int]
+    done: int
+    on_time_rate: float | None
+    due: int
+    on_time: int
+    overdue: int
+    due_soon: int
+    key_total: int
+    key_done: int
+    key_overdue: int
+    categories: list[Count]
+    overdue_list: list[Late]
+    due_soon_list: list[Late]
+    key_late: list[Late]
+    lagging_units: list[LaggingUnit]
+    open_problems: int
+    instructions: list[InstructionView]
+    trend: list[Month]
+    overseen: list[str]
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    today: date
+    soon: date  # the last deadline that is "due soon"
+
+
+def cutoffs(today: date, calendar: WorkCalendar, within: int) -> Cutoffs:
+    return Cutoffs(today, calendar.add_workdays(today, within))
+
+
+def local_date(session: Session, column):
+    """The Beijing date of a stored UTC instant, in SQL."""
+    if is_postgres(session):
+        return func.date(func.timezone("Asia/Shanghai", column))
+    return func.date(column, "+8 hours")
+
+
+def month_of(session: Session, column):
+    if is_postgres(session):
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours")
+
+
+def _primary():
+    return (select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.position == 0)
+            .subquery("primary_unit"))
+
+
+def build(session: Session, access: Access, cal: Cutoffs, instructions: InstructionService) -> Cockpit:
+    mine = set(overseen_units(session, access.actor.id))
+    base = access.filter(select(Measure.id))
+    ids = base.subquery()
+    late = and_(Measure.state.in_(OWES_WORK), Measure.due_date < cal.today)
+    soon = and_(Measure.state.in_(OWES_WORK), Measure.due_date >= cal.today, Measure.due_date <= cal.soon)
+    on_time_done = and_(Measure.state.in_(DONE), Measure.reported_at.is_not(None),
+                        local_date(session, Measure.reported_at) <= func.coalesce(Measure.due_date, date.max))
+    row = session.execute(select(
+        func.count(), func.sum(case((Measure.state.in_(DONE), 1), else_=0)), func.sum(case((late, 1), else_=0)),
+        func.sum(case((soon, 1), else_=0)), func.sum(case((Measure.key, 1), else_=0)),
+        func.sum(case((and_(Measure.key, Measure.state.in_(DONE)), 1), else_=0)),
+        func.sum(case((and_(Measure.key, late), 1), else_=0)),
+        func.sum(case((or_due(Measure, cal), 1), else_=0)), func.sum(case((on_time_done, 1), else_=0)),
+    ).where(Measure.id.in_(select(ids)))).one()
+    total, done, overdue, due_soon, key_total, key_done, key_overdue, due, on_time = (int(v or 0) for v in row)
+    states = dict(session.execute(select(Measure.state, func.count()).where(Measure.id.in_(select(ids)))
+                                  .group_by(Measure.state)).all())
+    return Cockpit(
+        today=cal.today, total=total, by_state={s: states.get(s, 0) for s in REFORM_MEASURE.state_names},
+        done=done, on_time_rate=round(on_time / due, 4) if due else None, due=due, on_time=on_time,
+        overdue=overdue, due_soon=due_soon, key_total=key_total, key_done=key_done, key_overdue=key_overdue,
+        categories=_categories(session, ids, late), overdue_list=_late(session, ids, late, mine, Measure.due_date),
+        due_soon_list=_late(session, ids, soon, mine, Measure.due_date),
+        key_late=_late(session, ids, and_(Measure.key, late), mine, Measure.due_date),
+        lagging_units=_lagging(session, ids, late, mine), open_problems=_open_problems(session, ids),
+        instructions=[instructions.view(session, access, r) for r in instructions.open_rows(session, access)][:50],
+        trend=_trend(session, ids), overseen=_names(session, mine))
+
+
+def or_due(table, cal: Cutoffs):
+    """应完成: due by today, or already verified."""
+    return (table.due_date <= cal.today) | table.state.in_(DONE)
+
+
+def _categories(session: Session, ids, late) -> list[Count]:
+    stmt = (select(Category.title, func.count(), func.sum(case((Measure.state.in_(DONE), 1), else_=0)),
+                   func.sum(case((late, 1), else_=0)))
+            .join(Item, Item.id == Measure.item_id).join(Category, Category.id == Item.category_id)
+            .where(Measure.id.in_(select(ids))).group_by(Category.title, Category.seq).order_by(Category.seq))
+    return [Count(name=t, total=n, done=int(d or 0), overdue=int(o or 0)) for t, n, d, o in session.execute(stmt)]
+
+
+def _late(session: Session, ids, where, mine: set[int], order) -> list[Late]:
+    primary = _primary()
+    first = case((primary.c.unit_id.in_(sorted(mine) or [-1]), 0), else_=1)
+    stmt = (select(Measure, Item.item_no, Unit.name, primary.c.unit_id)
+            .join(Item, Item.id == Measure.item_id).join(primary, primary.c.measure_id == Measure.id)
+            .join(Unit, Unit.id == primary.c.unit_id)
+            .where(Measure.id.in_(select(ids)), where).order_by(first, order, Measure.id).limit(LIST_SIZE))
+    return [Late(id=m.id, item_no=no, text=m.text, unit=unit, due_date=m.due_date, state=m.state,
+                 state_label=REFORM_MEASURE.label(m.state), key=m.key, mine=uid in mine)
+            for m, no, unit, uid in session.execute(stmt)]
+
+
+def _lagging(session: Session, ids, late, mine: set[int]) -> list[LaggingUnit]:
+    primary = _primary()
+    stmt = (select(Unit.id, Unit.name, func.count()).join(primary, primary.c.unit_id == Unit.id)
+            .join(Measure, Measure.id == primary.c.measure_id)
+            .where(Measure.id.in_(select(ids)), late).group_by(Unit.id, Unit.name)
+            .order_by(func.count().desc(), Unit.name).limit(LIST_SIZE))
+    found = [LaggingUnit(unit=name, overdue=n, mine=uid in mine) for uid, name, n in session.execute(stmt)]
+    return sorted(found, key=lambda u: (not u.mine, -u.overdue, u.unit))
+
+
+def _open_problems(session: Session, ids) -> int:
+    stmt = select(func.count()).select_from(Problem).where(Problem.measure_id.in_(select(ids)),
+                                                           Problem.state.in_(sorted(PROBLEM.tagged("open"))))
+    return session.execute(stmt).scalar_one()
+
+
+def _trend(session: Session, ids) -> list[Month]:
+    month = month_of(session, Measure.verified_at)
+    stmt = (select(month, func.count()).where(Measure.id.in_(select(ids)), Measure.verified_at.is_not(None))
+            .group_by(month).order_by(month))
+    return [Month(month=m, verified=n) for m, n in session.execute(stmt) if m][-12:]
+
+
+def _names(session: Session, unit_ids: set[int]) -> list[str]:
+    if not unit_ids:
+        return []
+    return list(session.execute(select(Unit.name).where(Unit.id.in_(sorted(unit_ids))).order_by(Unit.id)).scalars())
