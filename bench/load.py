@@ -29,6 +29,7 @@ class Stats:
     p99: float = 0.0
     max: float = 0.0
     clients: int = 0
+    alone: float = 0.0  # milliseconds of the first request, made alone
     error_samples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -84,12 +85,12 @@ def drive(request: Request, setup: Callable[[int], httpx.Client], *, clients: in
           warmup: float = 2, deadline: Deadline, preflight: bool = True) -> Stats:
     """Each client (from `setup(i)`, which may sign in) repeats `request`; requests begun in warm-up are left out.
 
-    One request first, alone: it must succeed, and when it takes over a second the warm-up is skipped (a
-    slow endpoint's first-time costs are lost in its own time, and a warm-up round would double the run).
+    One request goes first, alone: it must succeed, and when it takes over a second the warm-up is skipped.
     """
     sessions = [setup(i) for i in range(clients)]
-    if preflight:
-        warmup = _preflight(request, sessions[0], warmup)
+    # A slow endpoint's first-time costs are lost in its own time, and a warm-up round would double the run.
+    alone = _preflight(request, sessions[0]) if preflight else 0.0
+    warmup = 0.0 if alone > 1.0 else warmup
     now = time.perf_counter()
     run = _Run(warm_end=now + warmup, stop_at=now + warmup + duration, hard_stop=now + deadline.remaining())
     threads = [threading.Thread(target=_client_loop, args=(run, s, request), daemon=True) for s in sessions]
@@ -100,16 +101,21 @@ def drive(request: Request, setup: Callable[[int], httpx.Client], *, clients: in
     for s in sessions:
         s.close()
     if any(t.is_alive() for t in threads):
-        raise ScenarioTimeout("HTTP clients still waiting at the scenario's deadline")
-    return summarise(run, clients)
+        done = sum(1 for start, *_ in run.samples if start >= run.warm_end)
+        raise ScenarioTimeout(f"clients still waiting at the deadline; one request alone took {alone:.1f} s, "
+                              f"{done} finished under load")
+    stats = summarise(run, clients)
+    stats.alone = alone * 1000
+    return stats
 
 
-def _preflight(request: Request, client: httpx.Client, warmup: float) -> float:
+def _preflight(request: Request, client: httpx.Client) -> float:
+    """Seconds one request takes alone; it must succeed."""
     started = time.perf_counter()
     resp = request(client)
     if resp is not None and resp.status_code >= 400:
         raise RuntimeError(f"first request failed: {resp.status_code} {resp.text[:200]}")
-    return 0.0 if time.perf_counter() - started > 1.0 else warmup
+    return time.perf_counter() - started
 
 
 def summarise(run: _Run, clients: int) -> Stats:

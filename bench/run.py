@@ -23,7 +23,7 @@ from bench.synthetic import ensure, recorded
 from bench.writes import run_writes
 
 READS = ("list", "detail", "red", "overview")
-SCENARIOS = ("writes", *READS, "signoff", "sweep", "import", "help")
+SCENARIOS = ("build", "writes", *READS, "signoff", "sweep", "import", "help")
 GROUPS = {"all": SCENARIOS, "reads": READS, "http": (*READS, "signoff")}
 ON_LEDGER = {"writes", *READS, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
 
@@ -46,7 +46,7 @@ def log(text: str) -> None:
     print(text, flush=True)
 
 
-def parse(argv: list[str] | None) -> tuple[Options, dict]:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     p.add_argument("--sizes", default="1e4,1e5,1e6", help="measures in the synthetic ledger, comma-separated")
     p.add_argument("--backends", default="pg,sqlite")
@@ -63,6 +63,11 @@ def parse(argv: list[str] | None) -> tuple[Options, dict]:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--now", default=DEFAULT_NOW, help="the clock of the servers and the sweep (ISO 8601)")
     p.add_argument("--no-verify", action="store_true", help="skip `reform audit verify` after building")
+    return p
+
+
+def parse(argv: list[str] | None) -> tuple[Options, dict]:
+    p = parser()
     a = p.parse_args(argv)
     quick = a.quick
     wanted = {s for name in a.scenarios.split(",") for s in GROUPS.get(name.strip(), (name.strip(),))}
@@ -147,7 +152,7 @@ def run_backend(backend: str, opts: Options) -> list[Figure]:
         return [fig]
     figures = []
     for size in opts.sizes:
-        if backend == "sqlite" and size > opts.sqlite_max:
+        if backend == "sqlite" and size > opts.sqlite_max or not opts.wanted & (ON_LEDGER | {"build"}):
             continue
         figures += guarded(lambda size=size: run_size(backend, size, opts), f"ledger {size_label(size)}", backend,
                            size, "")
