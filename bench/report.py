@@ -53,6 +53,8 @@ class Figure:
     data: dict = field(default_factory=dict)
     passed: bool | None = None
     applies: bool = False
+    # the machine is shared: the 1-minute load average when the figure was made says how far to trust it
+    loadavg: float = field(default_factory=lambda: round(os.getloadavg()[0], 2))
 
     @property
     def target(self) -> str:
@@ -114,7 +116,8 @@ def _width(text: str) -> int:
 def save(figures: list[Figure], args: dict, started: datetime) -> Path:
     VAR.mkdir(parents=True, exist_ok=True)
     path = VAR / f"results-{started:%Y%m%d-%H%M%S}.json"
-    machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
+    machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+               "loadavg_at_end": os.getloadavg()}
     body = {"started": started.isoformat(), "args": args, "machine": machine,
             "figures": [{**asdict(f), "target": f.target, "verdict": f.verdict()} for f in figures]}
     path.write_text(json.dumps(body, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

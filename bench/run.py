@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ class Options:
     backends: tuple[str, ...]
     wanted: frozenset[str]
     load: LoadConfig
+    timeout: float  # the scenarios whose work is bounded (writes, sweep, import, help); HTTP ones use load.timeout
     writes: int
     import_rows: int
     sqlite_max: int
@@ -50,9 +52,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     p.add_argument("--sizes", default="1e4,1e5,1e6", help="measures in the synthetic ledger, comma-separated")
     p.add_argument("--backends", default="pg,sqlite")
-    p.add_argument("--quick", action="store_true", help="10^4 only, short load runs, 2-minute timeouts")
+    p.add_argument("--quick", action="store_true", help="10^4 only, short load runs, 2-minute HTTP timeouts")
     p.add_argument("--scenarios", default="all", help=f"comma-separated: {', '.join(SCENARIOS)}; or reads, http")
-    p.add_argument("--timeout", type=float, help="seconds per scenario (default 600, --quick 120)")
+    p.add_argument("--timeout", type=float, help="seconds per scenario (default 600; --quick: 120 for HTTP figures)")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--duration", type=float, help="seconds of load per HTTP figure (default 15, --quick 8)")
     p.add_argument("--warmup", type=float, help="seconds of load left out first (default 3, --quick 2)")
@@ -80,6 +82,7 @@ def parse(argv: list[str] | None) -> tuple[Options, dict]:
                       timeout=a.timeout or (120 if quick else 600), processes=a.processes)
     opts = Options(sizes=(10_000,) if quick else tuple(int(float(s)) for s in a.sizes.split(",")),
                    backends=tuple(b.strip() for b in a.backends.split(",")), wanted=frozenset(wanted), load=load,
+                   timeout=a.timeout or 600,
                    writes=a.writes or (200 if quick else 300), import_rows=a.import_rows,
                    sqlite_max=int(a.sqlite_max), seed=a.seed,
                    now=now if now.tzinfo else now.replace(tzinfo=SHANGHAI), verify=not a.no_verify)
@@ -118,7 +121,7 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
     pool = Pool(url, opts.seed)
     figures: list[Figure] = []
     if "writes" in want:
-        figures += guarded(lambda: run_writes(url, backend, size, pool, opts.writes, Deadline(cfg.timeout)),
+        figures += guarded(lambda: run_writes(url, backend, size, pool, opts.writes, Deadline(opts.timeout)),
                            "engine vs raw SQL writes", backend, size, "writes")
     if want & set(READS):
         figures += guarded(lambda: run_reads(url, backend, size, cfg, set(want), log), "reads", backend, size, "")
@@ -127,7 +130,7 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
         figures += guarded(lambda: run_signoff(url, backend, size, pool, cfg, raw, log), "sign-off", backend, size,
                            "signoff_1")
     if "sweep" in want:
-        figures += guarded(lambda: run_sweep(url, backend, size, spec, cfg.timeout, log), "sweep", backend, size,
+        figures += guarded(lambda: run_sweep(url, backend, size, spec, opts.timeout, log), "sweep", backend, size,
                            "sweep_due")
     return figures
 
@@ -140,7 +143,7 @@ def run_size(backend: str, size: int, opts: Options) -> list[Figure]:
         return [fig]
     start = time.perf_counter()
     with dbs.clone(backend, handle) as url:
-        reform(["init"], url, Deadline(opts.load.timeout))  # a newer schema's migrations, on the copy only
+        reform(["init"], url, Deadline(opts.timeout))  # a newer schema's migrations, on the copy only
         log(f"  working copy ready in {secs(time.perf_counter() - start)}")
         return [fig, *on_ledger(backend, url, spec, opts)]
 
@@ -158,7 +161,7 @@ def run_backend(backend: str, opts: Options) -> list[Figure]:
                            size, "")
     if "import" in opts.wanted:
         log(f"== {backend} import ==")
-        figures += guarded(lambda: run_import(backend, opts.import_rows, opts.load.timeout),
+        figures += guarded(lambda: run_import(backend, opts.import_rows, opts.timeout),
                            f"reform ledger import {opts.import_rows} rows", backend, opts.import_rows, "import")
     return figures
 
@@ -171,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         figures += run_backend(backend, opts)
     if "help" in opts.wanted:
         log("== command line ==")
-        figures += guarded(lambda: run_help(opts.load.timeout), "reform --help", "cli", None, "help")
+        figures += guarded(lambda: run_help(opts.timeout), "reform --help", "cli", None, "help")
+    load = ", ".join(f"{f.loadavg:.1f}" for f in figures if f.status == "ok")
     log("\nSummary (ratio = value / baseline; a verdict in parentheses: the target is set for another size)")
+    log(f"load average (1 min) on this {os.cpu_count()}-core machine when each figure was made: {load}")
     log(table(figures))
     log(f"\nsaved {save(figures, args, started)}")
     return 0
