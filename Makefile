@@ -31,8 +31,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The benchmark suite (not part of make test): e.g. make bench BENCH_ARGS="--quick" (see bench/README.md).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m bench.transitions
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
