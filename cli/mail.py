@@ -74,8 +74,7 @@ def provisional_years(rt, now) -> str:
     from workflows.lights import local_day
 
     year = local_day(now).year
-    years = [y for y in (year, year + 1) if rt.calendar.source_of(y) == PROVISIONAL]
-    return "、".join(map(str, years)) or str(year)
+    return str(next((y for y in (year, year + 1) if rt.calendar.source_of(y) == PROVISIONAL), year))
 
 
 def cmd_outbox_flush(args) -> int:

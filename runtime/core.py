@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -45,11 +45,14 @@ class Runtime:
     config: Config
     engine: Engine
     clock: Clock
-    # the calendar with the imported years merged in, and when the database was last asked about them
-    _calendar: WorkCalendar | None = field(default=None, init=False, repr=False)
-    _calendar_stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
-    _calendar_checked: float = field(default=float("-inf"), init=False, repr=False)
-    _calendar_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The calendar with the imported years merged in, and when the database was last asked about them. Plain
+        # attributes, not fields: Litestar reads the fields of a dependency's type.
+        self._calendar: WorkCalendar | None = None
+        self._calendar_stamp: tuple[int, int] | None = None
+        self._calendar_checked = float("-inf")
+        self._calendar_lock = threading.Lock()
 
     @property
     def settings(self) -> Settings:

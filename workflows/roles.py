@@ -20,6 +20,7 @@ ORG = Roles(
         RoleGroup("see_all", "可查看全部", frozenset({SUPERVISOR, OFFICE, ADMIN})),
         RoleGroup("outbox", "可查看邮件发送", frozenset({SUPERVISOR, OFFICE, ADMIN})),
         RoleGroup("administration", "系统管理", frozenset({ADMIN})),
+        RoleGroup("calendar", "工作日历提醒", frozenset({SUPERVISOR, ADMIN})),  # told when next year's notice is due
     ),
 )
 
