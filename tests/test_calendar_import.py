@@ -54,7 +54,8 @@ def test_import_then_show_names_the_notice_and_every_non_ordinary_day(cli, rt, c
     assert f"已导入 {year} 年放假安排" in out and "package → override" in out
     assert cli(["calendar", "show", str(year)]) == 0
     shown = capsys.readouterr().out.splitlines()
-    assert shown[0].startswith(f"{year} 年工作日历：来源 override（国务院通知《国务院办公厅关于{year}年部分节假日安排的通知》")
+    title = f"国务院办公厅关于{year}年部分节假日安排的通知"
+    assert shown[0].startswith(f"{year} 年工作日历：来源 override（国务院通知《{title}》")
     off, on = (table_days(year, cell) for cell in README_TABLE[year])
     expected = sorted([(d, "休") for d in off if d.weekday() < 5] + [(d, "班") for d in on])
     assert [tuple(line.split()[:2]) for line in shown[2:]] == [(d.isoformat(), k) for d, k in expected]
