@@ -10,9 +10,9 @@ from litestar.response import Redirect, Template
 
 from engine.errors import BadRequest, WorkflowError
 from engine.outbox import STATUSES
+from notifications.outbox_ops import retry
 from notifications.outbox_views import STATUS_LABELS, counts, list_outbox
 from notifications.sink import list_messages
-from notifications.outbox_ops import retry
 from web.ui.common import RT, Form, Me, Who, failed, page, see_other
 
 SINK_SHOWN = 50
