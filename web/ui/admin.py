@@ -114,10 +114,11 @@ async def admin_import_preview(request: Request, rt: RT, user: Me, access: Who) 
         try:
             item = ops.stage(rt, upload.filename if isinstance(upload, UploadFile) else "",
                              upload.file if isinstance(upload, UploadFile) else None, builtin)
-            lines = ops.run_import(rt, item, plan, user.username, dry_run=True)
+            lines, result = ops.run_import(rt, item, plan, user.username, dry_run=True)
         except WorkflowError as exc:
             return import_page(rt, user, 400, error=exc.message)
-        return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan})
+        return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan,
+                                              "new_units": result.new_units, "held": len(result.held)})
 
     return await to_thread.run_sync(preview)
 
@@ -127,7 +128,8 @@ def admin_import_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
     admin_only(access)
     try:
         item = ops.staged(rt, data.get("token", ""))
-        lines = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False)
+        lines, _ = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False,
+                                  force=data.get("force") == "on", create_units=data.get("create_units") == "on")
     except WorkflowError as exc:
         return import_page(rt, user, 400, error=exc.message)
     return import_page(rt, user, result={"name": item.name, "lines": lines})

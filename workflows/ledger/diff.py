@@ -174,10 +174,13 @@ def compare(ledger: ParsedLedger, snap: Snapshot) -> ImportResult:
         row = snap.categories.get(seq)
         _tally(result, result.categories, "category", seq, row and {"title": row.title}, {"title": title})
     cat_ids = {c.id: seq for seq, c in snap.categories.items()}
+    # A stored item keeps its place (a row deleted above must not renumber the rest); a new one goes after them.
+    last = max((i.seq for i in snap.items.values()), default=0)
     for item in ledger.items:
         row = snap.items.get(item.key)
-        old = row and {"category": cat_ids.get(row.category_id), "seq": row.seq}
-        _tally(result, result.items, "item", item.key, old, {"category": item.category_seq, "seq": item.seq})
+        old = row and {"category": cat_ids.get(row.category_id)}
+        new = {"category": item.category_seq} if row else {"category": item.category_seq, "seq": last + item.seq}
+        _tally(result, result.items, "item", item.key, old, new)
     for name in dict.fromkeys(u for m in ledger.measures for u in m.units):
         _tally(result, result.units, "unit", name, {} if name in snap.units else None, {})
     _compare_measures(ledger, snap, result)

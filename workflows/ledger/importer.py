@@ -116,9 +116,10 @@ class _Writer:
         for item in self.ledger.items:
             if item.key not in changes:
                 continue
-            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=0, item_no=item.item_no,
-                                              title=item.title)
-            row.category_id, row.seq = categories[item.category_seq].id, item.seq
+            fields = changes[item.key].fields
+            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=fields["seq"][1],
+                                              item_no=item.item_no, title=item.title)
+            row.category_id = categories[item.category_seq].id
             self.session.add(row)
             rows[item.key] = row
         self.session.flush()
