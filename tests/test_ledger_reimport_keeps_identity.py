@@ -251,3 +251,24 @@ def test_cells_that_look_like_formulas_stay_text_and_nothing_is_evaluated(rt, le
     cell = next(again.cell(r, 3) for r in range(1, again.max_row + 1) if again.cell(r, 3).value == "=1+1")
     assert cell.data_type == "s"  # exported as text, never as a formula
     assert not run(rt, tmp_path / "again.xlsx").changed  # and it imports back unchanged
+
+
+def test_the_admin_preview_asks_to_confirm_new_units(rt, ledger, tmp_path, make_user):
+    from tests.test_calendar_import import sign_in
+    from tests.world import client
+
+    make_user("root", "admin")
+    path = csv_of(rt, tmp_path, lambda body: body[2].__setitem__(3, "区新成立局"))
+    with client(rt) as c:
+        token = sign_in(c, "root")
+        preview = c.post("/admin/import", data={"source": "file", "plan": "", "_csrf_token": token},
+                         files={"file": ("台账.csv", path.read_bytes())})
+        assert preview.status_code == 200 and 'name="create_units"' in preview.text and "区新成立局" in preview.text
+        staged = preview.text.split('name="token" value="')[1].split('"')[0]
+        refused = c.post("/admin/import/apply", data={"token": staged, "plan": "", "_csrf_token": token})
+        assert refused.status_code == 400 and "尚未登记的单位：区新成立局" in refused.text
+        done = c.post("/admin/import/apply", data={"token": staged, "plan": "", "create_units": "on",
+                                                   "_csrf_token": token})
+        assert done.status_code == 200 and "已导入" in done.text
+    with Session(rt.engine) as s:
+        assert s.exec(select(Unit).where(Unit.name == "区新成立局")).one()
