@@ -53,7 +53,7 @@ def cmd_sweep(args) -> int:
               f"补记未发（已被更高级别取代）{result.superseded[level.code]} 条")
     print(f"  入队通知 {result.notices} 条")
     if result.provisional:
-        print(f"  其中 {result.provisional} 条预警的日期按暂定工作日历推算（{provisional_years(rt, now)} 年放假安排"
+        print(f"  其中 {result.provisional} 条预警的日期按暂定工作日历推算（{provisional_years(rt, now)}放假安排"
               "尚未导入，以国务院通知为准；导入：reform calendar import FILE）")
     if result.unaddressed:
         print(f"  另有 {len(result.unaddressed)} 条预警无收件人：请为主办单位添加用户或填写主要负责人邮箱"
@@ -74,7 +74,8 @@ def provisional_years(rt, now) -> str:
     from workflows.lights import local_day
 
     year = local_day(now).year
-    return str(next((y for y in (year, year + 1) if rt.calendar.source_of(y) == PROVISIONAL), year))
+    found = next((y for y in (year, year + 1) if rt.calendar.source_of(y) == PROVISIONAL), None)
+    return f"{found} 年" if found else "所涉年份的"
 
 
 def cmd_outbox_flush(args) -> int:
