@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from importlib.metadata import version
 
 from engine.errors import BadRequest
 from runtime.core import Runtime
 from workflows.calendar import CalendarUnknown
-from workflows.calendar_sources import OVERRIDE, PACKAGE, PROVISIONAL
+from workflows.calendar_sources import PACKAGE, PROVISIONAL
 from workflows.calendar_store import imported_years, read_notice, store_notice
-from workflows.lights import local_day
-
-SOURCE_LABELS = {PACKAGE: "软件包", OVERRIDE: "覆盖（国务院通知或 config/calendar.toml）", PROVISIONAL: "暂定"}
 
 
 def preview(text: str) -> list[str]:
@@ -84,7 +81,3 @@ def status(rt: Runtime, now: datetime | None = None) -> CalendarStatus:
     with rt.read() as session:
         years = sorted(imported_years(session).values(), key=lambda y: -y.year)
     return CalendarStatus(rt.calendar.known_until, rt.calendar_missing(now), years)
-
-
-def today(rt: Runtime) -> date:
-    return local_day(rt.clock.now())
