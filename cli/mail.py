@@ -47,7 +47,7 @@ def cmd_sweep(args) -> int:
     rt = build_runtime()
     now = parse_instant(args.now) if args.now else rt.clock.now()
     result = rt.sweep(now, queued_at=rt.clock.now())
-    print(f"预警扫描（{now.isoformat()}）：")
+    print(f"预警扫描（{beijing(now)} 北京时间）：")
     for level in rt.config.ladder.levels:
         print(f"  {level.code} {level.label}: 发出 {result.fired[level.code]} 条，"
               f"补记未发（已被更高级别取代）{result.superseded[level.code]} 条")

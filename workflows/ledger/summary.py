@@ -10,7 +10,9 @@ _SHOWN = 60  # a value longer than this is cut in the listing
 def summary(result: ImportResult) -> list[str]:
     head = "试运行（未写入任何数据）" if result.dry_run else "已导入"
     lines = [f"{head}：{result.source} → 方案 {result.plan_code}（{_ACTIONS[result.plan]}）",
-             _count("类别", result.categories), _count("事项", result.items), _count("举措", result.measures),
+             _count("类别", result.categories), _count("事项", result.items),
+             _count("举措", result.measures) + (f"（其中 {len(result.held)} 条已在办理中，需 --force）"
+                                                if result.held else ""),
              _count("单位", result.units),
              f"重点改革事项 {result.key} 条，方案印发时已完成 {result.done} 条，多家牵头 {result.joint} 条"]
     if result.new_units:
@@ -41,7 +43,8 @@ def _describe(change: Change, result: ImportResult) -> str:
     code = f"（编号 {change.code}）" if change.code else ""
     if change.action == CREATED:
         return f"  + 第 {change.key} 条举措 新建：{_cut(change.fields['text'][1])}{code}"
-    parts = "；".join(f"{FIELD_LABELS[k]} “{_cut(old)}” → “{_cut(new)}”" for k, (old, new) in change.fields.items())
+    parts = "；".join(f"{FIELD_LABELS[k]} “{a}” → “{b}”" for k, (old, new) in change.fields.items()
+                     for a, b in [_cut_pair(old, new)])
     if not change.guarded:
         return f"  ~ 第 {change.key} 条举措 变更：{parts}{code}"
     outcome = "已按 --force 应用，记入办理记录" if result.force else "未应用：确认后加 --force"
@@ -60,6 +63,23 @@ def _ranges(seqs: list[int]) -> str:
     return "、".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
+def _cut_pair(old: object, new: object) -> tuple[str, str]:
+    """Both values cut alike, around where they start to differ, so a long text's change shows."""
+    a, b = _plain(old), _plain(new)
+    same = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    start = max(0, same - 10) if same > _SHOWN - 10 else 0
+    return _window(a, start), _window(b, start)
+
+
+def _window(text: str, start: int) -> str:
+    head = "…" if start else ""
+    return head + text[start:start + _SHOWN] + ("…" if len(text) > start + _SHOWN else "")
+
+
+def _plain(value: object) -> str:
+    return {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def _cut(value: object) -> str:
-    text = {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    text = _plain(value)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
