@@ -20,7 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	$(DEMO) $(BIN)/reform init
-	$(DEMO) $(BIN)/reform ledger import builtin:wulong-2022
+	$(DEMO) $(BIN)/reform ledger import builtin:wulong-2022 --create-units
 	$(DEMO) $(BIN)/reform demo setup
 	$(DEMO) $(BIN)/reform serve
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cli.main import CliError
 
-ROLES = ("unit_staff", "unit_head", "supervisor", "office", "admin")  # checked against workflows.roles by a test
+ROLES = ("unit_staff", "unit_head", "supervisor", "office", "leader", "admin")  # checked against workflows.roles by a test
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,4 +1,5 @@
-"""`reform ledger import SOURCE`: the built-in plan, a plan .txt, or an .xlsx/.csv ledger; idempotent."""
+"""`reform ledger import SOURCE [--dry-run] [--force] [--create-units]`: the built-in plan, a plan .txt, or an
+.xlsx/.csv ledger; idempotent."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", help="builtin:wulong-2022, or a path to .xlsx / .csv / plan .txt")
     p.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
     p.add_argument("--plan", default=None, help="plan code (default: the builtin's name, or wulong-2022)")
+    p.add_argument("--force", action="store_true", help="also apply changes to measures already under way")
+    p.add_argument("--create-units", action="store_true", help="confirm units the database does not know yet")
     p.set_defaults(handler=cmd_import)
 
 
 def cmd_import(args) -> int:
+    from cli.mail import operator
     from runtime.core import build_runtime
     from workflows.ledger.importer import import_ledger
     from workflows.ledger.summary import summary
@@ -23,7 +27,8 @@ def cmd_import(args) -> int:
     rt = build_runtime()
     with rt.read() if args.dry_run else rt.write() as session:
         result = import_ledger(session, args.source, clock=rt.clock, dry_run=args.dry_run, plan_code=args.plan,
-                               service=rt.workflows["reform_measure"])
+                               service=rt.workflows["reform_measure"], force=args.force,
+                               create_units=args.create_units, actor_name=operator())
     for line in summary(result):
         print(line)
     return 0

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 # Each module has register(subparsers); its handlers return an exit status.
-COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report", "cli.backup")
+COMMAND_MODULES = ("cli.core", "cli.ledger", "cli.mail", "cli.report", "cli.backup", "cli.calendar")
 
 
 class CliError(Exception):

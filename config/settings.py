@@ -29,6 +29,16 @@ def parse_instant(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 
+def parse_month_day(text: str) -> tuple[int, int]:
+    """"11-01" -> (11, 1): REFORM_CALENDAR_WARN_FROM."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        datetime(2024, month, day)  # a leap year, so 02-29 is accepted
+    except ValueError:
+        raise ConfigError(f"无法识别的日期 {text!r}：应为 MM-DD，例如 11-01") from None
+    return month, day
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REFORM_", env_file=".env", extra="ignore")
 
@@ -77,12 +87,29 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = 300
     outbox_interval_seconds: int = 60
 
+    # calendar: from when next year's missing notice is warned about (MM-DD); how often a process looks for imports
+    calendar_warn_from: str = "11-01"
+    calendar_check_seconds: int = 60
+
+    # /metrics: a bearer token for the scraper, besides an admin's API token
+    metrics_token: str | None = None
+
     @field_validator("now")
     @classmethod
     def _valid_now(cls, value: str | None) -> str | None:
         if value:
             parse_instant(value)
         return value or None
+
+    @field_validator("calendar_warn_from")
+    @classmethod
+    def _valid_warn_from(cls, value: str) -> str:
+        parse_month_day(value)
+        return value
+
+    @property
+    def warn_from(self) -> tuple[int, int]:
+        return parse_month_day(self.calendar_warn_from)
 
     @property
     def start_instant(self) -> datetime | None:

@@ -7,6 +7,9 @@ from typing import Any
 
 from notifications.labels import kind_label
 
+PROVISIONAL_CALENDAR = "provisional"  # the escalation payload's "calendar" when its working days are guessed
+PROVISIONAL_NOTE = "注：所涉年份的放假安排尚未公布，工作日按暂定日历推算，日期以国务院通知为准"
+
 
 @dataclass(frozen=True)
 class DigestItem:
@@ -53,6 +56,8 @@ def details(kind: str, p: dict[str, Any]) -> tuple[str, ...]:
         lines.append(f"说明：{p['comment']}")
     if p.get("state_label"):
         lines.append(f"当前状态：{p['state_label']}")
+    if p.get("calendar") == PROVISIONAL_CALENDAR:
+        lines.append(PROVISIONAL_NOTE)
     return tuple(lines)
 
 

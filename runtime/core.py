@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from config.loader import Config, load_config
 from config.settings import Settings, get_settings
 from engine.clock import Clock, clock_from
 from engine.db import make_engine, read_session, write_session
+from engine.jobs import record_run
 from engine.service import WorkflowService
 from notifications.channels import Channel
 from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
 from notifications.email import EmailChannel
 from notifications.mailer import SmtpConfig
+from workflows.calendar import WorkCalendar
+from workflows.calendar_store import missing_year, stored_overrides, stored_stamp
 from workflows.directory import email_address
 from workflows.documents.service import DocumentBinding, DocumentService, Formats
 from workflows.evidence import EvidenceStore
 from workflows.instructions.binding import BINDING as INSTRUCTION_BINDING
 from workflows.instructions.service import InstructionService
 from workflows.items.binding import BINDING as ITEM_BINDING
-from workflows.lights import LightRules
+from workflows.lights import LightRules, local_day
 from workflows.meetings.service import BINDING as MEETING_BINDING
 from workflows.meetings.service import MeetingService
 from workflows.milestones.binding import BINDING as MILESTONE_BINDING
@@ -35,6 +42,8 @@ from workflows.reform.service import MeasureService
 from workflows.reform.table import measure_definition
 from workflows.sweep import SweepResult, sweep
 
+log = logging.getLogger("reform.calendar")
+SWEEP_JOB = "sweep"
 # Every workflow whose subjects the engine versions and the history chain records, registered once.
 MEASURE_BINDING, DOCUMENT_BINDING = MeasureBinding(), DocumentBinding()
 BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING, INSTRUCTION_BINDING, PROBLEM_BINDING, MEETING_BINDING,
@@ -46,6 +55,14 @@ class Runtime:
     config: Config
     engine: Engine
     clock: Clock
+
+    def __post_init__(self) -> None:
+        # The calendar with the imported years merged in, and when the database was last asked about them. Plain
+        # attributes, not fields: Litestar reads the fields of a dependency's type.
+        self._calendar: WorkCalendar | None = None
+        self._calendar_stamp: tuple[int, int] | None = None
+        self._calendar_checked = float("-inf")
+        self._calendar_lock = threading.Lock()
 
     @property
     def settings(self) -> Settings:
@@ -96,8 +113,41 @@ class Runtime:
     def light_rules(self) -> LightRules:
         return LightRules.of(self.workflows[MEASURE_BINDING.definition.name].defn, self.config.ladder)
 
-    @cached_property
+    @property
+    def calendar(self) -> WorkCalendar:
+        """config/calendar.toml with the imported notices over it; looks for new imports at most once per
+        REFORM_CALENDAR_CHECK_SECONDS, so a running process follows an import made by another."""
+        if time.monotonic() - self._calendar_checked >= self.settings.calendar_check_seconds:
+            self.refresh_calendar()
+        return self._calendar or self.config.calendar
+
+    def refresh_calendar(self) -> WorkCalendar:
+        """Ask the database now (after an import, before a sweep); rebuild only when the stamp changed."""
+        with self._calendar_lock:
+            self._calendar_checked = time.monotonic()
+            try:
+                with self.read() as session:
+                    stamp = stored_stamp(session)
+                    if stamp != self._calendar_stamp:
+                        stored = stored_overrides(session) if stamp[0] else {}
+                        self._calendar = self.config.calendar.with_overrides(self.config.calendar.overrides | stored)
+                        self._calendar_stamp = stamp
+            except SQLAlchemyError as exc:  # a database not set up yet (reform init) or away: the files' calendar
+                log.warning("calendar: imported years unavailable: %s", str(exc).splitlines()[0])
+            return self._calendar or self.config.calendar
+
+    def calendar_missing(self, now: datetime | None = None) -> int | None:
+        """The year whose official holiday schedule should be imported now, if any."""
+        return missing_year(self.calendar, local_day(now or self.clock.now()), self.settings.warn_from)
+
+    @property
     def measures(self) -> MeasureService:
+        service = self._measure_service
+        service.calendar = self.calendar  # the service answers with the calendar as it is now
+        return service
+
+    @cached_property
+    def _measure_service(self) -> MeasureService:
         return MeasureService(self.workflows[MEASURE_BINDING.definition.name], self.config.calendar,
                               self.light_rules, self.instructions, self.problems, self.meetings)
 
@@ -119,9 +169,13 @@ class Runtime:
         return Delivery(self.engine, self.clock, self.channels, DeliveryPolicy.from_settings(self.settings))
 
     def sweep(self, now: datetime | None = None, *, queued_at: datetime | None = None) -> SweepResult:
-        """One escalation sweep as of `now` (default: the clock), outbox rows deliverable at `queued_at`."""
-        return sweep(self.engine, now or self.clock.now(), ladder=self.config.ladder, calendar=self.config.calendar,
-                     queued_at=queued_at, formats=self.formats)
+        """One escalation sweep as of `now` (default: the clock), outbox rows deliverable at `queued_at`; the
+        calendar is looked up afresh first, and the run is recorded for /health."""
+        result = sweep(self.engine, now or self.clock.now(), ladder=self.config.ladder,
+                       calendar=self.refresh_calendar(), queued_at=queued_at, formats=self.formats)
+        with self.write() as session:
+            record_run(session, SWEEP_JOB, self.clock.now())
+        return result
 
     def flush(self, policy: DeliveryPolicy | None = None) -> FlushResult:
         """Deliver what is due in the outbox now."""

@@ -25,7 +25,7 @@ class Workbook:
 
 
 def inputs(rt: Runtime) -> service.ReportInputs:
-    return service.ReportInputs(rt.config.reports, rt.config.calendar, rt.config.ladder)
+    return service.ReportInputs(rt.config.reports, rt.calendar, rt.config.ladder)
 
 
 def monthly(rt: Runtime, session: Session, access: Access | None, month: str | None, unit: str | None = None):

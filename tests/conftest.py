@@ -152,7 +152,8 @@ def ledger(rt: Runtime):
     from workflows.ledger.importer import import_ledger
 
     with rt.write() as session:
-        return import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"])
+        return import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"],
+                             create_units=True)
 
 
 @pytest.fixture

@@ -9,7 +9,13 @@ from workflows.documents.duban import DubanNotice
 from workflows.documents.monthly_brief import Instruction, Problem
 from workflows.documents.records import LateMeasure, LateUnit
 from workflows.documents.tongbao import Tongbao
+from workflows.reform.table import STATE_LABELS
 from workflows.reports.monthly import CompletedRow, Figures, MonthlyReport, OverdueRow, UnitFigures
+
+
+def every_state(**counts: int) -> dict[str, int]:
+    """By state in the table's order, as the report counts them: states not named count 0."""
+    return dict.fromkeys(STATE_LABELS, 0) | counts
 
 MAY, JUNE = date(2022, 5, 31), date(2022, 6, 30)
 # (unit, item number, item title, measure, deadline, working days overdue on 2022-07-15, state)
@@ -102,8 +108,7 @@ def june_report() -> MonthlyReport:
         UnitFigures(unit="区财政局", measures=4, completed=0, due=0, on_time=0, on_time_rate=None, overdue=0),
     ]
     overall = Figures(measures=34, due=15, on_time=10, on_time_rate=10 / 15, overdue=4, completed=2,
-                      by_state={"assigned": 6, "in_progress": 17, "reported": 1, "verified": 8, "evaluated": 2,
-                                "replicated": 0})
+                      by_state=every_state(assigned=6, in_progress=17, reported=1, verified=8, evaluated=2))
     return MonthlyReport(
         month="2022-06", label="2022年6月", first=date(2022, 6, 1), last=JUNE, cutoff=end_of(JUNE), running=False,
         scope="全区", lagging_threshold=0.8, overall=overall, units=units,
@@ -141,8 +146,7 @@ def july_report() -> MonthlyReport:
     units.append(UnitFigures(unit="区交通局", measures=3, completed=1, due=2, on_time=2, on_time_rate=1.0))
     overall = Figures(measures=sum(u.measures for u in units), due=sum(u.due for u in units),
                       on_time=sum(u.on_time for u in units), overdue=12, completed=len(units),
-                      by_state={"assigned": 8, "in_progress": 21, "reported": 3, "verified": 7, "evaluated": 2,
-                                "replicated": 0})
+                      by_state=every_state(assigned=8, in_progress=21, reported=3, verified=7, evaluated=2))
     completed = [CompletedRow(measure_id=200 + i, item_no=no, item_title=title, text=text, unit=unit, due_date=JUNE,
                               on_time=i != 0) for i, (unit, no, title, text) in enumerate(JULY_COMPLETED)]
     return MonthlyReport(

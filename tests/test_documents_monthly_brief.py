@@ -40,7 +40,8 @@ def test_brief_from_report_takes_every_figure():
     report, brief = samples.june_report(), june()
     assert (brief.month_label, brief.scope, brief.cutoff) == ("2022年6月", "全区", report.cutoff)
     assert [s.label for s in brief.by_state] == list(STATE_LABELS.values())
-    assert [s.count for s in brief.by_state] == [6, 17, 1, 8, 2, 0] and brief.measures == 34
+    assert [s.count for s in brief.by_state] == list(report.overall.by_state.values()) and brief.measures == 34
+    assert [s.count for s in brief.by_state if s.count] == [6, 17, 1, 8, 2]
     assert (brief.due, brief.on_time, f"{brief.on_time_rate:.3f}") == (15, 10, "0.667")
     assert [(c.unit, c.item_title, c.on_time) for c in brief.completed] == \
         [(r.unit, r.item_title, r.on_time) for r in report.completed]
@@ -120,7 +121,8 @@ def test_attachments_listed_before_the_signature_then_drawn_on_their_pages():
 def test_state_and_unit_tables_with_totals_and_rates():
     doc = open_docx(monthly_tongbao_bytes(june()))
     states = table_by_header(doc, "状态")
-    assert states[1:] == [["已交办", "6", "17.6%"], ["推进中", "17", "50.0%"], ["已报送（待核验）", "1", "2.9%"],
+    assert states[1:] == [["已交办", "6", "17.6%"], ["推进中", "17", "50.0%"], ["待审签", "0", "0.0%"],
+                          ["已报送（待核验）", "1", "2.9%"],
                           ["已核验", "8", "23.5%"], ["已评估", "2", "5.9%"], ["已复制推广", "0", "0.0%"],
                           ["合计", "34", "100.0%"]]
     units = table_by_header(doc, "牵头单位")

@@ -167,6 +167,6 @@ def test_failure_while_writing_rolls_everything_back(db, rt, monkeypatch):
 
     monkeypatch.setattr(WorkflowService, "created", failing)
     with pytest.raises(RuntimeError), write_session(rt.engine) as session:
-        import_ledger(session, "builtin:wulong-2022", clock=rt.clock)
+        import_ledger(session, "builtin:wulong-2022", clock=rt.clock, create_units=True)
     assert len(calls) == 40
     assert snapshot(rt.engine) == before

@@ -244,7 +244,9 @@ def test_dry_run_writes_nothing(db, rt, cli, capsys):
 
 
 def test_cli_import_prints_counts_then_nothing_to_do(cli, rt, capsys):
-    assert cli(["ledger", "import", "builtin:wulong-2022"]) == 0
+    assert cli(["ledger", "import", "builtin:wulong-2022"]) == 2  # its lead units are new: confirm them
+    assert f"台账中有 {expected()['units']} 个尚未登记的单位" in capsys.readouterr().err
+    assert cli(["ledger", "import", "builtin:wulong-2022", "--create-units"]) == 0
     out = capsys.readouterr().out
     assert f"举措 {expected()['measures']}：新建 {expected()['measures']}" in out
     assert cli(["ledger", "import", "builtin:wulong-2022"]) == 0
@@ -331,7 +333,7 @@ def test_month_end_edges_and_missing_rows(ledger, rt, tmp_path):
             ["测试类", "", "", "举措二", "区财政局 、 区新设局", "2024年2月", "重点改革事项"],
             ["测试类", "2", "事项乙", "举措三", "区新设局", "2022年12月", ""]]
     path = write_csv(tmp_path / "edge.csv", ["所属类别", *HEADER], rows)
-    result = run_import(rt, path, plan_code="edge")
+    result = run_import(rt, path, plan_code="edge", create_units=True)
     assert (result.measures.created, result.units.created, result.key, result.joint) == (3, 1, 1, 1)
     with Session(rt.engine) as s:
         got = measures_of(s, "edge")
@@ -354,7 +356,7 @@ def test_xlsx_cells_typed_by_excel(db, rt, tmp_path):
     ws.append([7, "事项", "举措", "区财政局", datetime(2022, 9, 15), None])
     ws.append([8.0, "事项二", "举措二", "区财政局", "2022年 9 月", None])
     book.save(tmp_path / "typed.xlsx")
-    run_import(rt, tmp_path / "typed.xlsx", plan_code="typed")
+    run_import(rt, tmp_path / "typed.xlsx", plan_code="typed", create_units=True)
     with Session(rt.engine) as s:
         got = measures_of(s, "typed")
     assert [(r[2], r[6], r[7]) for r in got] == [("7", "2022年9月15日", date(2022, 9, 15)),

@@ -9,8 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import msgspec
-from litestar import Litestar, MediaType, Request, Response, get
+from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
@@ -20,13 +19,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
 from web.deps import DEPENDENCIES, api_guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
+from web.ops import health, metrics
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
 from web.ui.errors import html_error, http_message
@@ -53,37 +52,20 @@ ROUTE_MODULES = (
 )
 
 
-class Health(msgspec.Struct, frozen=True, kw_only=True):
-    status: str
-    database: str
-
-
 def template_globals(engine: JinjaTemplateEngine) -> None:
     """What every template (and every macro, imported with or without context) may call."""
     engine.engine.globals.update(cn_date=cn_date)
 
 
 def collect_routes() -> list:
-    handlers: list = [health]
+    handlers: list = [health, metrics]
     for name in ROUTE_MODULES:
         handlers.extend(importlib.import_module(name).ROUTES)
     return handlers
 
 
-@get("/health", media_type=MediaType.JSON, sync_to_thread=True, include_in_schema=True,
-     summary="运行状况：数据库是否可用")
-def health(request: Request) -> Health:
-    rt: Runtime = request.app.state.runtime
-    try:
-        with rt.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return Health(status="ok", database="ok")
-    except Exception as exc:  # the operator needs to see this, not a 500 page
-        return Response(Health(status="degraded", database=f"error: {type(exc).__name__}"), status_code=503)
-
-
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api", "/schema", "/health"))
+    return not request.url.path.startswith(("/api", "/schema", "/health", "/metrics"))
 
 
 def json_error(body: ErrorBody, status: int) -> Response:
@@ -161,6 +143,6 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema"),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
-        state=State({"runtime": rt, "login_throttle": AddressThrottle()}),
+        state=State({"runtime": rt, "login_throttle": AddressThrottle(), "started_at": rt.clock.now()}),
         debug=False,
     )

@@ -28,8 +28,22 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 FIRST_RUN_DELAY = timedelta(seconds=5)
 
 
+_calendar_warned: dict[str, object] = {}  # the day this process last logged the missing notice
+
+
+def warn_calendar(rt) -> None:
+    """Once a day per process, while next year's (or this year's) holiday notice is missing."""
+    missing = rt.calendar_missing()
+    today = rt.clock.now().astimezone(SHANGHAI).date()
+    if missing and _calendar_warned.get("on") != today:
+        _calendar_warned["on"] = today
+        log.warning("calendar: the holiday schedule of %s has not been imported; its working days are provisional "
+                    "(reform calendar import FILE, or 管理 · 工作日历)", missing)
+
+
 def run_sweep(rt) -> None:
     result = rt.sweep()
+    warn_calendar(rt)
     if result.fired or result.superseded:
         log.info("sweep: fired %s, superseded %s, %d notices", dict(result.fired), dict(result.superseded),
                  result.notices)

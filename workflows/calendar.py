@@ -75,6 +75,11 @@ class WorkCalendar:
         return WorkCalendar(overrides, *self._flags)
 
     @property
+    def overrides(self) -> dict[int, YearOverride]:
+        """The override years this calendar was built with (a copy), to merge others over them."""
+        return dict(self._overrides)
+
+    @property
     def known_years(self) -> frozenset[int]:
         """Years known officially (package or override)."""
         return frozenset(self._package_years) | frozenset(self._overrides)

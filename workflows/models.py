@@ -60,11 +60,13 @@ class Unit(SQLModel, table=True):
 
 
 class Measure(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("plan_id", "seq"),)
+    __table_args__ = (UniqueConstraint("plan_id", "seq"),
+                      UniqueConstraint("plan_id", "key_code", name="uq_measure_key_code"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     seq: int
+    key_code: str | None = Field(default=None, max_length=32)  # 举措编号 (WL22-033-1): given once, never reused
     text: str = Field(sa_column=Column(Text, nullable=False))
     due_text: str = Field(default="", max_length=32)
     due_date: date | None = Field(default=None, index=True)

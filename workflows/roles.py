@@ -23,6 +23,7 @@ ORG = Roles(
         RoleGroup("leaders", "区领导", frozenset({LEADER})),
         RoleGroup("outbox", "可查看邮件发送", frozenset({SUPERVISOR, OFFICE, ADMIN})),
         RoleGroup("administration", "系统管理", frozenset({ADMIN})),
+        RoleGroup("calendar", "工作日历提醒", frozenset({SUPERVISOR, ADMIN})),  # told when next year's notice is due
     ),
 )
 

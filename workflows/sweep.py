@@ -41,7 +41,7 @@ log = logging.getLogger("reform.escalation")
 BATCH = 50
 KEY = ["subject_type", "subject_id", "level", "deadline_version"]
 OWES_WORK = REFORM_MEASURE.tagged("owes_work")
-AWAITING_SIGNOFF = REFORM_MEASURE.tagged("awaiting_signoff")
+AWAITING_SIGNOFF = REFORM_MEASURE.tagged("with_head")
 AWAITING_REVIEW = REFORM_MEASURE.tagged("awaiting_review")
 DUBAN_LEVEL, TONGBAO_LEVEL = "L2", "L3"  # the rungs that produce numbered documents (see escalation.toml)
 

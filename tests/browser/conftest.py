@@ -107,7 +107,8 @@ def build_runtime(tmp: Path, smtp_port: int, url: str) -> Runtime:
     rt = Runtime(config=replace(CONFIG, settings=settings), engine=engine, clock=OffsetClock(DEMO_START))
     with write_session(engine) as session:
         apply_units(session, rt.config.units)
-        import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"])
+        import_ledger(session, "builtin:wulong-2022", clock=rt.clock, service=rt.workflows["reform_measure"],
+                      create_units=True)
         for username, role, unit, name in PEOPLE:
             accounts.add_user(session, username, role, PASSWORD, rt.clock.now(), unit_name=unit,
                               email=f"{username}@wulong.example", display_name=name)

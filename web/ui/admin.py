@@ -114,10 +114,11 @@ async def admin_import_preview(request: Request, rt: RT, user: Me, access: Who) 
         try:
             item = ops.stage(rt, upload.filename if isinstance(upload, UploadFile) else "",
                              upload.file if isinstance(upload, UploadFile) else None, builtin)
-            lines = ops.run_import(rt, item, plan, user.username, dry_run=True)
+            lines, result = ops.run_import(rt, item, plan, user.username, dry_run=True)
         except WorkflowError as exc:
             return import_page(rt, user, 400, error=exc.message)
-        return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan})
+        return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan,
+                                              "new_units": result.new_units, "held": len(result.held)})
 
     return await to_thread.run_sync(preview)
 
@@ -127,11 +128,54 @@ def admin_import_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
     admin_only(access)
     try:
         item = ops.staged(rt, data.get("token", ""))
-        lines = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False)
+        lines, _ = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False,
+                                  force=data.get("force") == "on", create_units=data.get("create_units") == "on")
     except WorkflowError as exc:
         return import_page(rt, user, 400, error=exc.message)
     return import_page(rt, user, result={"name": item.name, "lines": lines})
 
 
+def calendar_page(rt, user, status: int = 200, **context) -> Template:
+    from runtime import calendar as service
+
+    base = {"tab": "calendar", "preview": None, "error": None, "result": None, "text": "",
+            "state": service.status(rt)}
+    return page(rt, user, "admin/calendar.html", status, **(base | context))
+
+
+@get("/admin/calendar", sync_to_thread=True)
+def admin_calendar(rt: RT, user: Me, access: Who) -> Template:
+    admin_only(access)
+    return calendar_page(rt, user)
+
+
+@post("/admin/calendar", sync_to_thread=True)
+def admin_calendar_preview(rt: RT, user: Me, access: Who, data: Form) -> Template:
+    """The pasted notice read as the dry run reads it; nothing is stored yet."""
+    from runtime import calendar as service
+
+    admin_only(access)
+    text = data.get("text", "")
+    try:
+        lines = service.preview(text)
+    except WorkflowError as exc:
+        return calendar_page(rt, user, 400, error=exc.message, text=text)
+    return calendar_page(rt, user, preview={"lines": lines}, text=text)
+
+
+@post("/admin/calendar/apply", sync_to_thread=True)
+def admin_calendar_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
+    from runtime import calendar as service
+
+    admin_only(access)
+    text = data.get("text", "")
+    try:
+        lines = service.import_notice(rt, text, user.username, user.id)
+    except WorkflowError as exc:
+        return calendar_page(rt, user, 400, error=exc.message, text=text)
+    return calendar_page(rt, user, result={"lines": lines})
+
+
 ROUTES: list = [admin_home, admin_units, admin_unit_save, admin_users, admin_user_add, admin_user_active,
-                admin_import, admin_import_preview, admin_import_apply]
+                admin_import, admin_import_preview, admin_import_apply, admin_calendar, admin_calendar_preview,
+                admin_calendar_apply]

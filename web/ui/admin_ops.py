@@ -14,7 +14,7 @@ from runtime.core import Runtime
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.evidence import clean_name
-from workflows.ledger.importer import import_ledger
+from workflows.ledger.importer import ImportResult, import_ledger
 from workflows.ledger.summary import summary
 from workflows.models import Unit
 
@@ -122,14 +122,17 @@ def staged(rt: Runtime, token: str) -> Staged:
     return Staged(token, str(files[0]), files[0].name)
 
 
-def run_import(rt: Runtime, item: Staged, plan_code: str | None, actor_name: str, dry_run: bool) -> list[str]:
-    """The importer's own summary lines; a LedgerError (Chinese, with row and column) refuses the form."""
+def run_import(rt: Runtime, item: Staged, plan_code: str | None, actor_name: str, dry_run: bool, *,
+               force: bool = False, create_units: bool = False) -> tuple[list[str], ImportResult]:
+    """The importer's own summary lines and its result; a LedgerError (Chinese, with row and column) refuses the
+    form. New units need `create_units` (the preview's checkbox), changes to measures under way `force`."""
     with rt.read() if dry_run else rt.write() as session:
         result = import_ledger(session, item.source, clock=rt.clock, dry_run=dry_run, plan_code=plan_code or None,
-                               actor_name=actor_name, service=rt.workflows["reform_measure"])
+                               actor_name=actor_name, service=rt.workflows["reform_measure"], force=force,
+                               create_units=create_units)
     if not dry_run:
         discard(rt, item.token)
-    return summary(result)
+    return summary(result), result
 
 
 def discard(rt: Runtime, token: str) -> None:

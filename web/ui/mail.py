@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import get
+from litestar import get, post
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from engine.errors import BadRequest, WorkflowError
 from engine.outbox import STATUSES
+from notifications.outbox_ops import retry
 from notifications.outbox_views import STATUS_LABELS, counts, list_outbox
 from notifications.sink import list_messages
-from web.ui.common import RT, Me, Who, failed, page
+from web.ui.common import RT, Form, Me, Who, failed, page, see_other
 
 SINK_SHOWN = 50
 
@@ -27,10 +28,12 @@ def sink_messages(rt) -> list[dict]:
 
 
 @get("/mail", sync_to_thread=True)
-def mail_page(rt: RT, user: Me, access: Who, status: FromQuery[str | None] = None) -> Template:
+def mail_page(rt: RT, user: Me, access: Who, status: FromQuery[str | None] = None,
+              retried: FromQuery[int | None] = None) -> Template:
     access.require("outbox", "查看通知发送情况")
     context = {"current": status or "", "status_labels": STATUS_LABELS, "sink": sink_messages(rt),
-               "sink_on": rt.settings.mail_sink or rt.settings.demo}
+               "sink_on": rt.settings.mail_sink or rt.settings.demo,
+               "done": f"已重新排队 {retried} 条，将在下一次发送时投递。" if retried is not None else None}
     try:
         if status and status not in STATUSES:
             raise BadRequest(f"未知状态 {status!r}，可选：{'、'.join(STATUSES)}")
@@ -41,4 +44,17 @@ def mail_page(rt: RT, user: Me, access: Who, status: FromQuery[str | None] = Non
     return page(rt, user, "mail.html", rows=rows, counts=found, error=None, **context)
 
 
-ROUTES: list = [mail_page]
+@post("/mail/retry", sync_to_thread=True)
+def mail_retry(rt: RT, user: Me, access: Who, data: Form) -> Redirect:
+    """A failed row (field `id`), or every failed row (`id=all`), back to the queue; recorded in the history."""
+    access.require("outbox", "重新发送邮件")
+    wanted = (data.get("id") or "").strip()
+    if wanted != "all" and not wanted.isdigit():
+        raise BadRequest("请选择要重新发送的邮件")
+    with rt.write() as session:
+        result = retry(session, None if wanted == "all" else [int(wanted)], actor_name=user.username,
+                       now=rt.clock.now(), actor_id=user.id)
+    return see_other(f"/mail?status=failed&retried={len(result.retried)}")
+
+
+ROUTES: list = [mail_page, mail_retry]

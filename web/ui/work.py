@@ -97,7 +97,7 @@ def waited_workdays(rt: Runtime, m, today: date) -> int | None:
     if not m.reported_at:
         return None
     try:
-        return rt.config.calendar.workdays_between(local_day(m.reported_at), today)
+        return rt.calendar.workdays_between(local_day(m.reported_at), today)
     except CalendarUnknown:
         return None
 

@@ -7,13 +7,16 @@ from litestar.response import Template
 
 from web.ui.common import RT, Me, Who, page, unit_name
 from web.ui.work import sections_for
+from workflows.roles import ORG
 
 
 @get("/", sync_to_thread=True)
 def workbench(rt: RT, user: Me, access: Who) -> Template:
     with rt.read() as session:
         sections = sections_for(rt, session, access, unit_name(rt, user.unit_id))
-    return page(rt, user, "workbench.html", sections=sections, now=rt.clock.now())
+    missing = rt.calendar_missing() if ORG.in_group(user.role, "calendar") else None
+    return page(rt, user, "workbench.html", sections=sections, now=rt.clock.now(), calendar_missing=missing,
+                may_import=ORG.in_group(user.role, "administration"))
 
 
 ROUTES: list = [workbench]

@@ -189,10 +189,9 @@ def _unit_row(u: UnitLine) -> tuple[str, ...]:
 
 
 def _total_line(b: MonthlyBrief) -> UnitLine:
-    def total(name: str) -> int:
-        return sum(getattr(u, name) for u in b.units)
-
-    return UnitLine("合计", total("measures"), total("completed"), total("due"), total("on_time"), total("overdue"))
+    sums = [sum(column) for column in zip(*((u.measures, u.completed, u.due, u.on_time, u.overdue) for u in b.units),
+                                          strict=True)] or [0] * 5
+    return UnitLine("合计", *sums)
 
 
 def _overdue_table(doc, b: MonthlyBrief) -> None:

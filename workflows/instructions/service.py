@@ -38,7 +38,7 @@ class InstructionService:
     def create(self, session: Session, access: Access, measure_id: int, data: Mapping[str, Any]
                ) -> InstructionView:
         measure = access.measure(session, measure_id)
-        leader_id = self._leader(session, access, data.get("leader"))
+        leader_id = self._leader(session, access, data.get("on_behalf_of"))
         view = View(id=f"new@{measure_id}", state=INSTRUCT.target, record=measure,
                     extra={"leader_ok": leader_id is not None})
         now = self.workflow.clock.now()

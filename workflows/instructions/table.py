@@ -13,7 +13,7 @@ STATES = (
 
 INSTRUCT = Action("instruct", ("issued",), "issued", frozenset({LEADER, OFFICE}), label="批示",
                   fields=(FieldSpec("text", "text", label="批示内容", long=True, max_length=2000),
-                          FieldSpec("leader", "int", required=False, label="代哪位区领导录入",
+                          FieldSpec("on_behalf_of", "int", required=False, label="代哪位区领导录入",
                                     hint="营商办代录时选择作出批示的区领导")),
                   conditions=("leader_named",))
 

@@ -19,6 +19,7 @@ _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?:底|末|前|以前)?")
 _DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|以前)?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UNIT_SEP = re.compile(r"[、，,；;]")
+UNIT_MARKS = "（）()·-"  # besides letters and digits of any script (汉字 included), what a unit name may contain
 NUMERALS = "一二三四五六七八九"
 CATEGORY_PREFIX = re.compile(r"^([一二三四五六七八九十]+)、")
 
@@ -69,6 +70,11 @@ def split_units(text: str, row: int, column: str = "牵头单位") -> tuple[str,
     for name in names:
         if len(name) > 128:
             raise LedgerError(f"单位名称过长（{len(name)} 字，最多 128 字）：“{name[:20]}…”", row, column)
+        bad = sorted({c for c in name if not (c.isalnum() or c in UNIT_MARKS)})
+        if bad:
+            shown = "”“".join(bad)
+            raise LedgerError(f"单位名称“{name[:40]}”含有不允许的字符“{shown}”（单位名称只能由汉字、字母、数字和"
+                              f"（）()·- 组成，多个单位用“、”分隔）", row, column)
     return tuple(names)
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from engine.history import HistoryRecord
+from workflows.ledger.keys import key_prefix, next_keys
+from workflows.ledger.match import MatchPlan, match
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
-from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.models import Category, Evidence, Extension, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.reform.table import REFORM_MEASURE
+
+IMPORT_ACTIONS = ("import", "reimport")  # what the importer itself records; anything else is activity
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 FIELD_LABELS = {"title": "标题", "doc_no": "文号", "issued_on": "印发日期", "issuer": "印发机关",
@@ -33,9 +40,16 @@ class Change:
     """One row created or updated; fields maps a field to (old, new)."""
 
     kind: str  # plan | category | item | unit | measure
-    key: Any
+    key: Any  # a measure's seq in the plan (a new one's next free seq)
     action: str  # created | updated
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    code: str = ""  # a measure's 举措编号 (a new one's, given now)
+    activity: tuple[str, ...] = ()  # why a changed measure counts as under way: applied only with --force
+    state: str = ""  # a changed measure's state, for the warning
+
+    @property
+    def guarded(self) -> bool:
+        return bool(self.activity)
 
 
 @dataclass
@@ -50,9 +64,15 @@ class ImportResult:
     units: Counts = field(default_factory=Counts)
     changes: list[Change] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)  # seqs in the database but not in the source
+    missing_codes: list[str] = field(default_factory=list)
     key: int = 0
     done: int = 0
     joint: int = 0
+    force: bool = False  # changes to measures under way were applied
+    create_units: bool = False  # units not yet known were confirmed
+    matched: dict[str, int] = field(default_factory=dict)  # how rows were matched: key | item | text | new -> rows
+    # what the writer needs for each changed measure (by the change's key): the row read and the stored measure
+    targets: dict[int, tuple[ParsedMeasure, Measure | None]] = field(default_factory=dict, repr=False)
 
     def changes_of(self, kind: str) -> dict[Any, Change]:
         return {c.key: c for c in self.changes if c.kind == kind}
@@ -60,6 +80,15 @@ class ImportResult:
     @property
     def changed(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def held(self) -> list[Change]:
+        """Changes to measures under way that are not applied without --force."""
+        return [] if self.force else [c for c in self.changes if c.kind == "measure" and c.guarded]
+
+    @property
+    def new_units(self) -> list[str]:
+        return [c.key for c in self.changes if c.kind == "unit" and c.action == CREATED]
 
 
 @dataclass
@@ -72,6 +101,7 @@ class Snapshot:
     measures: dict[int, Measure]
     links: dict[int, tuple[str, ...]]  # measure id -> unit names, primary first
     units: dict[str, Unit]
+    activity: dict[int, tuple[str, ...]] = field(default_factory=dict)  # measure id -> signs it is under way
 
 
 def load_snapshot(session: Session, plan_code: str) -> Snapshot:
@@ -88,7 +118,28 @@ def load_snapshot(session: Session, plan_code: str) -> Snapshot:
     links: dict[int, list[str]] = {}
     for measure_id, name in session.execute(stmt):
         links.setdefault(measure_id, []).append(name)
-    return Snapshot(plan, categories, items, measures, {k: tuple(v) for k, v in links.items()}, units)
+    return Snapshot(plan, categories, items, measures, {k: tuple(v) for k, v in links.items()}, units,
+                    activity_of(session, plan.id, measures.values()))
+
+
+def activity_of(session: Session, plan_id: int, measures) -> dict[int, tuple[str, ...]]:
+    """Measures under way, and why: past their initial state, or with evidence, progress, extensions, or any
+    recorded action besides the importer's own."""
+    ids = sa_select(Measure.id).where(Measure.plan_id == plan_id)
+    counted = {label: dict(session.execute(stmt.where(column.in_(ids)).group_by(column)).all()) for label, column, stmt
+               in (("佐证材料", Evidence.measure_id, sa_select(Evidence.measure_id, func.count())),
+                   ("延期申请", Extension.measure_id, sa_select(Extension.measure_id, func.count())),
+                   ("办理记录", HistoryRecord.subject_id,
+                    sa_select(HistoryRecord.subject_id, func.count()).where(
+                        HistoryRecord.workflow == REFORM_MEASURE.name, HistoryRecord.action.not_in(IMPORT_ACTIONS))))}
+    found: dict[int, tuple[str, ...]] = {}
+    for m in measures:
+        signs = [f"状态为{REFORM_MEASURE.label(m.state)}"] if m.state not in REFORM_MEASURE.initial else []
+        signs += ["已报送进展"] if m.last_progress or m.percent is not None else []
+        signs += [f"{label} {n} 条" for label, rows in counted.items() if (n := rows.get(m.id))]
+        if signs:
+            found[m.id] = tuple(signs)
+    return found
 
 
 def _fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -123,23 +174,53 @@ def compare(ledger: ParsedLedger, snap: Snapshot) -> ImportResult:
         row = snap.categories.get(seq)
         _tally(result, result.categories, "category", seq, row and {"title": row.title}, {"title": title})
     cat_ids = {c.id: seq for seq, c in snap.categories.items()}
+    # A stored item keeps its place (a row deleted above must not renumber the rest); a new one goes after them.
+    last = max((i.seq for i in snap.items.values()), default=0)
     for item in ledger.items:
         row = snap.items.get(item.key)
-        old = row and {"category": cat_ids.get(row.category_id), "seq": row.seq}
-        _tally(result, result.items, "item", item.key, old, {"category": item.category_seq, "seq": item.seq})
+        old = row and {"category": cat_ids.get(row.category_id)}
+        new = {"category": item.category_seq} if row else {"category": item.category_seq, "seq": last + item.seq}
+        _tally(result, result.items, "item", item.key, old, new)
     for name in dict.fromkeys(u for m in ledger.measures for u in m.units):
         _tally(result, result.units, "unit", name, {} if name in snap.units else None, {})
-    items_by_id = {i.id: i for i in snap.items.values()}
-    for m in ledger.measures:
-        row = snap.measures.get(m.seq)
-        old = row and stored_values(row, items_by_id.get(row.item_id), snap.links.get(row.id, ()))
-        _tally(result, result.measures, "measure", m.seq, old, measure_values(m))
-    seqs = {m.seq for m in ledger.measures}
-    result.missing = sorted(s for s in snap.measures if s not in seqs)
+    _compare_measures(ledger, snap, result)
     result.key = sum(m.key for m in ledger.measures)
     result.done = sum(m.declared_done for m in ledger.measures)
     result.joint = sum(len(m.units) > 1 for m in ledger.measures)
     return result
+
+
+def _compare_measures(ledger: ParsedLedger, snap: Snapshot, result: ImportResult) -> MatchPlan:
+    """Each row against the stored measure it is (match), never the one at its position; a new row takes the
+    plan's next seq and its item's next 举措编号."""
+    items_by_id = {i.id: i for i in snap.items.values()}
+    plan = match(ledger, snap.measures.values(), items_by_id)
+    next_seq = max(snap.measures, default=0) + 1
+    codes = [m.key_code for m in snap.measures.values() if m.key_code] + [m.code for m in ledger.measures if m.code]
+    prefix = key_prefix(ledger.plan_code)
+    for pair in plan.pairs:
+        m, row = pair.source, pair.stored
+        result.matched[pair.how] = result.matched.get(pair.how, 0) + 1
+        new = measure_values(m)
+        if row is None:
+            code = m.code or next_keys(prefix, m.item[0], codes, 1)[0]
+            codes.append(code)
+            result.measures.created += 1
+            result.changes.append(Change("measure", next_seq, CREATED, {k: (None, v) for k, v in new.items()}, code))
+            result.targets[next_seq] = (m, None)
+            next_seq += 1
+            continue
+        fields = _fields(stored_values(row, items_by_id.get(row.item_id), snap.links.get(row.id, ())), new)
+        if not fields:
+            result.measures.unchanged += 1
+            continue
+        result.measures.updated += 1
+        result.changes.append(Change("measure", row.seq, UPDATED, fields, row.key_code or "",
+                                     snap.activity.get(row.id, ()), row.state))
+        result.targets[row.seq] = (m, row)
+    result.missing = [m.seq for m in plan.missing]
+    result.missing_codes = [m.key_code or "" for m in plan.missing]
+    return plan
 
 
 def _compare_plan(ledger: ParsedLedger, snap: Snapshot, result: ImportResult) -> None:

@@ -13,7 +13,6 @@ from engine.clock import Clock
 from engine.service import WorkflowService
 from workflows.ledger import sources
 from workflows.ledger.diff import (
-    CREATED,
     FIELD_LABELS,
     Change,
     ImportResult,
@@ -36,14 +35,23 @@ DECLARED_DONE = REFORM_MEASURE.initial_tagged("awaiting_review")  # 已完成 in
 
 def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
                   plan_code: str | None = None, actor_name: str = "system",
-                  service: WorkflowService | None = None) -> ImportResult:
-    """Read the whole source, compare, and (unless dry_run) write inside the caller's transaction."""
+                  service: WorkflowService | None = None, force: bool = False,
+                  create_units: bool = False) -> ImportResult:
+    """Read the whole source, compare, and (unless dry_run) write inside the caller's transaction.
+
+    `force` applies changes to measures already under way (otherwise they are held and reported); `create_units`
+    confirms units the database does not know yet (otherwise the import is refused, naming them)."""
     if plan_code is not None and not (0 < len(plan_code.strip()) <= 64):
         raise LedgerError("方案代码应为 1 至 64 个字符")
     ledger = sources.load(source, plan_code.strip() if plan_code else None)
     snap = load_snapshot(session, ledger.plan_code)
     result = compare(ledger, snap)
-    result.dry_run = dry_run
+    result.dry_run, result.force, result.create_units = dry_run, force, create_units
+    if not dry_run and result.new_units and not create_units:
+        names = result.new_units
+        listed = "、".join(names[:20]) + ("等" if len(names) > 20 else "")
+        raise LedgerError(f"台账中有 {len(names)} 个尚未登记的单位：{listed}。请核对单位名称；"
+                          "确认需要新建后，加 --create-units 再导入")
     if not dry_run and result.changed:
         _Writer(session, ledger, snap, result, service or WorkflowService(BINDING, clock), actor_name).write()
         session.flush()
@@ -64,13 +72,15 @@ class _Writer:
         categories = self._categories(plan)
         units = self._units()
         items = self._items(plan, categories)
-        changes = self.result.changes_of("measure")
-        for m in self.ledger.measures:
-            change = changes.get(m.seq)
-            if change is not None and change.action == CREATED:
-                self._create_measure(plan, m, items[m.item], units)
-            elif change is not None:
-                self._update_measure(self.snap.measures[m.seq], m, change, items[m.item], units)
+        held = {id(c) for c in self.result.held}
+        for change in self.result.changes:
+            if change.kind != "measure" or id(change) in held:
+                continue
+            m, row = self.result.targets[change.key]
+            if row is None:
+                self._create_measure(plan, m, change, items[m.item], units)
+            else:
+                self._update_measure(row, m, change, items[m.item], units)
 
     def _plan(self) -> Plan:
         plan = self.snap.plan or Plan(code=self.ledger.plan_code, title="")
@@ -106,17 +116,20 @@ class _Writer:
         for item in self.ledger.items:
             if item.key not in changes:
                 continue
-            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=0, item_no=item.item_no,
-                                              title=item.title)
-            row.category_id, row.seq = categories[item.category_seq].id, item.seq
+            fields = changes[item.key].fields
+            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=fields["seq"][1],
+                                              item_no=item.item_no, title=item.title)
+            row.category_id = categories[item.category_seq].id
             self.session.add(row)
             rows[item.key] = row
         self.session.flush()
         return rows
 
-    def _create_measure(self, plan: Plan, m: ParsedMeasure, item: Item, units: dict[str, Unit]) -> None:
+    def _create_measure(self, plan: Plan, m: ParsedMeasure, change: Change, item: Item, units: dict[str, Unit]
+                        ) -> None:
         now = self.service.clock.now()
-        row = Measure(plan_id=plan.id, item_id=item.id, seq=m.seq, text=m.text, due_text=m.due_text,
+        row = Measure(plan_id=plan.id, item_id=item.id, seq=change.key, key_code=change.code, text=m.text,
+                      due_text=m.due_text,
                       due_date=m.due_date, key=m.key, note=m.note, declared_done=m.declared_done,
                       state=DECLARED_DONE if m.declared_done else STARTS, updated_at=now,
                       reported_at=now if m.declared_done else None)
@@ -127,7 +140,7 @@ class _Writer:
         if m.declared_done:
             comment += "；方案印发时已完成，待督查办核验"
         self.service.created(self.session, row, self.actor_name, action="import", comment=comment,
-                             data={"source": self.ledger.source, "seq": m.seq})
+                             data={"source": self.ledger.source, "seq": change.key, "key_code": change.code})
 
     def _update_measure(self, row: Measure, m: ParsedMeasure, change: Change, item: Item,
                         units: dict[str, Unit]) -> None:
@@ -142,9 +155,12 @@ class _Writer:
             self._link(row, m, units)
         row.updated_at = self.service.clock.now()
         labels = "、".join(FIELD_LABELS[k] for k in fields)
+        forced = "；举措已在办理中，经确认（--force）后变更" if change.guarded else ""
+        data = {"source": self.ledger.source, "changes": _jsonable(fields)}
+        if change.guarded:
+            data |= {"forced": True, "activity": list(change.activity)}
         self.service.changed(self.session, row, self.actor_name, action="reimport",
-                             comment=f"台账重新导入（{self.ledger.source}）：{labels}有变更",
-                             data={"source": self.ledger.source, "changes": _jsonable(fields)})
+                             comment=f"台账重新导入（{self.ledger.source}）：{labels}有变更{forced}", data=data)
 
     def _link(self, row: Measure, m: ParsedMeasure, units: dict[str, Unit]) -> None:
         for position, name in enumerate(m.units):

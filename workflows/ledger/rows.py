@@ -16,10 +16,13 @@ from workflows.ledger.cells import (
     split_units,
 )
 from workflows.ledger.errors import LedgerError
+from workflows.ledger.keys import KEY_FORMAT
 
 NO, TITLE, TEXT, UNITS = "序号", "改革事项", "具体举措", "牵头单位"
 DUE, NOTE, CATEGORY = "时间节点", "备注", "类别"
+KEY_CODE = "举措编号"  # written by the export; absent from the plan's own annex
 COLUMNS = (NO, TITLE, TEXT, UNITS, DUE, NOTE)
+OPTIONAL = (CATEGORY, KEY_CODE)
 REQUIRED = (NO, TITLE, TEXT, UNITS, DUE)
 _ITEM_NO = re.compile(r"\d{1,6}")
 
@@ -67,6 +70,7 @@ class ParsedMeasure:
     declared_done: bool
     key: bool
     note: str
+    code: str = ""  # 举措编号 as the source gives it (an exported ledger), or ""
 
 
 @dataclass
@@ -89,6 +93,7 @@ def is_category_row(raw: RawRow) -> bool:
 class _Builder:
     def __init__(self, ledger: ParsedLedger) -> None:
         self.ledger = ledger
+        self.codes: dict[str, int] = {}  # 举措编号 -> the row that gave it
         self.category: int | None = None
         self.items: dict[tuple[str, str], ParsedItem] = {}
         self.prev: ParsedItem | None = None
@@ -124,7 +129,19 @@ class _Builder:
         note = "；".join(p for p in (note, DONE_NOTE if done else "") if p)
         seq = len(self.ledger.measures) + 1
         self.ledger.measures.append(ParsedMeasure(seq, raw.row, item.key, text, units, due_text, due_date,
-                                                  done, KEY_MARK in raw.get(NOTE), note))
+                                                  done, KEY_MARK in raw.get(NOTE), note, self.code_of(raw)))
+
+    def code_of(self, raw: RawRow) -> str:
+        code = raw.get(KEY_CODE).replace(" ", "").upper()
+        if not code:
+            return ""
+        if not KEY_FORMAT.fullmatch(code):
+            raise LedgerError(f"无法识别的举措编号“{code[:40]}”（应为如“WL22-033-1”，新增的举措请留空）", raw.row,
+                              KEY_CODE)
+        if code in self.codes:
+            raise LedgerError(f"举措编号“{code}”与第 {self.codes[code]} 行重复", raw.row, KEY_CODE)
+        self.codes[code] = raw.row
+        return code
 
     def _title(self) -> str:
         return self.ledger.categories[self.category - 1] if self.category else ""

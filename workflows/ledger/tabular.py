@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workflows.ledger.cells import clean
 from workflows.ledger.errors import LedgerError
-from workflows.ledger.rows import CATEGORY, COLUMNS, REQUIRED, RawRow
+from workflows.ledger.rows import CATEGORY, COLUMNS, OPTIONAL, REQUIRED, RawRow
 
 CATEGORY_ALIASES = ("类别", "分类", "所属类别")
 HEADER_SCAN = 30
@@ -17,11 +17,12 @@ Table = list[tuple[int, list[object]]]
 
 
 def read_xlsx(path: Path) -> Table:
-    """Rows of the first sheet that has a ledger header (values, not formulas)."""
+    """Rows of the first sheet that has a ledger header. Cells are read as written, never evaluated: a formula
+    (or text that starts with = + - @) arrives as its text."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise LedgerError(f"无法读取 Excel 文件“{path.name}”：{type(exc).__name__}") from exc
     try:
@@ -53,7 +54,7 @@ def _names(cells: list[object]) -> list[str]:
 
 def _find_header(table: Table) -> int | None:
     """Index of the first row naming at least three ledger columns."""
-    known = set(COLUMNS) | set(CATEGORY_ALIASES)
+    known = set(COLUMNS) | set(CATEGORY_ALIASES) | set(OPTIONAL)
     for index, (_, cells) in enumerate(table[:HEADER_SCAN]):
         if sum(1 for n in _names(cells) if n in known) >= 3:
             return index
@@ -75,7 +76,7 @@ def to_rows(table: Table) -> tuple[list[RawRow], str]:
     columns: dict[int, str] = {}
     for index, name in enumerate(names):
         column = CATEGORY if name in CATEGORY_ALIASES else name
-        if column in COLUMNS + (CATEGORY,) and column not in columns.values():
+        if column in COLUMNS + OPTIONAL and column not in columns.values():
             columns[index] = column
     rows = [RawRow(number, {col: clean(cells[i]) if i < len(cells) else "" for i, col in columns.items()})
             for number, cells in table[at + 1:]]

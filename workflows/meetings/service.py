@@ -86,7 +86,7 @@ class MeetingService:
             except InvalidFields as exc:  # the problem's field names, as the meeting form calls them
                 names = {"units": "assign_units", "due_date": "assign_due_date"}
                 raise InvalidFields(RECORD.name, {names.get(k, k): v for k, v in exc.fields.items()}) from None
-            session.add(MeetingSubject(meeting_id=row.id, subject_type="assigned", subject_id=pid))
+            session.add(MeetingSubject(meeting_id=row.id, subject_type="decided", subject_id=pid))
         session.flush()
 
     def about(self, session: Session, kind: str, subject_id: int) -> list[MeetingView]:
@@ -104,4 +104,4 @@ class MeetingService:
         return MeetingView(id=row.id, held_on=row.held_on, title=row.title, units=row.units, decisions=row.decisions,
                            measures=[s.subject_id for s in subjects if s.subject_type == "measure"],
                            problems=[s.subject_id for s in subjects if s.subject_type == "problem"],
-                           assigned=[s.subject_id for s in subjects if s.subject_type == "assigned"])
+                           assigned=[s.subject_id for s in subjects if s.subject_type == "decided"])

@@ -27,7 +27,7 @@ ASSIGNED = State("assigned", "已交办", tags=frozenset({"open", "owes_work", "
                  next_step="等待牵头单位签收")
 IN_PROGRESS = State("in_progress", "推进中", tags=frozenset({"open", "owes_work"}), colour="#1e88e5",
                     next_step="等待牵头单位报送完成情况")
-AWAITING_SIGNOFF = State("awaiting_signoff", "待审签", tags=frozenset({"open", "owes_work", "awaiting_signoff"}),
+AWAITING_SIGNOFF = State("awaiting_signoff", "待审签", tags=frozenset({"open", "owes_work", "with_head"}),
                          colour="#5e35b1", next_step="等待单位负责人审签")
 REPORTED = State("reported", "已报送（待核验）", short="已报送待核验", tags=frozenset({"open", "awaiting_review"}),
                  colour="#fb8c00", next_step="等待督查办核验")

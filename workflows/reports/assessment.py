@@ -71,6 +71,7 @@ class AssessmentReport:
     ceiling: float
     units: list[UnitScore]
     rules: tuple[str, ...] = RULES
+    calendar_note: str = ""  # set when the period touches a year whose working days are provisional
 
 
 def build(facts: Facts, period: Period, formula: Formula, is_workday: Callable[[date], bool],

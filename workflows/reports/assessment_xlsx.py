@@ -23,7 +23,8 @@ def heading(report: AssessmentReport) -> list[str]:
     cut = xlsx.excel_value(report.cutoff)
     note = "（年度尚未结束，数据截至生成时刻）" if report.running else ""
     return [f"统计范围：{report.scope}；考核年度：{report.label}；统计截止：{cut:%Y年%m月%d日 %H:%M}{note}；"
-            f"基础分 {report.base:g} 分，得分区间 {report.floor:g}～{report.ceiling:g} 分"]
+            f"基础分 {report.base:g} 分，得分区间 {report.floor:g}～{report.ceiling:g} 分",
+            *([report.calendar_note] if report.calendar_note else [])]
 
 
 def score_cols(report: AssessmentReport) -> list[Col]:

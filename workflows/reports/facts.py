@@ -54,6 +54,7 @@ class MeasureFact:
     verified_at: datetime | None
     rating: str | None
     satisfaction: int | None
+    key_code: str = ""
 
     @property
     def unit(self) -> str:
@@ -122,7 +123,7 @@ def _fact(m: Measure, item: Item, cat: Category, plan: Plan, units: list[tuple[i
         unit_id=units[0][0] if units else None, percent=m.percent, last_progress=m.last_progress,
         reported_at=as_utc(m.reported_at) if m.reported_at else None,
         verified_at=as_utc(m.verified_at) if m.verified_at else None, rating=m.rating,
-        satisfaction=m.satisfaction)
+        satisfaction=m.satisfaction, key_code=m.key_code or "")
 
 
 def _events(session: Session) -> dict[int, list[Event]]:

@@ -18,7 +18,7 @@ LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 CATEGORY_FILL = PatternFill("solid", fgColor="FCE4D6")
 COLS = [Col("序号", 6), Col("改革事项", 22, "wrap"), Col("具体举措", 50, "wrap"), Col("牵头单位", 16, "wrap"),
         Col("时间节点", 12), Col("备注", 14, "wrap"), Col("状态", 12), Col("预警", 8), Col("最新进展", 36, "wrap"),
-        Col("核验日期", 14, "date"), Col("评估", 18, "wrap")]
+        Col("核验日期", 14, "date"), Col("评估", 18, "wrap"), Col("举措编号", 14)]  # the key re-imports match by
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def plan_note(m: MeasureFact) -> str:
 def _cells(m: MeasureFact, light: str | None) -> list:
     return [m.item_no, m.item_title, m.text, "、".join(m.units), m.due_text, plan_note(m),
             STATE_LABELS.get(m.state, m.state), LIGHT_LABELS.get(light or "", ""), m.last_progress,
-            xlsx.day(m.verified_at), _evaluation(m)]
+            xlsx.day(m.verified_at), _evaluation(m), m.key_code]
 
 
 def _evaluation(m: MeasureFact) -> str:

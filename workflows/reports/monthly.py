@@ -116,6 +116,7 @@ class MonthlyReport:
     missed_milestones: list[MilestoneRow]
     levels: dict[str, str] = field(default_factory=dict)  # the ladder's level codes -> report headings, in order
     rules: tuple[str, ...] = RULES
+    calendar_note: str = ""  # set when the period touches a year whose working days are provisional
 
 
 def build(facts: Facts, period: Period, *, lagging_rate: float, is_workday: Callable[[date], bool],

@@ -30,7 +30,7 @@ def heading(report: MonthlyReport) -> list[str]:
     cut = xlsx.excel_value(report.cutoff)
     note = "（本月尚未结束，数据截至生成时刻）" if report.running else ""
     return [f"统计范围：{report.scope}；统计月份：{report.first:%Y年%m月%d日}至{report.last:%Y年%m月%d日}；"
-            f"统计截止：{cut:%Y年%m月%d日 %H:%M}{note}"]
+            f"统计截止：{cut:%Y年%m月%d日 %H:%M}{note}", *([report.calendar_note] if report.calendar_note else [])]
 
 
 def _summary(ws, report: MonthlyReport) -> None:

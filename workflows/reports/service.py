@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.errors import PermissionDenied
 from workflows.access import Access
-from workflows.calendar import WorkCalendar
+from workflows.calendar import CalendarUnknown, WorkCalendar
+from workflows.calendar_sources import PROVISIONAL
 from workflows.ladder import Ladder
 from workflows.models import Plan, Unit
 from workflows.reports import assessment, facts, ledger_xlsx, monthly, records
@@ -57,15 +58,36 @@ def monthly_report(session: Session, month: str | None, now: datetime, inputs: R
                    scope: Scope) -> monthly.MonthlyReport:
     period = parse_month(month, now)
     loaded = facts.load(session, scope.unit_id)
-    return monthly.build(loaded, period, lagging_rate=inputs.config.lagging_on_time_rate,
-                         is_workday=workday_test(inputs.calendar), levels=inputs.ladder.headings, scope=scope.label)
+    report = monthly.build(loaded, period, lagging_rate=inputs.config.lagging_on_time_rate,
+                           is_workday=workday_test(inputs.calendar), levels=inputs.ladder.headings, scope=scope.label)
+    report.calendar_note = calendar_note(inputs.calendar, period.first, period.last)
+    return report
 
 
 def assessment_report(session: Session, year: str | int | None, now: datetime, inputs: ReportInputs,
                       scope: Scope) -> assessment.AssessmentReport:
     period = parse_year(year, now)
     loaded = facts.load(session, scope.unit_id)
-    return assessment.build(loaded, period, inputs.config.formula, workday_test(inputs.calendar), scope=scope.label)
+    report = assessment.build(loaded, period, inputs.config.formula, workday_test(inputs.calendar),
+                              scope=scope.label)
+    report.calendar_note = calendar_note(inputs.calendar, period.first, period.last)
+    return report
+
+
+def calendar_note(calendar: WorkCalendar, first: date, last: date) -> str:
+    """One heading line when a year of the period has no official schedule yet (its working days are guessed)."""
+    years = [y for y in range(first.year, last.year + 1) if _provisional(calendar, y)]
+    if not years:
+        return ""
+    return (f"注：{'、'.join(map(str, years))} 年的放假安排尚未公布，本表涉及的工作日按暂定日历（法定节假日规则）推算，"
+            "待国务院通知导入后数字可能变化")
+
+
+def _provisional(calendar: WorkCalendar, year: int) -> bool:
+    try:
+        return calendar.source_of(year) == PROVISIONAL
+    except CalendarUnknown:
+        return False
 
 
 def ledger_workbook(session: Session, now: datetime, scope: Scope, light_of: Callable[[list], dict[int, str | None]],

@@ -140,6 +140,8 @@ def write_row(ws: Worksheet, r: int, cols: Sequence[Col], values: Sequence[Any],
         kind = value.kind if isinstance(value, Typed) else col.kind
         value = value.value if isinstance(value, Typed) else value
         cell = ws.cell(r, idx, excel_value(value))
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text that looks like a formula stays text (openpyxl would write a formula)
         cell.border, cell.font = BORDER, Font(name=FONT, bold=bold)
         if kind in FORMATS and value is not None:
             cell.number_format = FORMATS[kind]

@@ -1,0 +1,33 @@
+"""举措编号: a measure's stable key within its plan (WL22-033-1), given at its first import and never reused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+KNOWN_PREFIXES = {"wulong-2022": "WL22"}
+KEY_FORMAT = re.compile(r"^[A-Z0-9]{1,12}-\d{3,6}-\d{1,4}$")
+
+
+def key_prefix(plan_code: str) -> str:
+    """The plan's part of every key: WL22 for wulong-2022; otherwise its letters (4 at most) and the year's last
+    two digits (t-2022 -> T22)."""
+    if plan_code in KNOWN_PREFIXES:
+        return KNOWN_PREFIXES[plan_code]
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", plan_code) if p]
+    letters = "".join(p for p in parts if not p.isdigit()).upper()[:4] or "P"
+    years = [p for p in parts if p.isdigit()]
+    return letters + (years[-1][-2:] if years else "")
+
+
+def measure_key(prefix: str, item_no: str, n: int) -> str:
+    number = int(item_no) if item_no.isdigit() else 0
+    return f"{prefix}-{number:03d}-{n}"
+
+
+def next_keys(prefix: str, item_no: str, taken: Iterable[str], count: int) -> list[str]:
+    """`count` new keys for an item, after every key the plan ever gave it (so none is given twice)."""
+    head = measure_key(prefix, item_no, 0).rsplit("-", 1)[0] + "-"
+    used = [int(k[len(head):]) for k in taken if k.startswith(head) and k[len(head):].isdigit()]
+    start = max(used, default=0) + 1
+    return [measure_key(prefix, item_no, n) for n in range(start, start + count)]
