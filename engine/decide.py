@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from engine.db import MAX_ID
 from engine.definition import Action, Context, FieldSpec, WorkflowDefinition
 from engine.errors import FieldProblem, InvalidFields, PermissionDenied, TransitionNotAllowed, WorkflowError
 
@@ -153,10 +154,15 @@ def _required_message(spec: FieldSpec) -> str:
     return f"请选择{spec.title}" if spec.kind in ("choice", "bool") else f"请填写{spec.title}"
 
 
+CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - {"\t", "\n", "\r"}
+
+
 def _text(spec: FieldSpec, raw: Any, ctx: Context) -> str:
     if not isinstance(raw, str):
         raise FieldInvalid("bad_format", f"{spec.title}应为文字")
     value = raw.strip()
+    if not CONTROL.isdisjoint(value):  # NUL and the like: no database keeps them, no person typed them
+        raise FieldInvalid("bad_format", f"{spec.title}含有无法保存的控制字符")
     limit = spec.max_length or ctx.limits.text_max
     if len(value) > limit:
         raise FieldInvalid("too_long", f"{spec.title}最多 {limit:,} 个字，现为 {len(value):,} 个字")
@@ -210,8 +216,10 @@ def _files(spec: FieldSpec, raw: Any, ctx: Context) -> list[int]:
     items = raw if isinstance(raw, list | tuple) else [raw]
     try:
         ids = [int(x) for x in items if not isinstance(x, bool)]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise FieldInvalid("bad_format", f"{spec.title}应为文件编号") from None
+    if any(not 1 <= i <= MAX_ID for i in ids):  # no row has such an id, and the database could not compare it
+        raise FieldInvalid("bad_format", f"{spec.title}应为文件编号")
     return list(dict.fromkeys(ids))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
-from web.deps import DEPENDENCIES, api_guard
+from web.deps import DEPENDENCIES, api_guard, id_guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
@@ -147,7 +147,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                         create_static_files_router(path="/static", directories=[HERE / "static"],
                                                    include_in_schema=False)],
         dependencies=DEPENDENCIES,
-        guards=[api_guard],
+        guards=[api_guard, id_guard],
         middleware=[session_config.middleware],
         csrf_config=CSRFConfig(secret=secret.hex(), cookie_name="reform_csrf", header_name="x-csrftoken",
                                cookie_samesite="lax", cookie_secure=rt.settings.https,

@@ -7,8 +7,9 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 
+from engine.db import MAX_ID
 from engine.decide import Actor
-from engine.errors import Unauthenticated
+from engine.errors import NotFound, Unauthenticated
 from runtime.core import Runtime
 from workflows import accounts
 from workflows.access import Access
@@ -66,6 +67,13 @@ async def api_guard(connection: ASGIConnection, _handler) -> None:
     if user is None:
         raise Unauthenticated(detail="authentication required")
     connection.state[_USER_KEY] = user
+
+
+async def id_guard(connection: ASGIConnection, _handler) -> None:
+    """An id in the path that no row can have (beyond the database's integers) is not found, before any query."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("找不到该记录", detail=f"path parameter {name}={value} is outside the range of ids")
 
 
 def provide_actor(user: NamedDependency[User]) -> Actor:
