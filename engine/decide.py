@@ -93,23 +93,29 @@ def check(defn: WorkflowDefinition, action: str, subject: SubjectView, actor: Ac
 
 def clean_fields(act: Action, fields: Mapping[str, Any], ctx: Context | None = None) -> dict[str, Any]:
     """Coerce and check every declared field against its bounds and rules; unknown keys are dropped."""
+    return clean_values(act.name, act.fields, fields, ctx)
+
+
+def clean_values(name: str, specs: tuple[FieldSpec, ...], fields: Mapping[str, Any], ctx: Context | None = None
+                 ) -> dict[str, Any]:
+    """The same for any declared form (an account, a unit): InvalidFields names each field and its bound."""
     ctx = ctx or Context()
     cleaned: dict[str, Any] = {}
     problems: dict[str, FieldProblem] = {}
-    for spec in act.fields:
+    for spec in specs:
         try:
             cleaned[spec.name] = coerce(spec, fields.get(spec.name), ctx)
         except FieldInvalid as exc:
             problems[spec.name] = exc.problem
     ctx = Context(ctx.record, cleaned, ctx.limits, ctx.extra)
-    for spec in act.fields:
+    for spec in specs:
         if spec.name in problems:
             continue
         problem = _after(spec, cleaned, ctx)
         if problem is not None:
             problems[spec.name] = problem
     if problems:
-        raise InvalidFields(act.name, problems, {s.name: s.title for s in act.fields})
+        raise InvalidFields(name, problems, {s.name: s.title for s in specs})
     return cleaned
 
 

@@ -2,7 +2,7 @@
 
 from engine.history import HistoryRecord  # noqa: F401
 from engine.outbox import OutboxMessage  # noqa: F401
-from workflows.accounts_models import ApiToken, User  # noqa: F401
+from workflows.accounts_models import ApiToken, User, WebSession  # noqa: F401
 from workflows.models import (  # noqa: F401
     Category,
     Escalation,

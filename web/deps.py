@@ -1,4 +1,4 @@
-"""Dependency providers: the runtime, and who is asking (bearer token for /api, session for pages)."""
+"""Dependency providers: the runtime, and who is asking (bearer token for /api, session for pages); guards."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from litestar.di import NamedDependency, Provide
 
 from engine.db import MAX_ID
 from engine.decide import Actor
-from engine.errors import NotFound, Unauthenticated
+from engine.errors import NotFound, PermissionDenied, Unauthenticated
 from runtime.core import Runtime
+from web.sessions import SESSION_COOKIE
 from workflows import accounts
 from workflows.access import Access
 from workflows.accounts_models import User
@@ -27,30 +28,33 @@ def bearer_token(request: Request) -> str | None:
 
 
 def user_from_request(request: Request) -> User | None:
-    """The signed-in user: a bearer token on /api, the session cookie on pages."""
+    """The signed-in user: a bearer token on /api, the session cookie (a web_session row) on pages."""
     rt = runtime_of(request)
     now = rt.clock.now()
     with rt.read() as session:
         if request.url.path.startswith("/api"):
             token = bearer_token(request)
             return accounts.user_for_token(session, token, now) if token else None
-        data = request.scope.get("session") or {}
-        uid, epoch = data.get("uid"), data.get("epoch")
-        user = session.get(User, uid) if uid else None
-        if user is None or not user.active or epoch != session_epoch(user):
-            return None
-        return user
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return accounts.user_for_session(session, cookie, now) if cookie else None
 
 
-def session_epoch(user: User) -> str:
-    """Changes when the password changes, so old sessions stop working."""
-    return user.password_hash[-16:]
+class PasswordChangeRequired(PermissionDenied):
+    """A password an admin reset: nothing but changing it (or signing out) until it is changed."""
+
+    code = "password_change_required"
+    default = "管理员已重置您的密码：请先修改密码后再继续使用"
+
+
+WHILE_CHANGING = frozenset({"/password", "/logout"})
 
 
 def provide_user(request: Request) -> User:
     user = request.state.get(_USER_KEY) or user_from_request(request)
     if user is None:
         raise Unauthenticated(detail="authentication required")
+    if user.must_change_password and request.url.path not in WHILE_CHANGING:
+        raise PasswordChangeRequired(detail=f"user {user.username!r} must change the one-time password")
     return user
 
 
@@ -66,6 +70,8 @@ async def api_guard(connection: ASGIConnection, _handler) -> None:
     user = await anyio.to_thread.run_sync(user_from_request, connection)
     if user is None:
         raise Unauthenticated(detail="authentication required")
+    if user.must_change_password:
+        raise PasswordChangeRequired(detail=f"user {user.username!r} must change the one-time password")
     connection.state[_USER_KEY] = user
 
 
