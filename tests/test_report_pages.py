@@ -76,7 +76,7 @@ def test_assessment_records_and_typical_case_pages_render(browser, rt, world):
         assert f"{unit['unit']}：{unit['total']:.2f} 分" in page.text
     assert client.get("/reports/records").status_code == 200
     printable = client.get("/reports/typical-cases")
-    assert printable.status_code == 200 and "window.print()" in printable.text
+    assert printable.status_code == 200 and "data-print" in printable.text and "onclick" not in printable.text
     assert client.get("/reports/assessment", params={"year": "abc"}).status_code == 400
 
 
