@@ -26,6 +26,7 @@ from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
 from web.deps import DEPENDENCIES, PasswordChangeRequired, api_guard, id_guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
+from web.headers import security_headers
 from web.sessions import SessionCSRFMiddleware, csrf_config
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
@@ -158,6 +159,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema"),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
+        before_send=[security_headers(rt.settings.https)],
         state=State({"runtime": rt, "login_throttle": AddressThrottle(), "csrf_config": csrf}),
         debug=False,
     )
