@@ -119,6 +119,14 @@ def clean_values(name: str, specs: tuple[FieldSpec, ...], fields: Mapping[str, A
     return cleaned
 
 
+FREE_COMMENT = FieldSpec("comment", "text", required=False, label="意见")
+
+
+def free_comment(raw: Any, ctx: Context | None = None) -> str:
+    """A comment given to an action that declares none (its history keeps it): bounded like any text."""
+    return clean_values("comment", (FREE_COMMENT,), {"comment": raw}, ctx)["comment"] or ""
+
+
 class FieldInvalid(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from config.loader import Config, load_config
 from config.settings import Settings, get_settings
 from engine.clock import Clock, clock_from
 from engine.db import make_engine, read_session, write_session
+from engine.definition import Limits
 from engine.service import WorkflowService
 from notifications.channels import Channel
 from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
@@ -23,6 +25,7 @@ from workflows.items.binding import BINDING as ITEM_BINDING
 from workflows.lights import LightRules
 from workflows.milestones.binding import BINDING as MILESTONE_BINDING
 from workflows.milestones.service import MilestoneService
+from workflows.models import Plan
 from workflows.reform.binding import BINDING as MEASURE_BINDING
 from workflows.reform.service import MeasureService
 from workflows.sweep import SweepResult, sweep
@@ -54,10 +57,23 @@ class Runtime:
         return EvidenceStore(self.settings.evidence_dir, self.settings.max_upload_bytes)
 
     @cached_property
+    def limits(self) -> Limits:
+        """The configured bounds, with dates within the plans' issue years and this year, ± REFORM_DATE_SPAN_YEARS:
+        computed once, when the first service needs them."""
+        years = {self.clock.now().year}
+        try:
+            with self.read() as session:
+                years |= {d.year for d in session.execute(select(Plan.issued_on)).scalars() if d}
+        except SQLAlchemyError:  # no schema yet (before `reform init`): this year alone
+            pass
+        span = self.settings.date_span_years
+        return replace(self.config.limits, date_min=date(min(years) - span, 1, 1),
+                       date_max=date(max(years) + span, 12, 31))
+
+    @cached_property
     def workflows(self) -> dict[str, WorkflowService]:
         """Every registered workflow's engine service, by definition name."""
-        limits = self.config.limits
-        return {b.definition.name: WorkflowService(b, self.clock, limits) for b in BINDINGS}
+        return {b.definition.name: WorkflowService(b, self.clock, self.limits) for b in BINDINGS}
 
     @cached_property
     def light_rules(self) -> LightRules:

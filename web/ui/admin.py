@@ -12,7 +12,7 @@ from engine.errors import WorkflowError
 from web.errors import status_for
 from web.throttle import client_address
 from web.ui import admin_ops as ops
-from web.ui.common import RT, Form, Me, Who, failed, page, see_other
+from web.ui.common import RT, Form, Me, Who, page, see_other
 from workflows.roles import ORG, UNIT_KIND_LABELS, UNIT_LEAD
 
 DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。", "role": "用户角色已更新。"}
@@ -63,13 +63,8 @@ def admin_unit_save(request: Request, rt: RT, user: Me, access: Who, unit_id: Fr
     try:
         ops.update_unit(rt, by(request, user), unit_id, data.get("head_name", ""), data.get("head_email", ""))
     except WorkflowError as exc:
-        return failed(rt, user, "admin/units.html", exc, units=units_of(rt), done=None, tab="units")
+        return units_page(rt, user, status_for(exc), error=exc.message)
     return see_other(f"/admin/units?ok=unit#unit-{unit_id}")
-
-
-def units_of(rt) -> list:
-    with rt.read() as session:
-        return ops.units(session)
 
 
 @get("/admin/users", sync_to_thread=True)
