@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from engine.decide import clean_values
 from engine.definition import FieldSpec
-from engine.errors import BadRequest, NotFound
+from engine.errors import BadRequest, NotFound, UnsupportedType
 from runtime.core import Runtime
 from workflows import accounts, audit_log
 from workflows.accounts_models import User
-from workflows.evidence import clean_name
+from workflows.evidence import clean_name, refuse_bad_archive
 from workflows.ledger.importer import import_ledger
 from workflows.ledger.summary import summary
 from workflows.models import Unit
@@ -163,6 +163,12 @@ def stage(rt: Runtime, filename: str, stream, builtin: bool) -> Staged:
     with (folder / name).open("wb") as out:
         while chunk := stream.read(64 * 1024):
             out.write(chunk)
+    if name.lower().endswith(".xlsx"):  # a workbook is a zip: checked as an archive before anything opens it
+        try:
+            refuse_bad_archive(folder / name, name, rt.settings.max_upload_bytes)
+        except UnsupportedType:
+            discard(rt, token)
+            raise
     return Staged(token, str(folder / name), name)
 
 
