@@ -60,3 +60,21 @@ def test_evidence_ids_in_a_body_beyond_the_database_are_invalid_fields(client, r
     resp = client.post("/api/measures/1/actions/report", json={"version": 2, "comment": "完成", "evidence": [HUGE]},
                        headers=world.auth("clerk"))
     assert resp.status_code == 422 and resp.json()["codes"] == {"evidence": "bad_format"}
+
+
+QUERY_NAMES = ("month", "year", "unit", "plan", "klass", "status", "q", "state", "light", "key", "page", "ok",
+               "next", "format", "typical", "category", "measure", "level", "offset", "limit", "item")
+
+
+@pytest.mark.parametrize("value", [str(HUGE), "\x00", "-1", "9" * 300])
+def test_pages_never_answer_500_to_odd_query_values(client, rt, world, value):
+    from tests.test_every_route_needs_sign_in import routes
+
+    as_user(client, rt, world.users["office"])
+    pages = [path for method, path in routes(client.app) if method == "GET" and not path.startswith("/api")]
+    crashed = []
+    for path in pages:
+        resp = client.get(path, params={name: value for name in QUERY_NAMES}, follow_redirects=False)
+        if resp.status_code >= 500:
+            crashed.append((path, resp.status_code))
+    assert len(pages) > 10 and crashed == []

@@ -161,3 +161,11 @@ def test_a_comment_on_an_action_that_declares_none_is_bounded_too(client, world)
     resp = client.post("/api/measures/1/actions/start", json={"version": 1, "comment": FIVE_MB},
                        headers=world.auth("clerk"))
     assert resp.status_code == 422 and "意见最多 5,000 个字" in resp.json()["fields"]["comment"]
+
+
+def test_a_unit_name_with_a_nul_is_an_unknown_unit(client, world):
+    token = sign_in(client, "admin")
+    form = {"username": "new-user", "role": "unit_staff", "unit": "区财政局\x00", "password": "long-enough-1",
+            "_csrf_token": token}
+    resp = client.post("/admin/users", data=form)
+    assert resp.status_code == 400 and "未知单位" in resp.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -9,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 
 from engine.db import MAX_ID
 from engine.decide import Actor
-from engine.errors import NotFound, PermissionDenied, Unauthenticated
+from engine.errors import BadRequest, NotFound, PermissionDenied, Unauthenticated
 from runtime.core import Runtime
 from web.sessions import SESSION_COOKIE
 from workflows import accounts
@@ -80,6 +82,17 @@ async def id_guard(connection: ASGIConnection, _handler) -> None:
     for name, value in connection.path_params.items():
         if isinstance(value, int) and not 1 <= value <= MAX_ID:
             raise NotFound("找不到该记录", detail=f"path parameter {name}={value} is outside the range of ids")
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+async def query_guard(connection: ASGIConnection, _handler) -> None:
+    """No query value with control characters reaches a handler (PostgreSQL refuses NUL in any text)."""
+    for name, value in connection.query_params.multi_items():
+        if CONTROL.search(value):
+            raise BadRequest(f"参数 {name[:32]} 含有控制字符",
+                             detail=f"query parameter {name[:32]!r}: control characters")
 
 
 def provide_actor(user: NamedDependency[User]) -> Actor:

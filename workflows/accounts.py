@@ -86,7 +86,8 @@ def unit_for(session: Session, role: str, unit_name: str | None) -> Unit | None:
     """The unit a user of this role belongs to: named for unit roles, the home unit for the offices."""
     unit = None
     if unit_name:
-        unit = session.exec(select(Unit).where(Unit.name == unit_name[:128])).first()
+        clean = unit_name[:128] if "\x00" not in unit_name else ""  # no unit has NUL in its name (nor could)
+        unit = session.exec(select(Unit).where(Unit.name == clean)).first() if clean else None
         if unit is None:
             raise AccountError(f"未知单位 {unit_name[:128]!r}")
     if role in UNIT_ROLES and unit is None:
