@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cli.main import CliError
 
-ROLES = ("unit_staff", "unit_head", "supervisor", "office", "leader", "admin")  # checked against workflows.roles by a test
+# checked against workflows.roles by a test
+ROLES = ("unit_staff", "unit_head", "supervisor", "office", "leader", "admin")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,14 +69,20 @@ def cmd_init(args) -> int:
 
 
 def cmd_users_add(args) -> int:
+    import os
+
     from runtime.core import build_runtime
-    from workflows import accounts
+    from workflows import accounts, audit_log
 
     rt = build_runtime()
     password = read_password(args.password_file)
     with rt.write() as session:
         user = accounts.add_user(session, args.username, args.role, password, rt.clock.now(),
                                  unit_name=args.unit, email=args.email, display_name=args.name)
+        operator = f"cli:{os.environ.get('USER') or 'operator'}"  # the command line has no signed-in person
+        audit_log.record(session, audit_log.USER, user.id, "added", by=operator, by_id=None, at=rt.clock.now(),
+                         address="command line", data={"username": user.username, "role": user.role,
+                                                       "unit_id": user.unit_id})
         print(f"added user {user.username} (role {user.role}, id {user.id})")
     return 0
 

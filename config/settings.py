@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # evidence and input bounds
     max_upload_bytes: int = 20 * 1024 * 1024
     text_max_chars: int = 5000
+    date_span_years: int = 5  # deadlines and dates within the plans' years (and this year) ± this many
 
     # tokens
     token_ttl_hours: int = 12

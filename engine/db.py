@@ -12,6 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
+# The largest id (or counter) a row can hold: id columns are INTEGER, 32 bits on PostgreSQL, the narrower of both.
+MAX_ID = 2**31 - 1
+
 
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)

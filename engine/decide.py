@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from engine.db import MAX_ID
 from engine.definition import Action, Context, FieldSpec, WorkflowDefinition
 from engine.errors import FieldProblem, InvalidFields, PermissionDenied, TransitionNotAllowed, WorkflowError
 
@@ -93,24 +94,38 @@ def check(defn: WorkflowDefinition, action: str, subject: SubjectView, actor: Ac
 
 def clean_fields(act: Action, fields: Mapping[str, Any], ctx: Context | None = None) -> dict[str, Any]:
     """Coerce and check every declared field against its bounds and rules; unknown keys are dropped."""
+    return clean_values(act.name, act.fields, fields, ctx)
+
+
+def clean_values(name: str, specs: tuple[FieldSpec, ...], fields: Mapping[str, Any], ctx: Context | None = None
+                 ) -> dict[str, Any]:
+    """The same for any declared form (an account, a unit): InvalidFields names each field and its bound."""
     ctx = ctx or Context()
     cleaned: dict[str, Any] = {}
     problems: dict[str, FieldProblem] = {}
-    for spec in act.fields:
+    for spec in specs:
         try:
             cleaned[spec.name] = coerce(spec, fields.get(spec.name), ctx)
         except FieldInvalid as exc:
             problems[spec.name] = exc.problem
     ctx = Context(ctx.record, cleaned, ctx.limits, ctx.extra)
-    for spec in act.fields:
+    for spec in specs:
         if spec.name in problems:
             continue
         problem = _after(spec, cleaned, ctx)
         if problem is not None:
             problems[spec.name] = problem
     if problems:
-        raise InvalidFields(act.name, problems, {s.name: s.title for s in act.fields})
+        raise InvalidFields(name, problems, {s.name: s.title for s in specs})
     return cleaned
+
+
+FREE_COMMENT = FieldSpec("comment", "text", required=False, label="意见")
+
+
+def free_comment(raw: Any, ctx: Context | None = None) -> str:
+    """A comment given to an action that declares none (its history keeps it): bounded like any text."""
+    return clean_values("comment", (FREE_COMMENT,), {"comment": raw}, ctx)["comment"] or ""
 
 
 class FieldInvalid(Exception):
@@ -154,10 +169,15 @@ def _required_message(spec: FieldSpec) -> str:
     return f"请选择{spec.title}" if spec.kind in ("choice", "bool") else f"请填写{spec.title}"
 
 
+CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - {"\t", "\n", "\r"}
+
+
 def _text(spec: FieldSpec, raw: Any, ctx: Context) -> str:
     if not isinstance(raw, str):
         raise FieldInvalid("bad_format", f"{spec.title}应为文字")
     value = raw.strip()
+    if not CONTROL.isdisjoint(value):  # NUL and the like: no database keeps them, no person typed them
+        raise FieldInvalid("bad_format", f"{spec.title}含有无法保存的控制字符")
     limit = spec.max_length or ctx.limits.text_max
     if len(value) > limit:
         raise FieldInvalid("too_long", f"{spec.title}最多 {limit:,} 个字，现为 {len(value):,} 个字")
@@ -211,8 +231,10 @@ def _files(spec: FieldSpec, raw: Any, ctx: Context) -> list[int]:
     items = raw if isinstance(raw, list | tuple) else [raw]
     try:
         ids = [int(x) for x in items if not isinstance(x, bool)]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise FieldInvalid("bad_format", f"{spec.title}应为文件编号") from None
+    if any(not 1 <= i <= MAX_ID for i in ids):  # no row has such an id, and the database could not compare it
+        raise FieldInvalid("bad_format", f"{spec.title}应为文件编号")
     return list(dict.fromkeys(ids))
 
 

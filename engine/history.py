@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, insert, text
+from sqlalchemy import Column, Text, UniqueConstraint, bindparam, func, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from engine.db import AwareDateTime, is_postgres, utc
@@ -55,12 +55,18 @@ def digest(rec: HistoryRecord) -> str:
 
 
 def append(session: Session, *, workflow: str, subject_id: int, action: str, from_state: str | None,
-           to_state: str, version: int, actor_id: int | None, actor_name: str, at: datetime,
+           to_state: str, version: int | None, actor_id: int | None, actor_name: str, at: datetime,
            comment: str = "", data: Mapping[str, Any] | None = None) -> HistoryRecord:
-    """Add one record at the chain's tail, inside the caller's transaction."""
+    """Add one record at the chain's tail, inside the caller's transaction.
+
+    `version` None numbers the record after the subject's last one: for what is recorded without being a
+    versioned row (an account, a unit, a sign-in), so the chain's per-subject order holds for it too.
+    """
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     tail = session.execute(_TAIL).first()
+    if version is None:
+        version = (session.execute(_LAST_VERSION, {"w": workflow, "s": subject_id}).scalar() or 0) + 1
     rec = HistoryRecord(
         seq=(tail[0] + 1) if tail else 1, workflow=workflow, subject_id=subject_id, action=action,
         from_state=from_state, to_state=to_state, version=version, actor_id=actor_id,
@@ -76,6 +82,8 @@ def append(session: Session, *, workflow: str, subject_id: int, action: str, fro
 
 _TAIL = select(HistoryRecord.seq, HistoryRecord.hash).order_by(HistoryRecord.seq.desc()).limit(1)
 _INSERT = insert(HistoryRecord.__table__)
+_LAST_VERSION = (select(func.max(HistoryRecord.version))
+                 .where(HistoryRecord.workflow == bindparam("w"), HistoryRecord.subject_id == bindparam("s")))
 
 
 def last_actor(session: Session, workflow: str, subject_id: int, action: str) -> int | None:

@@ -78,6 +78,7 @@ class WorkflowService:
         last = self.last_actors(session, row, [declared]) if declared else {}
         ctx = Context(record=row, limits=self.limits, extra=getattr(view, "extra", None) or {}, now=self.clock.now())
         act, cleaned = decide.check(self.defn, action, view, actor, last, fields, ctx)
+        comment = cleaned.get("comment") or decide.free_comment(fields.get("comment"), ctx)
         claimed = session.execute(self._claim, {"b_id": row.id, "b_old": expected_version,
                                                 "b_new": expected_version + 1})
         if claimed.rowcount != 1:
@@ -86,7 +87,6 @@ class WorkflowService:
         from_state = row.state
         to_state = machine_fire(self.defn, row, act.name)
         row.version = expected_version + 1
-        comment = str(fields.get("comment") or cleaned.get("comment") or "").strip()
         event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
                             row.version, cleaned, comment)
         notices = self.binding.apply(session, row, event)

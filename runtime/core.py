@@ -6,16 +6,17 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.loader import Config, load_config
 from config.settings import Settings, get_settings
 from engine.clock import Clock, clock_from
 from engine.db import make_engine, read_session, write_session
+from engine.definition import Limits
 from engine.jobs import record_run
 from engine.service import WorkflowService
 from notifications.channels import Channel
@@ -35,6 +36,7 @@ from workflows.meetings.service import BINDING as MEETING_BINDING
 from workflows.meetings.service import MeetingService
 from workflows.milestones.binding import BINDING as MILESTONE_BINDING
 from workflows.milestones.service import MilestoneService
+from workflows.models import Plan
 from workflows.problems.binding import BINDING as PROBLEM_BINDING
 from workflows.problems.service import ProblemService
 from workflows.reform.binding import MeasureBinding
@@ -81,9 +83,23 @@ class Runtime:
         return EvidenceStore(self.settings.evidence_dir, self.settings.max_upload_bytes)
 
     @cached_property
+    def limits(self) -> Limits:
+        """The configured bounds, with dates within the plans' issue years and this year, ± REFORM_DATE_SPAN_YEARS:
+        computed once, when the first service needs them."""
+        years = {self.clock.now().year}
+        try:
+            with self.read() as session:
+                years |= {d.year for d in session.execute(select(Plan.issued_on)).scalars() if d}
+        except SQLAlchemyError:  # no schema yet (before `reform init`): this year alone
+            pass
+        span = self.settings.date_span_years
+        return replace(self.config.limits, date_min=date(min(years) - span, 1, 1),
+                       date_max=date(max(years) + span, 12, 31))
+
+    @cached_property
     def workflows(self) -> dict[str, WorkflowService]:
         """Every registered workflow's engine service, by definition name."""
-        limits = self.config.limits
+        limits = self.limits
         measures = MeasureBinding(measure_definition(self.settings.signoff), self.clock)
         own = {MEASURE_BINDING: measures, DOCUMENT_BINDING: DocumentBinding(self.formats, self.config.calendar)}
         return {b.definition.name: WorkflowService(own.get(b, b), self.clock, limits) for b in BINDINGS}

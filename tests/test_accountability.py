@@ -111,7 +111,8 @@ def test_a_leaders_instruction_reaches_the_lead_units_and_is_answered(rt, world)
         assert made.json()["state"] == "issued" and made.json()["by"] == "leader"
         unnamed = c.post(f"/api/measures/{joint}/instructions", json={"text": "代录"}, headers=auth(rt, users, "yb"))
         assert unnamed.status_code == 409 and "区领导" in unnamed.json()["message"]
-        behalf = c.post(f"/api/measures/{joint}/instructions", json={"text": "代录批示", "on_behalf_of": users["leader2"].id},
+        behalf = c.post(f"/api/measures/{joint}/instructions",
+                        json={"text": "代录批示", "on_behalf_of": users["leader2"].id},
                         headers=auth(rt, users, "yb")).json()
         assert behalf["by"] == "leader2" and behalf["entered_by"] == "yb"
         answered = c.post(f"/api/instructions/{made.json()['id']}/reply", json={"text": "已召开专题会部署"},

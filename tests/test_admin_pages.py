@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
 from runtime import reports
+from tests.web_support import sign_in
 from web.app import create_app
 from workflows import accounts
 from workflows.accounts_models import User
@@ -23,16 +24,6 @@ def client(rt, ledger, make_user):
     make_user("office", "office")
     with TestClient(create_app(rt)) as c:
         yield c
-
-
-def sign_in(client, username: str) -> str:
-    client.cookies.clear()
-    client.get("/login")
-    token = client.cookies.get("reform_csrf")
-    resp = client.post("/login", data={"username": username, "password": "correct-horse-1", "_csrf_token": token},
-                       follow_redirects=False)
-    assert resp.status_code in (302, 303)
-    return token
 
 
 def test_only_admins_reach_the_admin_pages(client):

@@ -90,7 +90,7 @@ def test_list_and_detail_shapes(rt, world):
         "units": ["区政务办", "区市场监管局"], "due_date": "2022-12-31", "state": "assigned", "light": "green",
         "key": True, "version": 1}
     assert first["light_detail"]["due_in_workdays"] > 5
-    assert set(one) == set(first) | {"allowed_actions", "history", "evidence"}
+    assert set(one) == set(first) | {"allowed_actions", "history", "evidence", "instructions", "problems", "meetings"}
     assert one["allowed_actions"] == ["start"]
     assert one["history"] == [{"action": "import", "action_label": "导入台账", "from_state": None,
                                "to_state": "assigned", "actor": "导入", "at": "2022-06-20T09:00:00+08:00",

@@ -16,6 +16,7 @@ from notifications.digest import PROVISIONAL_NOTE, digest_item
 from runtime import calendar as calendar_service
 from runtime.core import Runtime
 from tests.test_calendar_notice import DATA, README_TABLE, table_days
+from tests.web_support import sign_in
 from tests.world import bj
 from tests.world import esc_measure as measure
 from workflows.calendar_store import CalendarDay, CalendarYear, missing_year
@@ -162,14 +163,6 @@ def test_the_warning_shows_on_the_workbench_of_admins_and_supervisors_only(rt, m
         assert "放假安排尚未导入" not in c.get("/").text
 
 
-def sign_in(client, username: str) -> str:
-    client.cookies.clear()
-    client.get("/login")
-    token = client.cookies.get("reform_csrf")
-    resp = client.post("/login", data={"username": username, "password": "correct-horse-1", "_csrf_token": token},
-                       follow_redirects=False)
-    assert resp.status_code in (302, 303)
-    return token
 
 
 def test_the_admin_pastes_a_notice_previews_the_dates_and_applies_it(rt, make_user):

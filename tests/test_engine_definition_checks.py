@@ -50,5 +50,5 @@ def test_the_reform_table_loads_and_draws_every_action():
     diagram = to_mermaid(REFORM_MEASURE)
     for act in REFORM_MEASURE.actions:
         for src in act.source:
-            assert f"{src} --> {act.target}: {act.name} " in diagram
+            assert f"{src} --> {act.target_from(src)}: {act.name} " in diagram
     assert REFORM_MEASURE.final_states == ("replicated",)

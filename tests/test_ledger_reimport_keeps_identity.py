@@ -254,7 +254,7 @@ def test_cells_that_look_like_formulas_stay_text_and_nothing_is_evaluated(rt, le
 
 
 def test_the_admin_preview_asks_to_confirm_new_units(rt, ledger, tmp_path, make_user):
-    from tests.test_calendar_import import sign_in
+    from tests.web_support import sign_in
     from tests.world import client
 
     make_user("root", "admin")

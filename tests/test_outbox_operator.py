@@ -15,6 +15,7 @@ from engine.outbox import OutboxMessage
 from notifications.outbox_ops import flush_all
 from tests.mail_support import mail_runtime, received, running_sink
 from tests.test_mail_delivery import overdue_world, statuses
+from tests.web_support import sign_in
 from tests.world import client
 
 
@@ -95,12 +96,6 @@ def test_list_shows_the_rows_and_retry_puts_failed_ones_back_with_an_audit_recor
         assert verify(session).ok  # the chain itself (the hand-made measures of this world have no records)
 
 
-def sign_in(c, username: str) -> str:
-    c.cookies.clear()
-    c.get("/login")
-    token = c.cookies.get("reform_csrf")
-    c.post("/login", data={"username": username, "password": "correct-horse-1", "_csrf_token": token})
-    return token
 
 
 def test_the_mail_page_retries_a_failed_row_for_the_outbox_roles_only(mail_rt):

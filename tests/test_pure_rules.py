@@ -65,7 +65,7 @@ def test_fields_are_cleaned_with_their_bounds_and_rules():
     assert fields["comment"].code == "too_long" and "最多 10 个字" in fields["comment"].message
     with pytest.raises(InvalidFields) as files:
         clean_fields(DEFN.action("report"), {"comment": "完成", "evidence": [5, 7]}, ctx)
-    assert files.value.fields["evidence"].code == "not_pending"
+    assert files.value.fields["evidence"].code == "not_offered"
     with pytest.raises(InvalidFields) as typical:
         clean_fields(DEFN.action("evaluate"), {"rating": "好", "satisfaction": 90, "typical_case": "true"}, ctx)
     assert typical.value.fields["case_text"].message == "选为典型案例时须填写典型案例说明"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
+from tests.web_support import as_user
 from tests.world import june_scenario, token
 from web.app import create_app
-from web.deps import session_epoch
 from workflows.models import Item, Milestone
 from workflows.reform.table import STATE_LABELS
 
@@ -24,12 +23,9 @@ def world(rt):
 @pytest.fixture
 def browser(rt, world):
     """A client signed in through the session cookie, as a browser is; `as_(name)` switches the person."""
-    config = CookieBackendConfig(secret=rt.settings.session_secret(), key="reform_session")
-    with TestClient(create_app(rt), session_config=config) as client:
+    with TestClient(create_app(rt)) as client:
         def as_(name: str) -> TestClient:
-            user = world.users[name]
-            client.set_session_data({"uid": user.id, "epoch": session_epoch(user)})
-            return client
+            return as_user(client, rt, world.users[name])
 
         client.as_ = as_
         yield client
@@ -82,7 +78,7 @@ def test_assessment_records_and_typical_case_pages_render(browser, rt, world):
         assert f"{unit['unit']}：{unit['total']:.2f} 分" in page.text
     assert client.get("/reports/records").status_code == 200
     printable = client.get("/reports/typical-cases")
-    assert printable.status_code == 200 and "window.print()" in printable.text
+    assert printable.status_code == 200 and "data-print" in printable.text and "onclick" not in printable.text
     assert client.get("/reports/assessment", params={"year": "abc"}).status_code == 400
 
 

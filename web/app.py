@@ -1,4 +1,4 @@
-"""The Litestar application: JSON API, web pages, sessions, CSRF, error mapping and the scheduler."""
+"""The Litestar application: JSON API, web pages, sessions (web/sessions.py), CSRF, error mapping, the scheduler."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar, MediaType, Request, Response
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
@@ -23,9 +22,11 @@ from sqlalchemy.exc import OperationalError
 
 from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
-from web.deps import DEPENDENCIES, api_guard
+from web.deps import DEPENDENCIES, PasswordChangeRequired, api_guard, id_guard, query_guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
+from web.headers import security_headers
 from web.ops import health, metrics
+from web.sessions import SessionCSRFMiddleware, csrf_config
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
 from web.ui.errors import html_error, http_message
@@ -75,6 +76,8 @@ def json_error(body: ErrorBody, status: int) -> Response:
 def handle_workflow_error(request: Request, exc: WorkflowError) -> Response:
     if isinstance(exc, Unauthenticated) and wants_html(request):
         return Redirect(f"/login?next={request.url.path}")
+    if isinstance(exc, PasswordChangeRequired) and wants_html(request):
+        return Redirect("/password")
     if wants_html(request):  # a person in a browser: a Chinese error page
         return html_error(status_for(exc), exc.message)
     return json_error(error_body(exc), status_for(exc))
@@ -123,18 +126,14 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
             if jobs is not None:
                 jobs.shutdown(wait=False)
 
-    session_config = CookieBackendConfig(secret=secret, key="reform_session", httponly=True,
-                                         samesite="lax", secure=rt.settings.https, max_age=12 * 3600)
+    csrf = csrf_config(secret, rt.settings.https)
     return Litestar(
         route_handlers=[*collect_routes(),
                         create_static_files_router(path="/static", directories=[HERE / "static"],
                                                    include_in_schema=False)],
         dependencies=DEPENDENCIES,
-        guards=[api_guard],
-        middleware=[session_config.middleware],
-        csrf_config=CSRFConfig(secret=secret.hex(), cookie_name="reform_csrf", header_name="x-csrftoken",
-                               cookie_samesite="lax", cookie_secure=rt.settings.https,
-                               exclude=["/api", "/schema", "/health"]),
+        guards=[api_guard, id_guard, query_guard],
+        middleware=[DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=template_globals),
         exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,
@@ -143,6 +142,8 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema"),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
-        state=State({"runtime": rt, "login_throttle": AddressThrottle(), "started_at": rt.clock.now()}),
+        before_send=[security_headers(rt.settings.https)],
+        state=State({"runtime": rt, "login_throttle": AddressThrottle(), "csrf_config": csrf,
+                     "started_at": rt.clock.now()}),
         debug=False,
     )

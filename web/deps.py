@@ -1,15 +1,19 @@
-"""Dependency providers: the runtime, and who is asking (bearer token for /api, session for pages)."""
+"""Dependency providers: the runtime, and who is asking (bearer token for /api, session for pages); guards."""
 
 from __future__ import annotations
+
+import re
 
 import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 
+from engine.db import MAX_ID
 from engine.decide import Actor
-from engine.errors import Unauthenticated
+from engine.errors import BadRequest, NotFound, PermissionDenied, Unauthenticated
 from runtime.core import Runtime
+from web.sessions import SESSION_COOKIE
 from workflows import accounts
 from workflows.access import Access
 from workflows.accounts_models import User
@@ -26,30 +30,33 @@ def bearer_token(request: Request) -> str | None:
 
 
 def user_from_request(request: Request) -> User | None:
-    """The signed-in user: a bearer token on /api, the session cookie on pages."""
+    """The signed-in user: a bearer token on /api, the session cookie (a web_session row) on pages."""
     rt = runtime_of(request)
     now = rt.clock.now()
     with rt.read() as session:
         if request.url.path.startswith("/api"):
             token = bearer_token(request)
             return accounts.user_for_token(session, token, now) if token else None
-        data = request.scope.get("session") or {}
-        uid, epoch = data.get("uid"), data.get("epoch")
-        user = session.get(User, uid) if uid else None
-        if user is None or not user.active or epoch != session_epoch(user):
-            return None
-        return user
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return accounts.user_for_session(session, cookie, now) if cookie else None
 
 
-def session_epoch(user: User) -> str:
-    """Changes when the password changes, so old sessions stop working."""
-    return user.password_hash[-16:]
+class PasswordChangeRequired(PermissionDenied):
+    """A password an admin reset: nothing but changing it (or signing out) until it is changed."""
+
+    code = "password_change_required"
+    default = "管理员已重置您的密码：请先修改密码后再继续使用"
+
+
+WHILE_CHANGING = frozenset({"/password", "/logout"})
 
 
 def provide_user(request: Request) -> User:
     user = request.state.get(_USER_KEY) or user_from_request(request)
     if user is None:
         raise Unauthenticated(detail="authentication required")
+    if user.must_change_password and request.url.path not in WHILE_CHANGING:
+        raise PasswordChangeRequired(detail=f"user {user.username!r} must change the one-time password")
     return user
 
 
@@ -65,7 +72,27 @@ async def api_guard(connection: ASGIConnection, _handler) -> None:
     user = await anyio.to_thread.run_sync(user_from_request, connection)
     if user is None:
         raise Unauthenticated(detail="authentication required")
+    if user.must_change_password:
+        raise PasswordChangeRequired(detail=f"user {user.username!r} must change the one-time password")
     connection.state[_USER_KEY] = user
+
+
+async def id_guard(connection: ASGIConnection, _handler) -> None:
+    """An id in the path that no row can have (beyond the database's integers) is not found, before any query."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("找不到该记录", detail=f"path parameter {name}={value} is outside the range of ids")
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+async def query_guard(connection: ASGIConnection, _handler) -> None:
+    """No query value with control characters reaches a handler (PostgreSQL refuses NUL in any text)."""
+    for name, value in connection.query_params.multi_items():
+        if CONTROL.search(value):
+            raise BadRequest(f"参数 {name[:32]} 含有控制字符",
+                             detail=f"query parameter {name[:32]!r}: control characters")
 
 
 def provide_actor(user: NamedDependency[User]) -> Actor:

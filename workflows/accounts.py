@@ -1,4 +1,4 @@
-"""Accounts: argon2 passwords, login throttling, expiring and revocable bearer tokens."""
+"""Accounts: argon2 passwords, login lockout, expiring and revocable bearer tokens and browser sessions."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import hashlib
 import os
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from engine.db import utc
-from engine.decide import Actor
+from engine.decide import Actor, clean_values
+from engine.definition import FieldSpec
 from engine.errors import BadRequest, NotFound
-from workflows.accounts_models import ApiToken, User
+from workflows import audit_log
+from workflows.accounts_models import ApiToken, User, WebSession
 from workflows.models import Unit
 from workflows.roles import HOME_KIND, ORG, UNIT_ROLES
 
@@ -24,6 +28,15 @@ _HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024) if os.enviro
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 ROLES = ORG.names
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+USERNAME_MAX = 64  # the column; longer names cannot exist, so they are refused before any query
+# One sentence whether the password was wrong, the account is locked, or there is no such account.
+SIGN_IN_FAILED = (f"用户名或密码错误。连续失败 {MAX_FAILED_LOGINS} 次后账户将暂时锁定 "
+                  f"{int(LOCKOUT.total_seconds() // 60)} 分钟，届时请稍后再试或联系管理员。")
+USER_FIELDS = (FieldSpec("username", label="用户名", max_length=USERNAME_MAX),  # the columns' bounds
+               FieldSpec("display_name", label="姓名", required=False, max_length=64),
+               FieldSpec("email", label="邮箱", required=False, max_length=255))
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread
 
 
 class AccountError(BadRequest):
@@ -44,60 +57,107 @@ def verify_password(password: str, hashed: str) -> bool:
 
 
 def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise AccountError("密码至少需要 8 个字符")
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"密码至少需要 {PASSWORD_MIN} 个字符")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"密码最多 {PASSWORD_MAX} 个字符")
 
 
 def add_user(session: Session, username: str, role: str, password: str, now: datetime, *,
              unit_name: str | None = None, email: str = "", display_name: str = "") -> User:
+    given = clean_values("add_user", USER_FIELDS, {"username": username, "display_name": display_name,
+                                                    "email": email})
+    username = given["username"]
     if role not in ROLES:
         raise AccountError(f"未知角色 {role!r}，可选：{'、'.join(f'{r}（{ORG.label(r)}）' for r in ROLES)}")
-    if not username.strip():
-        raise AccountError("用户名不能为空")
     if session.exec(select(User).where(User.username == username)).first():
         raise AccountError(f"用户名 {username!r} 已存在")
     check_password_strength(password)
-    unit = None
-    if unit_name:
-        unit = session.exec(select(Unit).where(Unit.name == unit_name)).first()
-        if unit is None:
-            raise AccountError(f"未知单位 {unit_name!r}")
-    if role in UNIT_ROLES and unit is None:
-        raise AccountError(f"角色“{ORG.label(role)}”必须指定所属单位（--unit）")
-    if role in HOME_KIND and unit is None:
-        unit = session.exec(select(Unit).where(Unit.kind == HOME_KIND[role])).first()
-    user = User(username=username.strip(), role=role, unit_id=unit.id if unit else None, email=email,
-                display_name=display_name or username, password_hash=hash_password(password), created_at=now)
+    unit = unit_for(session, role, unit_name)
+    user = User(username=username, role=role, unit_id=unit.id if unit else None, email=given["email"] or "",
+                display_name=given["display_name"] or username, password_hash=hash_password(password),
+                created_at=now)
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime) -> User | None:
-    """The user when the password matches; counts failures and locks the account for a while."""
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
-        verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
+def unit_for(session: Session, role: str, unit_name: str | None) -> Unit | None:
+    """The unit a user of this role belongs to: named for unit roles, the home unit for the offices."""
+    unit = None
+    if unit_name:
+        clean = unit_name[:128] if "\x00" not in unit_name else ""  # no unit has NUL in its name (nor could)
+        unit = session.exec(select(Unit).where(Unit.name == clean)).first() if clean else None
+        if unit is None:
+            raise AccountError(f"未知单位 {unit_name[:128]!r}")
+    if role in UNIT_ROLES and unit is None:
+        raise AccountError(f"角色“{ORG.label(role)}”必须指定所属单位（--unit）")
+    if role in HOME_KIND and unit is None:
+        unit = session.exec(select(Unit).where(Unit.kind == HOME_KIND[role])).first()
+    return unit
+
+
+def set_role(session: Session, user: User, role: str, unit_name: str | None) -> dict[str, Any]:
+    """Give the user another role or unit; what changed, for the audit history. Sessions carry on: every
+    request reads the user afresh."""
+    if role not in ROLES:
+        raise AccountError(f"未知角色 {role!r}")
+    unit = unit_for(session, role, unit_name)
+    before = {"role": user.role, "unit_id": user.unit_id}
+    user.role, user.unit_id = role, unit.id if unit else None
+    session.add(user)
+    return {"before": before, "after": {"role": user.role, "unit_id": user.unit_id}}
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime, address: str = "") -> User | None:
+    """The user when the password matches; counts failures and locks the account for a while.
+
+    Every refusal costs one password check, so neither time nor answer tells a locked or unknown account apart.
+    """
+    if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX or "\x00" in username:
+        verify_password(password[:PASSWORD_MAX], _DUMMY_HASH)
         return None
-    if user.locked_until and utc(user.locked_until) > now:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active or (user.locked_until and utc(user.locked_until) > now):
+        verify_password(password, _DUMMY_HASH)
         return None
     if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        session.add(user)
+        _failed(session, user, now, address)
         return None
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
     return user
 
 
+def _failed(session: Session, user: User, now: datetime, address: str) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:  # a burst: the lock goes into the audit history
+        user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        audit_log.record(session, audit_log.SIGNIN, user.id, "account_locked", by=user.username, by_id=None,
+                         at=now, address=address, data={"failures": MAX_FAILED_LOGINS,
+                                                        "locked_until": user.locked_until.isoformat()})
+    session.add(user)
+
+
 def change_password(session: Session, user: User, old: str, new: str) -> None:
-    if not verify_password(old, user.password_hash):
+    if len(old) > PASSWORD_MAX or not verify_password(old, user.password_hash):
         raise AccountError("原密码不正确")
     check_password_strength(new)
-    user.password_hash = hash_password(new)
+    if new == old:
+        raise AccountError("新密码不能与原密码相同")
+    user.password_hash, user.must_change_password = hash_password(new), False
     session.add(user)
+
+
+def reset_password(session: Session, user: User, now: datetime) -> str:
+    """A one-time password for an admin to hand over: it must be changed at the next sign-in. Ends every
+    session and token of the user and lifts a lockout."""
+    one_time = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
+    user.password_hash, user.must_change_password = hash_password(one_time), True
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    end_everything(session, user, now)
+    return one_time
 
 
 def _token_hash(token: str) -> str:
@@ -134,6 +194,41 @@ def revoke_all(session: Session, user: User, now: datetime) -> int:
         row.revoked_at = now
         session.add(row)
     return len(rows)
+
+
+def end_everything(session: Session, user: User, now: datetime) -> None:
+    """Every browser session and API token of the user ends now (password changed or reset, deactivated)."""
+    revoke_all(session, user, now)
+    close_sessions(session, user)
+
+
+# -- browser sessions: a random token in an HttpOnly cookie, its hash in web_session
+
+
+def open_session(session: Session, user: User, now: datetime, ttl: timedelta, address: str = "") -> str:
+    """A new session for the user (a new token at every sign-in: a planted one gains nothing)."""
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))  # only live sessions are kept
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl,
+                           address=address[:64]))
+    session.flush()
+    return token
+
+
+def user_for_session(session: Session, token: str, now: datetime) -> User | None:
+    row = session.exec(select(WebSession).where(WebSession.token_hash == _token_hash(token))).first()
+    if row is None or utc(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user and user.active else None
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def close_sessions(session: Session, user: User) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def actor_for(user: User) -> Actor:

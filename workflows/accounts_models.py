@@ -1,4 +1,4 @@
-"""Tables of accounts: users and their API tokens."""
+"""Tables of accounts: users, their API tokens and their signed-in browser sessions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    must_change_password: bool = False  # after an admin's reset: every page leads to /password until changed
 
 
 class ApiToken(SQLModel, table=True):
@@ -40,3 +41,15 @@ class LeaderUnit(SQLModel, table=True):
     __tablename__ = "leader_unit"
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the row its hash; deleting the row ends it everywhere."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False, index=True))
+    address: str = Field(default="", max_length=64)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +27,13 @@ UPLOAD_STATES = REFORM_MEASURE.tagged("owes_work")  # while the unit still owes 
 ACCEPTED = "PDF、OFD、Word、Excel、JPEG、PNG"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PNG = b"\x89PNG\r\n\x1a\n"
+# Office documents are zip containers, checked as archives before they are accepted (zip bombs, odd paths)
+ARCHIVE_KINDS = frozenset({"docx", "xlsx", "ofd"})
+ARCHIVE_FACTOR = 10  # a document may unpack to this many times the upload limit, no more
+MAX_MEMBERS = 2000
+MAX_RATIO, RATIO_FLOOR = 200, 1 << 20  # a part packed tighter than 200:1 (past 1 MB) is a bomb: XML packs ~5-20:1
+ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh")
+EMBEDDED = (".docx", ".xlsx", ".pptx")  # documents embedded in a document (word/embeddings/…): one level deep
 # extension -> (kind the content must show, content type we serve it with)
 KINDS = {
     ".pdf": ("pdf", "application/pdf"),
@@ -93,6 +102,64 @@ def _zip_kinds(path: Path) -> set[str]:
     return kinds
 
 
+class ArchiveRefused(Exception):
+    """Why an office document's container is refused (said in Chinese, after the file's name)."""
+
+
+def check_archive(path: Path | io.BytesIO, budget: int, member_max: int, depth: int = 0) -> None:
+    """Raise ArchiveRefused unless the zip is a plain document: few members, safe names, no bomb, no archives
+    inside (but one level of embedded documents). Sizes are read from the directory and then proved by
+    unpacking, never past `budget` bytes in all."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            _check_directory(infos, budget)
+            for info in infos:
+                budget -= _unpack(zf, info, budget, member_max, depth)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError,
+            ValueError) as exc:
+        raise ArchiveRefused("文件已损坏或无法解压") from exc
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], budget: int) -> None:
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveRefused(f"包含 {len(infos):,} 个部件，超过 {MAX_MEMBERS:,} 个的上限")
+    for info in infos:
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts:
+            raise ArchiveRefused(f"包含指向压缩包之外的路径“{info.filename[:80]}”")
+        if info.flag_bits & 0x1:
+            raise ArchiveRefused("包含加密的部件")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ArchiveRefused(f"部件“{info.filename[:80]}”的压缩比异常（疑似压缩炸弹）")
+    if sum(i.file_size for i in infos) > budget:
+        raise ArchiveRefused(f"解压后超过 {budget // (1024 * 1024)} MB（疑似压缩炸弹）")
+
+
+def _unpack(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, member_max: int, depth: int) -> int:
+    """Unpack one member (checking its CRC) within the budget; its bytes. A nested archive is checked too."""
+    size, head, nested = 0, b"", None
+    with zf.open(info) as member:
+        while chunk := member.read(CHUNK):
+            head, size = head or chunk[:8], size + len(chunk)
+            if size > budget:
+                raise ArchiveRefused("解压后超过允许的大小（疑似压缩炸弹）")
+            if nested is not None or (size == len(chunk) and head.startswith(ARCHIVE_MAGIC)):
+                nested = _nested(info, nested, chunk, member_max, depth)
+    if nested is not None:
+        check_archive(nested, budget - size, member_max, depth + 1)
+    return size
+
+
+def _nested(info: zipfile.ZipInfo, kept: io.BytesIO | None, chunk: bytes, member_max: int, depth: int) -> io.BytesIO:
+    embedded = "/embeddings/" in f"/{info.filename}" and info.filename.lower().endswith(EMBEDDED)
+    if depth > 0 or not embedded or info.file_size > member_max:
+        raise ArchiveRefused(f"包含嵌套的压缩包“{info.filename[:80]}”")
+    kept = kept or io.BytesIO()
+    kept.write(chunk)
+    return kept
+
+
 def clean_name(raw: str) -> str:
     """The last path component, without control characters, at most 200 characters, extension kept."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -141,6 +208,8 @@ class EvidenceStore:
             if kind not in content_kinds(tmp):
                 raise UnsupportedType(f"文件“{name}”的内容与扩展名 {ext} 不符（仅限 {ACCEPTED}）",
                                       detail=f"file {name!r}: content is not {kind}")
+            if kind in ARCHIVE_KINDS:
+                refuse_bad_archive(tmp, name, self.max_bytes)
             final = self.path_for(sha)
             if not final.exists():
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +229,15 @@ class EvidenceStore:
                 digest.update(chunk)
                 out.write(chunk)
         return digest.hexdigest(), size
+
+
+def refuse_bad_archive(path: Path, name: str, max_bytes: int) -> None:
+    """UnsupportedType (415) naming the file when its container is not a plain office document."""
+    try:
+        check_archive(path, max_bytes * ARCHIVE_FACTOR, max_bytes)
+    except ArchiveRefused as exc:
+        raise UnsupportedType(f"文件“{name}”不是正常的 Office/OFD 文档：{exc}，已拒收",
+                              detail=f"file {name!r}: archive refused: {exc}") from None
 
 
 # -- who may add and fetch

@@ -10,18 +10,18 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from engine.errors import TooManyAttempts, Unauthenticated
+from engine.errors import PermissionDenied, TooManyAttempts, Unauthenticated
 from runtime.core import Runtime
 from web.api.common import RT, api_get, api_post
 from web.deps import bearer_token
-from web.throttle import client_address, throttle_of
+from web.throttle import client_address, note_failure, throttle_of
 from workflows import accounts
 from workflows.accounts_models import User
 from workflows.models import Unit
 from workflows.reform.views import beijing
 
 Me = NamedDependency[User]
-BAD_CREDENTIALS = "用户名或密码错误；连续失败 5 次后账户将锁定 15 分钟"
+CHANGE_FIRST = "管理员已重置该账户的密码：请先在网页上登录并修改密码，再申请访问令牌"
 
 
 @dataclass
@@ -49,27 +49,29 @@ class CurrentUser(msgspec.Struct, frozen=True, kw_only=True):
     unit: str | None
 
 
-def login(rt: Runtime, username: str, password: str) -> Token:
-    """A fresh token; failures are counted (and committed) before the 401."""
+def login(rt: Runtime, username: str, password: str, address: str = "") -> Token:
+    """A fresh token; failures are counted (and committed) before the 401, the same for every kind of failure."""
     now = rt.clock.now()
     ttl = timedelta(hours=rt.settings.token_ttl_hours)
     with rt.write() as session:
-        user = accounts.authenticate(session, username.strip(), password, now)
+        user = accounts.authenticate(session, username.strip(), password, now, address)
+        if user is not None and user.must_change_password:
+            raise PermissionDenied(CHANGE_FIRST, detail=f"user {user.username!r} must change the one-time password")
         token = accounts.issue_token(session, user, now, ttl) if user else None
     if token is None:
-        raise Unauthenticated(BAD_CREDENTIALS, detail=f"bad credentials for {username!r}")
+        raise Unauthenticated(accounts.SIGN_IN_FAILED, detail=f"bad credentials for {username[:64]!r}")
     return Token(access_token=token, token_type="bearer", expires_at=beijing(now + ttl))
 
 
 @api_post("/api/auth/token", status_code=200, summary="用用户名和密码换取访问令牌")
 def token(request: Request, rt: RT, data: JSONBody[TokenRequest]) -> Token:
-    throttle, address, now = throttle_of(request), client_address(request), rt.clock.now()
-    if throttle.blocked(address, now):
+    address, now = client_address(request), rt.clock.now()
+    if throttle_of(request).blocked(address, now):
         raise TooManyAttempts(detail=f"address {address}: too many failed sign-ins")
     try:
-        return login(rt, data.username, data.password)
+        return login(rt, data.username, data.password, address)
     except Unauthenticated:
-        throttle.failed(address, now)
+        note_failure(request, data.username[:64])
         raise
 
 

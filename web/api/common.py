@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
+from engine.db import MAX_ID
 from runtime.core import Runtime
 from web.errors import error_responses
 from workflows.access import Access
 
 RT = NamedDependency[Runtime]
 Who = NamedDependency[Access]
-Text = FromQuery[str | None]
+TEXT_PARAM_MAX = 200  # a filter or a search word, never a document
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL refuses NUL in any text)
+Text = Annotated[str | None, QueryParameter(max_length=TEXT_PARAM_MAX, pattern=PRINTABLE)]
+IdParam = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]  # an id the database can hold, else 400
 ERRORS = error_responses()
 
 # Sync handlers run in a worker thread; every operation documents the error shape it may answer with.

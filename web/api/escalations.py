@@ -6,13 +6,13 @@ import enum
 from typing import Annotated
 
 import msgspec
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
 from engine.errors import NotFound
 from engine.outbox import STATUSES
 from notifications.outbox_views import OutboxList, list_outbox
 from notifications.sink import list_messages
-from web.api.common import RT, Text, Who, api_get
+from web.api.common import RT, IdParam, Text, Who, api_get
 from workflows.escalations import EscalationList, list_escalations
 
 OutboxStatus = enum.StrEnum("OutboxStatus", [(s, s) for s in STATUSES])
@@ -36,7 +36,7 @@ class SinkList(msgspec.Struct, frozen=True, kw_only=True):
 
 
 @api_get("/api/escalations", summary="已发出的预警（单位用户仅见本单位举措）")
-def escalations(rt: RT, access: Who, measure: FromQuery[int | None] = None, level: Text = None) -> EscalationList:
+def escalations(rt: RT, access: Who, measure: IdParam = None, level: Text = None) -> EscalationList:
     with rt.read() as session:
         return list_escalations(session, access, rt.config.ladder, measure=measure, level=level)
 

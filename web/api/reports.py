@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from engine.errors import BadRequest
 from runtime import reports as reporting
-from web.api.common import RT, Text, Who, api_get, api_patch, api_post
+from web.api.common import RT, IdParam, Text, Who, api_get, api_patch, api_post
 from web.responses import attachment
 from workflows.milestones.service import MilestoneList, MilestoneView
 from workflows.reports import classes, records, service
@@ -100,7 +100,7 @@ def class_counts(rt: RT, access: Who) -> ClassCounts:
 
 
 @api_get("/api/items", summary="改革事项及其分类")
-def list_items(rt: RT, access: Who, klass: Text = None, category: FromQuery[int | None] = None) -> ItemList:
+def list_items(rt: RT, access: Who, klass: Text = None, category: IdParam = None) -> ItemList:
     with rt.read() as session:
         found = [ItemRow(**i) for i in classes.items(session, klass=classes.check_filter(klass), category=category)]
     return ItemList(items=found, total=len(found))

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from engine.errors import BadRequest
-from web.api.common import RT, Text, Who, api_get, api_post
+from web.api.common import RT, IdParam, Text, Who, api_get, api_post
 from web.files import receive_problem_evidence
 from web.responses import attachment
 from workflows.cockpit import Cockpit, build, cutoffs
@@ -74,7 +74,7 @@ def cockpit(rt: RT, access: Who) -> Cockpit:
 
 @api_get("/api/problems", summary="问题协调与督查整改：按状态、单位、举措、来源筛选")
 def list_problems(rt: RT, access: Who, state_: StateParam = None, unit: Text = None,
-                  measure: FromQuery[int | None] = None, origin: FromQuery[Origin | None] = None) -> ProblemList:
+                  measure: IdParam = None, origin: FromQuery[Origin | None] = None) -> ProblemList:
     query = ProblemQuery(state=str(state_) if state_ else None, unit=unit, measure=measure,
                          origin=str(origin) if origin else None)
     with rt.read() as session:
@@ -99,7 +99,7 @@ def problem_evidence(rt: RT, access: Who, problem_id: FromPath[int],
 
 @api_get("/api/documents", summary="督办文书：督办通知单（duban）、情况通报（tongbao）")
 def documents(rt: RT, access: Who, kind: FromQuery[DocumentKind | None] = None,
-              measure: FromQuery[int | None] = None) -> DocumentList:
+              measure: IdParam = None) -> DocumentList:
     with rt.read() as session:
         return rt.documents.list(session, access, str(kind) if kind else None, measure)
 
@@ -126,8 +126,8 @@ def record_meeting(rt: RT, access: Who, data: JSONBody[dict[str, Any]]) -> Meeti
 
 
 @api_get("/api/meetings", summary="推进会议记录")
-def meetings(rt: RT, access: Who, measure: FromQuery[int | None] = None,
-             problem: FromQuery[int | None] = None) -> list[MeetingView]:
+def meetings(rt: RT, access: Who, measure: IdParam = None,
+             problem: IdParam = None) -> list[MeetingView]:
     with rt.read() as session:
         if measure is not None:
             access.measure(session, measure)

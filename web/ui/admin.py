@@ -9,15 +9,22 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.errors import WorkflowError
+from web.errors import status_for
+from web.throttle import client_address
 from web.ui import admin_ops as ops
-from web.ui.common import RT, Form, Me, Who, failed, page, see_other
+from web.ui.common import RT, Form, Me, Who, page, see_other
 from workflows.roles import ORG, UNIT_KIND_LABELS, UNIT_LEAD
 
-DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。"}
+DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。", "role": "用户角色已更新。"}
 
 
 def admin_only(access) -> None:
     access.require("administration", "使用系统管理页面")
+
+
+def by(request: Request, user) -> ops.By:
+    """The admin and the address they act from, for the audit history."""
+    return ops.By(user.username, user.id, client_address(request))
 
 
 def units_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None) -> Template:
@@ -28,13 +35,13 @@ def units_page(rt, user, status: int = 200, error: str | None = None, done: str 
 
 
 def users_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None,
-               form: dict | None = None) -> Template:
+               form: dict | None = None, one_time: dict | None = None) -> Template:
     with rt.read() as session:
         rows, unit_rows = ops.users(session), ops.units(session)
     names = {u.id: u.name for u in unit_rows}
     return page(rt, user, "admin/users.html", status, users=rows, unit_names=names, error=error, done=done,
                 roles=ORG.names, lead_units=[u.name for u in unit_rows if u.kind == UNIT_LEAD], form=form or {},
-                tab="users")
+                tab="users", one_time=one_time)
 
 
 @get("/admin", sync_to_thread=False)
@@ -50,18 +57,14 @@ def admin_units(rt: RT, user: Me, access: Who, ok: FromQuery[str | None] = None)
 
 
 @post("/admin/units/{unit_id:int}", sync_to_thread=True)
-def admin_unit_save(rt: RT, user: Me, access: Who, unit_id: FromPath[int], data: Form) -> Template | Redirect:
+def admin_unit_save(request: Request, rt: RT, user: Me, access: Who, unit_id: FromPath[int], data: Form
+                    ) -> Template | Redirect:
     admin_only(access)
     try:
-        ops.update_unit(rt, unit_id, data.get("head_name", ""), data.get("head_email", ""))
+        ops.update_unit(rt, by(request, user), unit_id, data.get("head_name", ""), data.get("head_email", ""))
     except WorkflowError as exc:
-        return failed(rt, user, "admin/units.html", exc, units=units_of(rt), done=None, tab="units")
+        return units_page(rt, user, status_for(exc), error=exc.message)
     return see_other(f"/admin/units?ok=unit#unit-{unit_id}")
-
-
-def units_of(rt) -> list:
-    with rt.read() as session:
-        return ops.units(session)
 
 
 @get("/admin/users", sync_to_thread=True)
@@ -71,24 +74,48 @@ def admin_users(rt: RT, user: Me, access: Who, ok: FromQuery[str | None] = None)
 
 
 @post("/admin/users", sync_to_thread=True)
-def admin_user_add(rt: RT, user: Me, access: Who, data: Form) -> Template | Redirect:
+def admin_user_add(request: Request, rt: RT, user: Me, access: Who, data: Form) -> Template | Redirect:
     admin_only(access)
     try:
-        ops.add_user(rt, dict(data))
+        ops.add_user(rt, by(request, user), dict(data))
     except WorkflowError as exc:
-        kept = {k: v for k, v in data.items() if k != "password"}
-        return users_page(rt, user, 400, error=exc.message, form=kept)
+        kept = {k: v[:255] for k, v in data.items() if k != "password"}
+        return users_page(rt, user, status_for(exc), error=exc.message, form=kept)
     return see_other("/admin/users?ok=user")
 
 
 @post("/admin/users/{user_id:int}/active", sync_to_thread=True)
-def admin_user_active(rt: RT, user: Me, access: Who, user_id: FromPath[int], data: Form) -> Template | Redirect:
+def admin_user_active(request: Request, rt: RT, user: Me, access: Who, user_id: FromPath[int], data: Form
+                      ) -> Template | Redirect:
     admin_only(access)
     try:
-        ops.set_active(rt, user.id, user_id, data.get("active") == "true")
+        ops.set_active(rt, by(request, user), user_id, data.get("active") == "true")
     except WorkflowError as exc:
-        return users_page(rt, user, 400, error=exc.message)
+        return users_page(rt, user, status_for(exc), error=exc.message)
     return see_other("/admin/users?ok=active")
+
+
+@post("/admin/users/{user_id:int}/role", sync_to_thread=True)
+def admin_user_role(request: Request, rt: RT, user: Me, access: Who, user_id: FromPath[int], data: Form
+                    ) -> Template | Redirect:
+    admin_only(access)
+    try:
+        ops.set_role(rt, by(request, user), user_id, data.get("role", ""), data.get("unit") or None)
+    except WorkflowError as exc:
+        return users_page(rt, user, status_for(exc), error=exc.message)
+    return see_other("/admin/users?ok=role")
+
+
+@post("/admin/users/{user_id:int}/password", sync_to_thread=True)
+def admin_user_reset(request: Request, rt: RT, user: Me, access: Who, user_id: FromPath[int]) -> Template:
+    """The one-time password is shown on this answer only (never stored, never in a URL)."""
+    admin_only(access)
+    try:
+        target, one_time = ops.reset_password(rt, by(request, user), user_id)
+    except WorkflowError as exc:
+        return users_page(rt, user, status_for(exc), error=exc.message)
+    return users_page(rt, user, one_time={"username": target.username, "name": target.display_name,
+                                          "password": one_time})
 
 
 def import_page(rt, user, status: int = 200, **context) -> Template:
@@ -114,9 +141,9 @@ async def admin_import_preview(request: Request, rt: RT, user: Me, access: Who) 
         try:
             item = ops.stage(rt, upload.filename if isinstance(upload, UploadFile) else "",
                              upload.file if isinstance(upload, UploadFile) else None, builtin)
-            lines, result = ops.run_import(rt, item, plan, user.username, dry_run=True)
+            lines, result = ops.run_import(rt, item, plan, by(request, user), dry_run=True)
         except WorkflowError as exc:
-            return import_page(rt, user, 400, error=exc.message)
+            return import_page(rt, user, status_for(exc), error=exc.message)
         return import_page(rt, user, preview={"item": item, "lines": lines, "plan": plan,
                                               "new_units": result.new_units, "held": len(result.held)})
 
@@ -124,14 +151,14 @@ async def admin_import_preview(request: Request, rt: RT, user: Me, access: Who) 
 
 
 @post("/admin/import/apply", sync_to_thread=True)
-def admin_import_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
+def admin_import_apply(request: Request, rt: RT, user: Me, access: Who, data: Form) -> Template:
     admin_only(access)
     try:
         item = ops.staged(rt, data.get("token", ""))
-        lines, _ = ops.run_import(rt, item, data.get("plan", "").strip(), user.username, dry_run=False,
+        lines, _ = ops.run_import(rt, item, data.get("plan", "").strip(), by(request, user), dry_run=False,
                                   force=data.get("force") == "on", create_units=data.get("create_units") == "on")
     except WorkflowError as exc:
-        return import_page(rt, user, 400, error=exc.message)
+        return import_page(rt, user, status_for(exc), error=exc.message)
     return import_page(rt, user, result={"name": item.name, "lines": lines})
 
 
@@ -177,5 +204,5 @@ def admin_calendar_apply(rt: RT, user: Me, access: Who, data: Form) -> Template:
 
 
 ROUTES: list = [admin_home, admin_units, admin_unit_save, admin_users, admin_user_add, admin_user_active,
-                admin_import, admin_import_preview, admin_import_apply, admin_calendar, admin_calendar_preview,
-                admin_calendar_apply]
+                admin_user_role, admin_user_reset, admin_import, admin_import_preview, admin_import_apply,
+                admin_calendar, admin_calendar_preview, admin_calendar_apply]

@@ -7,8 +7,9 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from engine.errors import TooManyAttempts
-from web.deps import session_epoch, user_from_request
-from web.throttle import client_address, throttle_of
+from web import sessions
+from web.deps import user_from_request
+from web.throttle import client_address, note_failure, throttle_of
 from web.ui.common import RT, Form, Me, page, safe_next, see_other
 from web.ui.signin import change_password, sign_in
 from workflows.accounts import AccountError
@@ -23,22 +24,25 @@ def login_page(request: Request, rt: RT, next: FromQuery[str | None] = None) -> 
 
 @post("/login", sync_to_thread=True)
 def login(request: Request, rt: RT, data: Form) -> Template | Redirect:
-    username, target = data.get("username", ""), safe_next(data.get("next"))
-    throttle, address, now = throttle_of(request), client_address(request), rt.clock.now()
-    if throttle.blocked(address, now):
+    username, target = data.get("username", "")[:64], safe_next(data.get("next"))
+    address = client_address(request)
+    if throttle_of(request).blocked(address, rt.clock.now()):
         return page(rt, None, "login.html", 429, next=target, username=username, error=TooManyAttempts().message)
-    result = sign_in(rt, username, data.get("password", ""))
+    result = sign_in(rt, username, data.get("password", ""), address)
     if result.user is None:
-        throttle.failed(address, now)
+        note_failure(request, username)
         return page(rt, None, "login.html", 401, next=target, username=username, error=result.error)
-    request.set_session({"uid": result.user.id, "epoch": session_epoch(result.user)})
-    return see_other(target)
+    user = result.user
+    redirect = see_other("/password" if user.must_change_password else target)
+    redirect.cookies.extend(sessions.start(request, rt, user, address))
+    return redirect
 
 
-@post("/logout", sync_to_thread=False)
-def logout(request: Request) -> Redirect:
-    request.clear_session()
-    return see_other("/login")
+@post("/logout", sync_to_thread=True)
+def logout(request: Request, rt: RT) -> Redirect:
+    redirect = see_other("/login")
+    redirect.cookies.extend(sessions.end(request, rt))
+    return redirect
 
 
 @get("/password", sync_to_thread=True)
@@ -52,8 +56,10 @@ def password_change(request: Request, rt: RT, user: Me, data: Form) -> Template:
         fresh = change_password(rt, user.id, data.get("old", ""), data.get("new", ""), data.get("confirm", ""))
     except AccountError as exc:
         return page(rt, user, "password.html", 400, error=exc.message, done=None)
-    request.set_session({"uid": fresh.id, "epoch": session_epoch(fresh)})  # this browser stays signed in
-    return page(rt, fresh, "password.html", done="密码已修改。", error=None)
+    cookies = sessions.start(request, rt, fresh, client_address(request))  # every other copy has ended
+    done = page(rt, fresh, "password.html", done="密码已修改。", error=None)
+    done.cookies.extend(cookies)
+    return done
 
 
 ROUTES: list = [login_page, login, logout, password_page, password_change]

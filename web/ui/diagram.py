@@ -67,7 +67,7 @@ def draw(defn: WorkflowDefinition) -> Diagram:
     for act in defn.actions:
         who, colour = who_of(act.roles)
         for src in act.source:
-            a, b = index[src], index[act.target]
+            a, b = index[src], index[act.target_from(src)]
             if a == b:
                 loops[src].append((act, who, colour))
             elif b > a:

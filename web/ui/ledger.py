@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlalchemy import select
 from sqlmodel import Session
 
+from engine.db import MAX_ID
 from engine.errors import WorkflowError
+from web.api.common import PRINTABLE, TEXT_PARAM_MAX
 from web.ui.common import RT, Me, Who, failed, page
 from workflows.models import Unit
 from workflows.reform.service import MeasureQuery
 from workflows.roles import UNIT_LEAD
 
 PAGE_SIZE = 30
-Text = FromQuery[str | None]
+Text = Annotated[str | None, QueryParameter(max_length=TEXT_PARAM_MAX, pattern=PRINTABLE)]
+PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_ID // PAGE_SIZE)]  # the offset fits the database
 StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
 KEYS = {"1": True, "0": False}
 
@@ -41,7 +44,7 @@ def lead_units(session: Session) -> list[str]:
 
 @get("/ledger", sync_to_thread=True)
 def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
-                key: Text = None, q: Text = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1
+                key: Text = None, q: Text = None, page_no: PageNo = 1
                 ) -> Template:
     filters = {"state": state_ or "", "unit": unit or "", "light": light or "", "key": key or "", "q": q or ""}
     query = MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""),

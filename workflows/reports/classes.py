@@ -25,7 +25,7 @@ def set_class(session: Session, items: WorkflowService, item_id: int, klass: str
     reason = refusal(ITEM, ITEM.action("classify"), items.binding.view(session, item), access.actor, {})
     if reason is not None:
         raise reason
-    if ((klass or "").strip() or None) == item.klass:
+    if ((klass.strip() if isinstance(klass, str) else klass) or None) == item.klass:  # a non-text is refused below
         return item
     items.fire(session, item, "classify", access.actor, {"klass": klass}, item.version if version is None
                else version)
