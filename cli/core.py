@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit")
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="")
+    p.add_argument("--oversees", default="", help="a leader's 分管 units, separated by 、 or commas")
     p.add_argument("--password-file", required=True, type=Path,
                    help="file whose first line is the password ('-' reads standard input)")
     p.set_defaults(handler=cmd_users_add)
@@ -70,6 +71,7 @@ def cmd_init(args) -> int:
 
 def cmd_users_add(args) -> int:
     import os
+    import re
 
     from runtime.core import build_runtime
     from workflows import accounts, audit_log
@@ -79,11 +81,14 @@ def cmd_users_add(args) -> int:
     with rt.write() as session:
         user = accounts.add_user(session, args.username, args.role, password, rt.clock.now(),
                                  unit_name=args.unit, email=args.email, display_name=args.name)
+        oversees = accounts.set_oversight(session, user, re.split(r"[、，,；;]", args.oversees)) \
+            if args.oversees else []
         operator = f"cli:{os.environ.get('USER') or 'operator'}"  # the command line has no signed-in person
         audit_log.record(session, audit_log.USER, user.id, "added", by=operator, by_id=None, at=rt.clock.now(),
                          address="command line", data={"username": user.username, "role": user.role,
-                                                       "unit_id": user.unit_id})
-        print(f"added user {user.username} (role {user.role}, id {user.id})")
+                                                       "unit_id": user.unit_id, "oversees": oversees})
+        print(f"added user {user.username} (role {user.role}, id {user.id})"
+              + (f"; 分管 {'、'.join(oversees)}" if oversees else ""))
     return 0
 
 

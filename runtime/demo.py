@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from runtime.core import Runtime
 from workflows import accounts
-from workflows.accounts_models import User
+from workflows.accounts_models import LeaderUnit, User
 from workflows.models import Unit
-from workflows.roles import HEAD, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
+from workflows.roles import HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
 
 DEMO_UNIT = "区市场监管局"
 
@@ -24,7 +24,13 @@ def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None
         ("reviewer", SUPERVISOR, "区政府督查办", "督查办核验员"),
         ("reviewer2", SUPERVISOR, "区政府督查办", "督查办核验员二"),
         (OFFICE, OFFICE, "区营商办", "营商办评估员"),  # the 营商办 account is called `office`
+        ("cz", STAFF, "区财政局", "财政局经办人"),  # coordinates problems in the demo
+        ("cg", STAFF, "区城市管理局", "城市管理局经办人"),  # 第一牵头单位 of item 18's joint measure
+        ("leader", LEADER, None, "分管副区长"),  # oversees (分管) the demo unit
     ]
+
+
+DEMO_OVERSEES = {"leader": (DEMO_UNIT,)}
 
 
 def create_demo_accounts(rt: Runtime) -> list[str]:
@@ -42,6 +48,13 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
             accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
                               email=f"{username}@wulong.example", display_name=name)
             lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
+        session.flush()
+        for username, units in DEMO_OVERSEES.items():
+            user = session.exec(select(User).where(User.username == username)).one()
+            for name in units:
+                unit = session.exec(select(Unit).where(Unit.name == name)).first()
+                if unit and not session.get(LeaderUnit, (user.id, unit.id)):
+                    session.add(LeaderUnit(user_id=user.id, unit_id=unit.id))
         session.commit()
     record = rt.settings.data_dir / "demo-accounts.txt"
     if any(not line.endswith(")") and "(exists)" not in line for line in lines[1:]):

@@ -245,3 +245,21 @@ def get_user(session: Session, username: str) -> User:
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def set_oversight(session: Session, user: User, unit_names: list[str]) -> list[str]:
+    """The units a district leader oversees (分管), replaced by `unit_names`; the names as stored."""
+    from workflows.accounts_models import LeaderUnit
+
+    if unit_names and not ORG.in_group(user.role, "leaders"):
+        raise BadRequest(f"只有区领导可以设置分管单位（{user.display_name or user.username} 不是区领导）")
+    units = []
+    for name in dict.fromkeys(n.strip() for n in unit_names if n.strip()):
+        unit = session.exec(select(Unit).where(Unit.name == name)).first()
+        if unit is None:
+            raise NotFound(f"找不到单位“{name}”", detail=f"unit {name!r} not found")
+        units.append(unit)
+    session.execute(delete(LeaderUnit).where(LeaderUnit.user_id == user.id))
+    session.add_all(LeaderUnit(user_id=user.id, unit_id=u.id) for u in units)
+    session.flush()
+    return [u.name for u in units]
