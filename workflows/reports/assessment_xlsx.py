@@ -123,7 +123,7 @@ def _measures(report: AssessmentReport, district: str) -> Sheet:
 
 
 def _review(report: AssessmentReport, district: str) -> Sheet:
-    return Sheet("核验时效", f"{district}{SUBJECT}督查办核验时效（{report.label}）", review_cols(),
+    return Sheet("核验时效", f"{district}营商环境创新试点改革事项督查办核验时效情况（{report.label}）", review_cols(),
                  review_sheet_rows(report.review), lines=[*heading(report), review_line(report.review, "本年度")])
 
 

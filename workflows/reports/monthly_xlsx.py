@@ -124,7 +124,8 @@ def _states(report: MonthlyReport, district: str) -> Sheet:
 
 
 def measure_cols(*extra: Col, text: float = 40, due: bool = True) -> list[Col]:
-    cols = [Col("序号", 4.5, "int"), Col("事项编号", 4.5, "center"), Col("改革事项", 12), Col("具体举措", text),
+    """序号 … 时间节点 and the list's own columns: about 108 units, the width of a landscape page at 100 %."""
+    cols = [Col("序号", 4.5, "int"), Col("事项编号", 4.5, "center"), Col("改革事项", 16), Col("具体举措", text),
             Col("牵头单位", 10)]
     return [*cols, *([Col("时间节点", 15, "center")] if due else []), *extra]
 
@@ -134,7 +135,7 @@ def _ref(n: int, row, due: bool = True) -> list:
 
 
 def _overdue(report: MonthlyReport, district: str) -> Sheet:
-    cols = measure_cols(Col("状态", 8, "center"), Col("逾期工作日", 6.5, "int"))
+    cols = measure_cols(Col("状态", 8, "center"), Col("逾期工作日", 6.5, "int"), text=42)
     rows = [[*_ref(n, r), STATE_LABELS.get(r.state, r.state), r.workdays_overdue]
             for n, r in enumerate(report.overdue, start=1)]
     return _sheet(report, "逾期举措", f"{district}{SUBJECT}逾期举措清单", cols, rows)
@@ -142,7 +143,7 @@ def _overdue(report: MonthlyReport, district: str) -> Sheet:
 
 def _completed(report: MonthlyReport, district: str) -> Sheet:
     cols = measure_cols(Col("报送日期", 15, "center"), Col("核验日期", 15, "center"), Col("是否按时", 5.5, "center"),
-                        text=33)
+                        text=25)
     rows = [[*_ref(n, r), xlsx.day(r.reported_at), xlsx.day(r.verified_at), "是" if r.on_time else "否"]
             for n, r in enumerate(report.completed, start=1)]
     return _sheet(report, "本月核验通过", f"{district}{SUBJECT}本月核验通过举措", cols, rows)
@@ -150,22 +151,22 @@ def _completed(report: MonthlyReport, district: str) -> Sheet:
 
 def _activity(report: MonthlyReport, district: str, name: str, items: list, who: str, what: str,
               percent: bool = False) -> Sheet:
-    cols = measure_cols(Col("日期", 15, "center"), Col(who, 8, "center"), Col(what, 24 if percent else 30),
-                        *([Col("完成百分比", 6, "int")] if percent else []), text=30, due=False)
+    cols = measure_cols(Col("日期", 15, "center"), Col(who, 8, "center"), Col(what, 22 if percent else 26),
+                        *([Col("完成百分比", 6, "int")] if percent else []), text=24 if percent else 26, due=False)
     rows = [[*_ref(n, r, due=False), xlsx.day(r.at), r.actor, r.comment] + ([r.percent] if percent else [])
             for n, r in enumerate(items, start=1)]
     return _sheet(report, name, f"{district}{SUBJECT}{name}情况", cols, rows)
 
 
 def _escalations(report: MonthlyReport, district: str) -> Sheet:
-    cols = measure_cols(Col("预警级别", 9, "center"), Col("发出日期", 15, "center"), text=38)
+    cols = measure_cols(Col("预警级别", 9, "center"), Col("发出日期", 15, "center"), text=34)
     rows = [[*_ref(n, r), report.levels.get(r.level, r.level), xlsx.day(r.fired_at)]
             for n, r in enumerate(report.escalations, start=1)]
     return _sheet(report, "本月预警", f"{district}{SUBJECT}本月预警发出情况", cols, rows)
 
 
 def _milestones(report: MonthlyReport, district: str) -> Sheet:
-    cols = measure_cols(Col("节点日期", 15, "center"), Col("节点内容", 22), text=30)
+    cols = measure_cols(Col("节点日期", 15, "center"), Col("节点内容", 20), text=25)
     rows = [[*_ref(n, r), r.milestone_due, r.description] for n, r in enumerate(report.missed_milestones, start=1)]
     return _sheet(report, "未完成节点", f"{district}{SUBJECT}倒排时间表未完成节点", cols, rows)
 
@@ -177,7 +178,7 @@ def review_sheet_rows(review: ReviewFigures) -> list[list]:
 
 def review_cols() -> list[Col]:
     return measure_cols(Col("报送日期", 15, "center"), Col("核验结果", 8, "center"), Col("等待工作日", 6.5, "int"),
-                        Col("超时工作日", 6.5, "int"), text=38, due=False)
+                        Col("超时工作日", 6.5, "int"), text=36, due=False)
 
 
 def review_line(r: ReviewFigures, period: str) -> str:

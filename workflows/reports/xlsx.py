@@ -20,6 +20,7 @@ from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from workflows.documents.text import cn_date
@@ -31,6 +32,10 @@ LINE_PT, PAD_PT = 13.5, 4.0  # one line of 10.5 pt text (Excel's 宋体 row), an
 # A width unit printed by LibreOffice without 宋体 (the widest seen); Excel prints one narrower (about 5.3 pt).
 UNIT_PT = 7.0
 PAGE_PT = {False: (210 - 2 * 12) / 25.4 * 72, True: (297 - 2 * 12) / 25.4 * 72}  # A4 width inside 12 mm margins
+MARGINS_IN = {"top": 0.79, "bottom": 0.75}  # the header and footer print inside these
+BODY_PT = {landscape: (210 if landscape else 297) / 25.4 * 72 - (MARGINS_IN["top"] + MARGINS_IN["bottom"]) * 72
+           for landscape in (False, True)}  # the page's height for rows
+BREAK_SLACK_PT = 8  # our breaks come a little before the office suite's own, so that it never adds one
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel, WPS or LibreOffice would read as a formula
 THIN = Side(style="thin", color="000000")
@@ -127,17 +132,19 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> XlCell:
 
 def write_sheet(ws: Worksheet, sheet: Sheet, stamp: Stamp) -> None:
     cols, width = sheet.columns, sum(c.width for c in sheet.columns)
-    r = _title(ws, sheet, width)
-    first_data = _headers(ws, r, cols)
-    r = _body(ws, first_data, sheet)
-    r = _notes(ws, r, sheet.notes, len(cols), width)
+    head = _title(ws, sheet, width)
+    first_data = _headers(ws, head, cols)
+    end = _body(ws, first_data, sheet)
+    r = _notes(ws, end, sheet.notes, len(cols), width)
     if not sheet.sign_off_in_footer:
         _sign_off(ws, r + 1, len(cols))
+        r += 2
     for idx, col in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = col.width
     ws.freeze_panes = ws.cell(first_data, 1)
-    ws.print_title_rows = f"{first_data - (2 if _grouped(cols) else 1)}:{first_data - 1}"
-    _page_setup(ws, sheet, width, stamp)
+    ws.print_title_rows = f"{head}:{first_data - 1}"
+    landscape = _page_setup(ws, sheet, width, stamp)
+    _paginate(ws, head, first_data, _blocks(ws, sheet, first_data, end, r), landscape)
 
 
 def _title(ws: Worksheet, sheet: Sheet, width: float) -> int:
@@ -337,21 +344,67 @@ def _sign_off(ws: Worksheet, r: int, ncols: int) -> None:
     _merged(ws, r, ncols, SIGN_OFF, Font(name=FONT, size=SIZE), "left", row_height(1) + 10)
 
 
-def _page_setup(ws: Worksheet, sheet: Sheet, width: float, stamp: Stamp) -> None:
+def _blocks(ws: Worksheet, sheet: Sheet, first: int, end: int, last: int) -> list[tuple[int, int]]:
+    """The rows after the header as runs printed on one page: a group row with what follows it, an item's
+    measures (its merged cells), 说明 with its first rule; every other row alone."""
+    merged = sorted((rng.min_row, rng.max_row) for rng in ws.merged_cells.ranges
+                    if rng.min_row >= first and rng.max_row > rng.min_row)
+    runs, r = [], first
+    while r < last:
+        stop = max([r, *[b for a, b in merged if a == r]])
+        runs.append((r, stop))
+        r = stop + 1
+    keep = {i for i, (a, _) in enumerate(runs) if a < end and isinstance(_row_at(sheet, a - first), Group)}
+    keep |= {i for i, (a, _) in enumerate(runs) if ws.cell(a, 1).value == "说明："}
+    out: list[tuple[int, int]] = []
+    for i, run in enumerate(runs):
+        if out and i - 1 in keep:
+            out[-1] = (out[-1][0], run[1])
+        else:
+            out.append(run)
+    return out
+
+
+def _row_at(sheet: Sheet, index: int) -> object:
+    return sheet.rows[index] if 0 <= index < len(sheet.rows) else None
+
+
+def _paginate(ws: Worksheet, head: int, first: int, blocks: list[tuple[int, int]], landscape: bool) -> None:
+    """Page breaks before a block that would not fit on what is left of the page, so that no group row, item or
+    说明 ends a page without what it heads; a block taller than a page is broken between its rows."""
+    page = BODY_PT[landscape] - BREAK_SLACK_PT
+    height = {r: ws.row_dimensions[r].height or LINE_PT for r in range(1, blocks[-1][1] + 1 if blocks else first)}
+    header = sum(height[r] for r in range(head, first))
+    used = sum(height[r] for r in range(1, first))
+    for a, b in blocks:
+        parts = [(a, b)] if sum(height[r] for r in range(a, b + 1)) <= page - header else \
+            [(r, r) for r in range(a, b + 1)]
+        for start, stop in parts:
+            need = sum(height[r] for r in range(start, stop + 1))
+            if used + need > page and used > header:
+                ws.row_breaks.append(Break(id=start - 1))
+                used = header
+            used += need
+
+
+def _page_setup(ws: Worksheet, sheet: Sheet, width: float, stamp: Stamp) -> bool:
     landscape = sheet.landscape if sheet.landscape is not None else width * UNIT_PT > PAGE_PT[False]
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    # At 100 % when the table fits the page's width (the columns are declared to); shrunk only if it does not.
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # At 100 % when the table fits the page's width (the columns are declared to); shrunk to it only if it does
+    # not (a ladder with more levels, a deployment with more rules), never split across pages side by side.
+    if width * UNIT_PT > PAGE_PT[landscape]:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins = PageMargins(left=0.47, right=0.47, top=0.79, bottom=0.75, header=0.35, footer=0.35)
+    ws.page_margins = PageMargins(left=0.47, right=0.47, header=0.35, footer=0.35, **MARGINS_IN)
     parts = [(ws.oddHeader.left, f"制表单位：{_escaped(stamp.issuer)}"),
              (ws.oddHeader.right, f"制表日期：{cn_date(stamp.made_on)}"), (ws.oddFooter.center, "第 &P 页 共 &N 页")]
     if sheet.sign_off_in_footer:
         parts.append((ws.oddFooter.left, SIGN_OFF.strip()))
     for part, text in parts:
         part.text, part.font, part.size = text, f"{FONT},常规", 9
+    return landscape
 
 
 def _escaped(text: str) -> str:
