@@ -189,10 +189,9 @@ def _unit_row(u: UnitLine) -> tuple[str, ...]:
 
 
 def _total_line(b: MonthlyBrief) -> UnitLine:
-    def total(name: str) -> int:
-        return sum(getattr(u, name) for u in b.units)
-
-    return UnitLine("合计", total("measures"), total("completed"), total("due"), total("on_time"), total("overdue"))
+    units = b.units
+    return UnitLine("合计", sum(u.measures for u in units), sum(u.completed for u in units), sum(u.due for u in units),
+                    sum(u.on_time for u in units), sum(u.overdue for u in units))
 
 
 def _overdue_table(doc, b: MonthlyBrief) -> None:
