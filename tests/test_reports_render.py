@@ -22,8 +22,8 @@ from workflows.documents.text import cn_date
 from workflows.ledger.importer import import_ledger
 from workflows.models import Measure, MeasureUnit, Unit
 
-# Pages printed by LibreOffice 7.4 with the fallback CJK font (WenQuanYi Micro Hei): 月调度 33, 督查考核 25,
-# 台账 22, 典型案例 1, 通报 29; the bounds leave room for another suite's line breaks. The rows are sized for
+# Pages printed by LibreOffice 7.4 with the fallback CJK font (WenQuanYi Micro Hei): 月调度 32, 督查考核 25,
+# 台账 21, 典型案例 1, 通报 29; the bounds leave room for another suite's line breaks. The rows are sized for
 # Excel/WPS with 宋体, which wraps earlier than the fallback font, so the pages are not fuller than they can be.
 PAGE_BOUNDS = {"monthly": (28, 38), "assessment": (20, 30), "ledger": (18, 26), "typical": (1, 1),
                "tongbao": (24, 34)}

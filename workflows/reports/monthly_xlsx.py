@@ -85,7 +85,7 @@ def unit_cols(report: MonthlyReport) -> list[Col]:
             Col("按时完成率", 7.5, "rate", "按时完成情况"),
             Col("逾期举措", 5.5, "int", "逾期情况"), Col("逾期工作日", 6.5, "int", "逾期情况"),
             Col("核验通过", 5.5, "int", "本月"), Col("退回", 5.5, "int", "本月"), Col("进展报送", 5.5, "int", "本月"),
-            Col("未完成节点", 5.5, "int"), Col("是否滞后", 5.5, "center"), Col("滞后原因", 24)]
+            Col("未完成节点", 5.5, "int"), Col("是否滞后", 5.5, "center"), Col("滞后原因", 26)]
 
 
 def unit_row(fig: Figures) -> list:

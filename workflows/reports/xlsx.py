@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -308,7 +309,7 @@ def write_row(ws: Worksheet, r: int, cols: Sequence[Col], values: Sequence[Any],
                                    horizontal="left" if kind == "text" else "center")
         if colour or fill:
             cell.fill = PatternFill("solid", fgColor=colour) if colour else fill
-        if kind == "text" and idx not in skip and value is not None:
+        if isinstance(value, str) and idx not in skip:
             lines = max(lines, lines_needed(value, col.width))
     ws.row_dimensions[r].height = row_height(lines)
 
@@ -344,9 +345,9 @@ def _sign_off(ws: Worksheet, r: int, ncols: int) -> None:
     _merged(ws, r, ncols, SIGN_OFF, Font(name=FONT, size=SIZE), "left", row_height(1) + 10)
 
 
-def _blocks(ws: Worksheet, sheet: Sheet, first: int, end: int, last: int) -> list[tuple[int, int]]:
-    """The rows after the header as runs printed on one page: a group row with what follows it, an item's
-    measures (its merged cells), 说明 with its first rule; every other row alone."""
+def _blocks(ws: Worksheet, sheet: Sheet, first: int, end: int, last: int) -> tuple[list[tuple[int, int]], set[int]]:
+    """The rows after the header as runs best printed on one page (an item's measures, under its merged cells;
+    a group row or 说明 with what follows), and the rows that must not end a page (group rows, 说明)."""
     merged = sorted((rng.min_row, rng.max_row) for rng in ws.merged_cells.ranges
                     if rng.min_row >= first and rng.max_row > rng.min_row)
     runs, r = [], first
@@ -354,37 +355,68 @@ def _blocks(ws: Worksheet, sheet: Sheet, first: int, end: int, last: int) -> lis
         stop = max([r, *[b for a, b in merged if a == r]])
         runs.append((r, stop))
         r = stop + 1
-    keep = {i for i, (a, _) in enumerate(runs) if a < end and isinstance(_row_at(sheet, a - first), Group)}
-    keep |= {i for i, (a, _) in enumerate(runs) if ws.cell(a, 1).value == "说明："}
+    heads = {a for a, _ in runs if a < end and isinstance(_row_at(sheet, a - first), Group)}
+    heads |= {a for a, _ in runs if ws.cell(a, 1).value == "说明："}
     out: list[tuple[int, int]] = []
-    for i, run in enumerate(runs):
-        if out and i - 1 in keep:
-            out[-1] = (out[-1][0], run[1])
+    for a, b in runs:
+        if out and out[-1][1] in heads:
+            out[-1] = (out[-1][0], b)
         else:
-            out.append(run)
-    return out
+            out.append((a, b))
+    return out, heads
 
 
 def _row_at(sheet: Sheet, index: int) -> object:
     return sheet.rows[index] if 0 <= index < len(sheet.rows) else None
 
 
-def _paginate(ws: Worksheet, head: int, first: int, blocks: list[tuple[int, int]], landscape: bool) -> None:
-    """Page breaks before a block that would not fit on what is left of the page, so that no group row, item or
-    说明 ends a page without what it heads; a block taller than a page is broken between its rows."""
+def _paginate(ws: Worksheet, head: int, first: int, blocks: tuple[list[tuple[int, int]], set[int]],
+              landscape: bool) -> None:
+    """Page breaks placed by the workbook, so the office suite adds none: a block that does not fit on what is
+    left of the page starts the next one, unless most of the page would stay empty; then it is split between
+    its rows, and an item's merged cells are repeated on the page it continues on."""
+    runs, heads = blocks
     page = BODY_PT[landscape] - BREAK_SLACK_PT
-    height = {r: ws.row_dimensions[r].height or LINE_PT for r in range(1, blocks[-1][1] + 1 if blocks else first)}
+    last = runs[-1][1] if runs else first
+    height = {r: ws.row_dimensions[r].height or LINE_PT for r in range(1, last + 1)}
     header = sum(height[r] for r in range(head, first))
     used = sum(height[r] for r in range(1, first))
-    for a, b in blocks:
-        parts = [(a, b)] if sum(height[r] for r in range(a, b + 1)) <= page - header else \
-            [(r, r) for r in range(a, b + 1)]
-        for start, stop in parts:
-            need = sum(height[r] for r in range(start, stop + 1))
-            if used + need > page and used > header:
-                ws.row_breaks.append(Break(id=start - 1))
-                used = header
+    for a, b in runs:
+        need = sum(height[r] for r in range(a, b + 1))
+        if used + need <= page:
             used += need
+        elif need <= page - header and page - used < page / 3:
+            ws.row_breaks.append(Break(id=a - 1))
+            used = header + need
+        else:
+            used = _split(ws, a, b, used, page, header, height, heads)
+
+
+def _split(ws: Worksheet, a: int, b: int, used: float, page: float, header: float, height: dict[int, float],
+           heads: set[int]) -> float:
+    for r in range(a, b + 1):
+        if used + height[r] > page and used > header:
+            at = r - 1 if r - 1 in heads and r - 1 >= a else r  # a group row goes with the row it heads
+            ws.row_breaks.append(Break(id=at - 1))
+            _continue_merges(ws, at)
+            used = header + sum(height[x] for x in range(at, r))
+        used += height[r]
+    return used
+
+
+def _continue_merges(ws: Worksheet, r: int) -> None:
+    """Row r starts a page inside merged cells: split them there and show their text again."""
+    for rng in [rng for rng in ws.merged_cells.ranges if rng.min_row < r <= rng.max_row]:
+        top, bottom, col = rng.min_row, rng.max_row, rng.min_col
+        value = ws.cell(top, col).value
+        ws.unmerge_cells(rng.coord)
+        if r - 1 > top:
+            ws.merge_cells(start_row=top, start_column=col, end_row=r - 1, end_column=rng.max_col)
+        source, cell = ws.cell(top, col), put(ws, r, col, value)
+        cell.font, cell.border, cell.alignment = copy(source.font), copy(source.border), copy(source.alignment)
+        cell.fill, cell.number_format = copy(source.fill), source.number_format
+        if bottom > r:
+            ws.merge_cells(start_row=r, start_column=col, end_row=bottom, end_column=rng.max_col)
 
 
 def _page_setup(ws: Worksheet, sheet: Sheet, width: float, stamp: Stamp) -> bool:
