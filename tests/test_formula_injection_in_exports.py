@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date, datetime
 
 import pytest
 from litestar.middleware.session.client_side import CookieBackendConfig
@@ -103,7 +104,7 @@ def test_the_monthly_workbook_keeps_the_comment_as_text(rt, world):
 def test_the_one_cell_writer_guards_every_leading_character():
     values = ["=1+1", "+1", "-1", "@A1", "\tx", "\rx", "正常文本", "a=b"]
     sheet = Sheet("表", "标题", [Col("值", 20)], [[v] for v in values])
-    content = xlsx.workbook_bytes("标题", xlsx.datetime(2022, 6, 20), [sheet], Stamp("办", xlsx.date(2022, 6, 20)))
+    content = xlsx.workbook_bytes("标题", datetime(2022, 6, 20), [sheet], Stamp("办", date(2022, 6, 20)))
     ws = load_workbook(io.BytesIO(content))["表"]
     cells = {ws.cell(r, 1).value: ws.cell(r, 1) for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value in values}
     assert set(cells) == set(values) and formulas(content) == []

@@ -1,6 +1,5 @@
-"""Every workbook is set up for print as the district hands it over: A4, the header rows repeated, 制表单位 and
-制表日期 on each page, 第 N 页 共 M 页, a 审核人 line, titles 武隆区……, integers without decimals, dates as
-2022年6月30日, the cut-off of a finished month at 24时, 已完成 rows as 已完成, and row heights for wrapped text."""
+"""Every workbook is set up for print as the district hands it over: A4, header rows repeated, 制表单位, page numbers,
+a 审核人 line, titles 武隆区……, plain integers, 2022年6月30日, 24时, 已完成, row heights for wrapped text."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Every workbook (月调度, 督查考核, the ledger, typical cases) and the Word 月调度通报 printed by LibreOffice, on the
-Wulong 2022 ledger with a month of work: every cell's text on paper, the page count within its bound, the header
-row on every page of a sheet, each page numbered 第 N 页 共 M 页 under the 制表单位."""
+"""Every workbook and the Word 月调度通报 printed by LibreOffice, on the Wulong ledger with a month of work: every
+cell's text on paper, page counts within bounds, the header row and 第 N 页 共 M 页 on every page."""
 
 from __future__ import annotations
 

@@ -2,11 +2,6 @@
 
 Which states have a running deadline, which wait for 督查办, and how many working days make a light
 yellow or a review late all come from the workflow definition's tags and the ladder's levels.
-
-This module also holds the one definition of "overdue" that the lights, the 月调度, the 督查考核 and the
-cockpit share: a measure is overdue once its due day has ended (24时, Beijing) without a report from the
-unit (a state tagged `awaiting_review` or beyond); its lateness is the working days after the due day on
-which the unit still owed that report. A report waiting for 督查办 is never the unit's delay.
 """
 
 from __future__ import annotations
@@ -26,6 +21,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("green", "yellow", "red")
 LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LIGHT_COLOURS = {"red": "#d32f2f", "yellow": "#f2a600", "green": "#2e7d32", None: "#b0bec5"}
+# The one definition of "overdue" the lights, the 月调度, the 督查考核 and the cockpit share: a measure is overdue
+# once its due day has ended (24时, Beijing) without a report from the unit (a state tagged awaiting_review or
+# beyond); its lateness is the working days after the due day on which the unit still owed that report. A report
+# waiting for 督查办 is never the unit's delay.
 REPORTED_TAGS = ("awaiting_review", "done")  # reported, or beyond: the unit has done its part
 
 

@@ -1,9 +1,8 @@
-"""督查考核: each lead unit's score for a year, itemised rule by rule and measure by measure.
+"""督查考核: each lead unit's score for a year, itemised rule by rule and measure by measure."""
 
-A unit is judged on what it controls: a report made by the deadline counts as on time while 督查办 reviews
-it, however long that takes, unless 督查办 returns it; 督查办's own delay is its line (核验超时), never a
-deduction from the unit. Units with nothing due are not scored and come after the units that were.
-"""
+# A unit is judged on what it controls: a report made by the deadline counts as on time while 督查办 reviews
+# it, however long that takes, unless 督查办 returns it; 督查办's own delay is its line (核验超时), never a
+# deduction from the unit. Units with nothing due are not scored and come after the units that were.
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The ledger as Excel in the plan's own layout (category rows, 序号 … 备注) with tracking columns beside it.
-
-`COLUMNS` is the one list of its columns: the importer reads the plan's columns back by their headers, so a
-column added here (in its place) is all an export needs.
-"""
+"""The ledger as Excel in the plan's own layout (category rows, 序号 … 备注) with tracking columns beside it."""
 
 from __future__ import annotations
 
@@ -45,6 +41,8 @@ def _evaluation(m: MeasureFact, light: str | None) -> str:
     return f"{m.rating}；满意度 {m.satisfaction}" if m.satisfaction is not None else m.rating
 
 
+# The one list of the ledger's columns. The importer reads the plan's columns back by their headers, so a column
+# added here, in its place, is all an export needs.
 COLUMNS: tuple[LedgerColumn, ...] = (
     # the plan's own columns (序号 … 备注): `reform ledger import` reads them back
     LedgerColumn(Col("序号", 4.5, "center"), lambda m, _: m.item_no, per_item=True),

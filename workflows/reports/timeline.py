@@ -1,8 +1,7 @@
-"""Pure readings of one measure's history: its state at an instant, the report that stands, and how late it was.
+"""Pure readings of one measure's history: its state at an instant, the report that stands, and how late it was."""
 
-"Reported" and "overdue" are the definitions of workflows.lights (a report waiting for 督查办 is not the
-unit's delay); these functions apply them to the history, so that a past month reads as it stood then.
-"""
+# "Reported" and "overdue" are the definitions of workflows.lights (a report waiting for 督查办 is not the
+# unit's delay); these functions apply them to the history, so that a past month reads as it stood then.
 
 from __future__ import annotations
 
