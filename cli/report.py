@@ -1,4 +1,4 @@
-"""`reform report …`: the 月调度 and 督查考核 workbooks, the ledger and the typical cases, written to files."""
+"""`reform report …`: the 月调度 (workbook or Word 通报) and 督查考核 workbooks, the ledger and the typical cases."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmds = report.add_subparsers(dest="report_cmd", required=True)
     p = cmds.add_parser("monthly", help="the 月调度 report of a month")
     p.add_argument("--month", required=True, help="YYYY-MM, e.g. 2022-06")
-    _outputs(p)
+    _outputs(p, word=True)
     p.set_defaults(handler=cmd_monthly)
     p = cmds.add_parser("assessment", help="the 督查考核 scores of a year")
     p.add_argument("--year", required=True, help="YYYY, e.g. 2022")
@@ -30,9 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_typical_cases)
 
 
-def _outputs(p: argparse.ArgumentParser, json_ok: bool = True) -> None:
+def _outputs(p: argparse.ArgumentParser, json_ok: bool = True, word: bool = False) -> None:
     p.add_argument("--unit", help="one lead unit only (its name as the plan writes it)")
-    p.add_argument("--out", type=Path, required=not json_ok, help="the .xlsx file to write")
+    what = "the .xlsx file to write, or a .docx for the Word 通报" if word else "the .xlsx file to write"
+    p.add_argument("--out", type=Path, required=not json_ok, help=what)
     if json_ok:
         p.add_argument("--json", action="store_true", help="print the figures as JSON instead of writing .xlsx")
 
@@ -43,11 +44,16 @@ def _write(args, content: bytes) -> int:
     return 0
 
 
-def _need_target(args) -> None:
+def _need_target(args, *suffixes: str) -> str | None:
+    """The output's format by its extension (.xlsx, or what else the report offers); None for --json."""
     if not getattr(args, "json", False) and args.out is None:
         raise CliError("请用 --out FILE.xlsx 指定输出文件，或用 --json 输出数据")
-    if args.out is not None and args.out.suffix.lower() != ".xlsx":
-        raise CliError(f"输出文件须以 .xlsx 结尾：{args.out}")
+    if args.out is None:
+        return None
+    allowed = (".xlsx", *suffixes)
+    if args.out.suffix.lower() not in allowed:
+        raise CliError(f"输出文件须以 {' 或 '.join(allowed)} 结尾：{args.out}")
+    return args.out.suffix.lower()
 
 
 def _print_json(data) -> int:
@@ -71,17 +77,20 @@ def _report(kind: str, *args):
 def cmd_monthly(args) -> int:
     from runtime import reports as reporting
 
-    _need_target(args)
-    _, report = _report("monthly", args.month, args.unit)
-    return _print_json(report) if args.json else _write(args, reporting.monthly_workbook(report).content)
+    suffix = _need_target(args, ".docx")
+    rt, report = _report("monthly", args.month, args.unit)
+    if args.json:
+        return _print_json(report)
+    made = reporting.monthly_document if suffix == ".docx" else reporting.monthly_workbook
+    return _write(args, made(rt, report).content)
 
 
 def cmd_assessment(args) -> int:
     from runtime import reports as reporting
 
     _need_target(args)
-    _, report = _report("assessment", args.year, args.unit)
-    return _print_json(report) if args.json else _write(args, reporting.assessment_workbook(report).content)
+    rt, report = _report("assessment", args.year, args.unit)
+    return _print_json(report) if args.json else _write(args, reporting.assessment_workbook(rt, report).content)
 
 
 def cmd_ledger(args) -> int:
@@ -97,4 +106,4 @@ def cmd_typical_cases(args) -> int:
     rt, (rows, label) = _report("typical_cases", args.unit)
     if args.json:
         return _print_json(rows)
-    return _write(args, reporting.typical_cases_workbook(rows, label, rt.clock.now()).content)
+    return _write(args, reporting.typical_cases_workbook(rt, rows, label).content)

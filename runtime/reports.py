@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session
 
 from runtime.core import Runtime
 from workflows.access import Access
+from workflows.documents.monthly_brief import brief_from_report, monthly_tongbao_bytes
 from workflows.models import Measure
 from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
+from workflows.reports.monthly import MonthlyReport
 from workflows.reports.periods import local_day
-from workflows.reports.xlsx import XLSX_TYPE
+from workflows.reports.xlsx import XLSX_TYPE, Stamp
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,12 @@ class Workbook:
 
 def inputs(rt: Runtime) -> service.ReportInputs:
     return service.ReportInputs(rt.config.reports, rt.calendar, rt.config.ladder)
+
+
+def stamp(rt: Runtime) -> Stamp:
+    """制表单位 from the configuration, 制表日期 today: what every printed page carries."""
+    printing = rt.config.reports.printing
+    return Stamp(printing.issuer, local_day(rt.clock.now()), printing.district)
 
 
 def monthly(rt: Runtime, session: Session, access: Access | None, month: str | None, unit: str | None = None):
@@ -44,18 +53,27 @@ def typical_cases(rt: Runtime, session: Session, access: Access | None, unit: st
     return service.typical_cases(session, scope), scope.label
 
 
-def monthly_workbook(report) -> Workbook:
-    return Workbook(monthly_xlsx.workbook_bytes(report), f"月调度-{report.month}.xlsx",
+def monthly_workbook(rt: Runtime, report: MonthlyReport) -> Workbook:
+    return Workbook(monthly_xlsx.workbook_bytes(report, stamp(rt)), f"月调度-{report.month}.xlsx",
                     f"reform-monthly-{report.month}.xlsx")
 
 
-def assessment_workbook(report) -> Workbook:
-    return Workbook(assessment_xlsx.workbook_bytes(report), f"督查考核-{report.year}.xlsx",
+def monthly_document(rt: Runtime, report: MonthlyReport, *, problems=(), instructions=()) -> Workbook:
+    """The 月调度 as a Word 通报. Open problems and unanswered 批示 go in once their tables exist (the hook:
+    `problems`, `instructions`, as workflows.documents.monthly_brief.Problem / Instruction)."""
+    brief = brief_from_report(report, issue_date=local_day(rt.clock.now()), problems=problems,
+                              instructions=instructions)
+    return Workbook(monthly_tongbao_bytes(brief), f"月调度通报-{report.month}.docx",
+                    f"reform-monthly-{report.month}.docx", DOCX_TYPE)
+
+
+def assessment_workbook(rt: Runtime, report) -> Workbook:
+    return Workbook(assessment_xlsx.workbook_bytes(report, stamp(rt)), f"督查考核-{report.year}.xlsx",
                     f"reform-assessment-{report.year}.xlsx")
 
 
-def typical_cases_workbook(cases, label: str, now: datetime) -> Workbook:
-    return Workbook(records_xlsx.typical_cases_bytes(cases, label, now), "典型案例清单.xlsx",
+def typical_cases_workbook(rt: Runtime, cases, label: str) -> Workbook:
+    return Workbook(records_xlsx.typical_cases_bytes(cases, label, rt.clock.now(), stamp(rt)), "典型案例清单.xlsx",
                     "reform-typical-cases.xlsx")
 
 
@@ -68,6 +86,6 @@ def ledger_workbook(rt: Runtime, session: Session, access: Access | None, unit: 
         missed = rt.measures.missed(session, now, ids)
         return {mid: rt.measures.light(session.get(Measure, mid), now, mid in missed).light for mid in ids}
 
-    content = service.ledger_workbook(session, now, scope, lights, plan)
-    stamp = f"{local_day(now):%Y%m%d}"
-    return Workbook(content, f"任务台账-{stamp}.xlsx", f"reform-ledger-{stamp}.xlsx")
+    content = service.ledger_workbook(session, now, scope, lights, stamp(rt), plan)
+    day = f"{local_day(now):%Y%m%d}"
+    return Workbook(content, f"任务台账-{day}.xlsx", f"reform-ledger-{day}.xlsx")

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from config.settings import CONFIG_DIR, SHANGHAI
 from engine.db import read_session
 from engine.history import HistoryRecord
+from tests.sheet_support import header_row, records
 from tests.world import june_scenario, token
 from web.app import create_app
 from workflows.models import Measure, MeasureUnit, Unit
@@ -23,6 +24,7 @@ from workflows.reports import service
 from workflows.reports.formula import parse_config
 
 OPEN, DONE = {"assigned", "in_progress"}, {"verified", "evaluated", "replicated"}
+REPORTED = {"reported"} | DONE  # the unit's report stands: waiting for 督查办, or verified
 RATING_KEYS = {"好": "rating_good", "较好": "rating_fair", "差": "rating_poor"}
 
 
@@ -44,8 +46,17 @@ def world(rt):
     return w
 
 
-def quantities(engine, year: int, cutoff: datetime) -> dict[str, dict[str, float]]:
-    """Per primary unit, the quantity of every rule, straight from history rows and measures."""
+def day_over(due: date, instant: datetime) -> bool:
+    return datetime.combine(due + timedelta(days=1), time.min, SHANGHAI) <= instant + timedelta(microseconds=1)
+
+
+def key_weight() -> float:
+    return config_file()["assessment"].get("key_weight", 1)
+
+
+def quantities(engine, year: int, cutoff: datetime, weight: float | None = None) -> dict[str, dict[str, float]]:
+    """Per primary unit, the quantity of every rule, straight from history rows and measures: a key measure
+    counts key_weight times; a report made by the due day is on time while 督查办 reviews it."""
     start = datetime.combine(date(year, 1, 1), time.min, SHANGHAI)
     cut_day = cutoff.astimezone(SHANGHAI).date()
     with Session(engine) as s:
@@ -55,9 +66,10 @@ def quantities(engine, year: int, cutoff: datetime) -> dict[str, dict[str, float
         primary = {mu.measure_id: s.get(Unit, mu.unit_id).name
                    for mu in s.exec(select(MeasureUnit).where(MeasureUnit.position == 0))}
     out = defaultdict(lambda: defaultdict(float))
-    due_count, on_time = defaultdict(int), defaultdict(int)
+    due_count, on_time = defaultdict(float), defaultdict(float)
     for m in measures:
         q, unit = out[primary[m.id]], primary[m.id]
+        w = (key_weight() if weight is None else weight) if m.key else 1
         rows = [r for r in recs if r.subject_id == m.id and aware(r.at) <= cutoff]
         year_rows = [r for r in rows if aware(r.at) >= start]
         due = m.due_date or (date(2022, 5, 27) if m.declared_done else None)
@@ -69,20 +81,20 @@ def quantities(engine, year: int, cutoff: datetime) -> dict[str, dict[str, float
         if due:
             for d in chinese_calendar.get_workdays(max(due + timedelta(days=1), start.date()), cut_day):
                 end = min(datetime.combine(d, time.max, SHANGHAI), cutoff)
-                q["overdue_workdays"] += state_at(end) in OPEN
-        q["returns"] += sum(r.action == "return" for r in year_rows)
+                q["overdue_workdays"] += w * (state_at(end) in OPEN)
+        q["returns"] += w * sum(r.action == "return" for r in year_rows)
         evaluations = [r for r in year_rows if r.action == "evaluate"]
         if evaluations and evaluations[-1].payload["rating"] in RATING_KEYS:
-            q[RATING_KEYS[evaluations[-1].payload["rating"]]] += 1
-        q["typical_cases"] += any(r.payload.get("typical_case") for r in evaluations)
-        q["replications"] += any(r.action == "replicate" for r in year_rows)
-        done = state_at(cutoff) in DONE
-        if due and due.year == year and (due <= cut_day or done):
-            due_count[unit] += 1
-            if done:
-                approve = [r for r in rows if r.action == "approve"][-1]
-                report = [r for r in rows if r.to_state == "reported" and r.seq < approve.seq][-1]
-                on_time[unit] += report.from_state is None or aware(report.at).astimezone(SHANGHAI).date() <= due
+            q[RATING_KEYS[evaluations[-1].payload["rating"]]] += w
+        q["typical_cases"] += w * any(r.payload.get("typical_case") for r in evaluations)
+        q["replications"] += w * any(r.action == "replicate" for r in year_rows)
+        reported = state_at(cutoff) in REPORTED
+        if due and due.year == year and (day_over(due, cutoff) or reported):
+            due_count[unit] += w
+            if reported:
+                report = [r for r in rows if r.to_state == "reported" and r.from_state != "reported"][-1]
+                on_time[unit] += w * (report.from_state is None
+                                      or aware(report.at).astimezone(SHANGHAI).date() <= due)
     for unit, q in out.items():
         q["on_time_shortfall"] = round((1 - on_time[unit] / due_count[unit]) * 100, 1) if due_count[unit] else 0.0
     return out
@@ -109,7 +121,8 @@ def test_scores_follow_the_configured_formula(rt, world):
     want = quantities(rt.engine, 2022, rt.clock.now())
     config = config_file()
     assert {u["unit"] for u in body["units"]} == set(want)
-    assert want["区市场监管局"]["typical_cases"] == 1 and want["区财政局"]["rating_poor"] == 1  # non-trivial
+    # non-trivial: the typical case is a key measure's (it counts key_weight times), the poor rating is not
+    assert want["区市场监管局"]["typical_cases"] == key_weight() > 1 and want["区财政局"]["rating_poor"] == 1
     for unit in body["units"]:
         total, points = score(want[unit["unit"]], config)
         lines = {line["key"]: line for line in unit["lines"]}
@@ -128,26 +141,25 @@ def test_workbook_scores_and_breakdown_match(rt, world):
                           headers=token(rt, world.users["office"]))
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["考核得分", "计分明细", "计分规则"]
+    assert wb.sheetnames == ["考核得分", "计分明细", "计分依据", "核验时效", "计分规则"]
     ws = wb["考核得分"]
-    head = next(r for r in range(1, 10) if ws.cell(r, 1).value == "名次")
+    head = header_row(ws, "名次")
     assert ws.freeze_panes == f"A{head + 2}"
     want, config = quantities(rt.engine, 2022, rt.clock.now()), config_file()
     rules = config["assessment"]["rule"]
-    for r in range(head + 2, ws.max_row + 1):
-        unit = ws.cell(r, 2).value
-        total, points = score(want[unit], config)
-        assert ws.cell(r, ws.max_column).value == pytest.approx(total)
-        for idx, rule in enumerate(rules):
-            assert ws.cell(head, 8 + 2 * idx).value == rule["label"]  # merged group header per rule
-            assert ws.cell(r, 8 + 2 * idx).value == pytest.approx(want[unit][rule["key"]])
-            assert ws.cell(r, 9 + 2 * idx).value == pytest.approx(points[rule["key"]])
-    detail = wb["计分明细"]
-    returns = defaultdict(float)
-    for r in range(5, detail.max_row + 1):
-        if detail.cell(r, 2).value == "报送被退回":
-            returns[detail.cell(r, 1).value] += detail.cell(r, 7).value
-    assert dict(returns) == {unit: q["returns"] for unit, q in want.items() if q["returns"]}
+    scores = records(ws, "名次")
+    assert {r["牵头单位"] for r in scores} == set(want)
+    for row in scores:
+        total, points = score(want[row["牵头单位"]], config)
+        assert row["总分"] == pytest.approx(total)
+        for rule in rules:  # one column per rule under the merged 计分项得分; an empty line is 0, printed blank
+            assert row[rule["label"]] == pytest.approx(points[rule["key"]])
+    blank = next(c for c in ws[head + 2] if c.value == 0)
+    assert blank.number_format.endswith(';""')
+    lines = records(wb["计分明细"], "计分项")
+    returns = [r for r in lines if r["计分项"] == "报送被退回扣分"]
+    assert sorted(r["数量"] for r in returns) == sorted(q["returns"] for q in want.values() if q["returns"])
+    assert all("第" in r["涉及举措"] and "项：" in r["涉及举措"] for r in lines if r["计分项"] != "基础分")
 
 
 def test_caps_floor_and_ceiling(rt, world):
@@ -156,7 +168,7 @@ def test_caps_floor_and_ceiling(rt, world):
     with read_session(rt.engine) as session:
         inputs = service.ReportInputs(config, rt.config.calendar, rt.config.ladder)
         report = service.assessment_report(session, "2022", rt.clock.now(), inputs, service.Scope(None, "全区"))
-    want = quantities(rt.engine, 2022, rt.clock.now())
+    want = quantities(rt.engine, 2022, rt.clock.now(), weight=1)  # the formula above gives key measures no weight
     for unit in report.units:
         q = want[unit.unit]
         overdue = next(line for line in unit.lines if line.key == "overdue_workdays")
@@ -189,8 +201,7 @@ def test_cli_assessment_workbook_and_bad_year(cli, rt, world, tmp_path, capsys):
     assert cli(["report", "assessment", "--year", "2022", "--out", str(out)]) == 0
     wb = load_workbook(out)
     want, config = quantities(rt.engine, 2022, rt.clock.now()), config_file()
-    ws = wb["考核得分"]
-    got = {ws.cell(r, 2).value: ws.cell(r, ws.max_column).value for r in range(6, ws.max_row + 1)}
+    got = {r["牵头单位"]: r["总分"] for r in records(wb["考核得分"], "名次")}
     assert got == pytest.approx({unit: score(q, config)[0] for unit, q in want.items()})
     capsys.readouterr()
     assert cli(["report", "assessment", "--year", "20x2", "--out", str(out)]) == 2

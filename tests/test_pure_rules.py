@@ -138,11 +138,13 @@ def test_completion_is_on_time_when_reported_by_the_deadline_however_late_verifi
     events = [ev("2022-05-30 09:00", "import", None, "assigned"), ev("2022-06-01 09:00", "start", "assigned",
               "in_progress"), ev("2022-06-10 17:00", "report", "in_progress", "reported"),
               ev("2022-06-20 10:00", "approve", "reported", "verified")]
-    done = tl.completion(events, bj("2022-06-30 23:00"))
+    m = fact(1, date(2022, 6, 8))
+    done = tl.completion(m, events, bj("2022-06-30 23:00"))
     assert done is not None and done.on_time(date(2022, 6, 10)) and not done.on_time(date(2022, 6, 9))
-    assert tl.completion(events, bj("2022-06-15 12:00")) is None  # not yet verified then
-    days = tl.overdue_workdays(fact(1, date(2022, 6, 8)), events, date(2022, 6, 1), bj("2022-06-30 23:00"),
-                               WEEKDAYS.is_workday)
+    assert tl.completion(m, events, bj("2022-06-15 12:00")) is None  # not yet verified then
+    waiting = tl.standing_report(m, events, bj("2022-06-15 12:00"))  # but reported, and so on time for the unit
+    assert waiting is not None and waiting.on_time(date(2022, 6, 10)) and waiting.verified_at is None
+    days = tl.overdue_workdays(m, events, bj("2022-06-30 23:00"), WEEKDAYS, date(2022, 6, 1))
     assert days == 1  # 6-9 ended unreported; 6-10 was reported before its end
 
 
@@ -154,7 +156,7 @@ def test_monthly_figures_count_what_the_history_says():
                   ev("2022-06-13 09:00", "approve", "reported", "verified")],
               2: [ev("2022-05-30 09:00", "import", None, "assigned")]}
     period = parse_month("2022-06", bj("2022-07-05 09:00"))
-    report = monthly.build(Facts([a, b], events, [], []), period, lagging_rate=0.8, is_workday=WEEKDAYS.is_workday,
+    report = monthly.build(Facts([a, b], events, [], []), period, lagging_rate=0.8, calendar=WEEKDAYS,
                            levels=CONFIG.ladder.headings)
     fig = report.overall
     assert (fig.measures, fig.completed, fig.due, fig.on_time) == (2, 1, 2, 1)
@@ -168,8 +170,8 @@ def test_a_level_added_to_the_ladder_gets_its_own_column():
 
     levels = {**CONFIG.ladder.headings, "L4": "L4 约谈"}
     report = monthly.build(Facts([], {}, [], []), parse_month("2022-06", bj("2022-07-05 09:00")), lagging_rate=0.8,
-                           is_workday=WEEKDAYS.is_workday, levels=levels)
-    headers = [c.header for c in monthly_xlsx.unit_cols(report)]
+                           calendar=WEEKDAYS, levels=levels)
+    headers = [c.header for c in monthly_xlsx.state_cols(report)]
     assert "L4 约谈" in headers and report.overall.escalations == dict.fromkeys(levels, 0)
 
 

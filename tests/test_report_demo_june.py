@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from cli.main import main
 from config.settings import CONFIG_DIR, SHANGHAI
+from tests.sheet_support import records
 from tests.world import token
 from web.app import create_app
 from workflows.models import Escalation, Measure, MeasureUnit, Plan, Unit
-from workflows.reform.table import STATE_LABELS
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 
@@ -57,31 +57,37 @@ def test_june_monthly_workbook_on_the_demo_ledger(rt, demo):
     today = NOW.date()
     open_overdue = [m for m in measures if m.state in ("assigned", "in_progress") and m.due_date and m.due_date < today]
     assert len(measures) == 85 and open_overdue  # the demo ledger has overdue work in June 2022
-    summary = {ws_row[0].value: ws_row[1].value for ws_row in wb["总体情况"].iter_rows(min_row=4) if ws_row[0].value}
+    summary = {r["指标"]: r["数值"] for r in records(wb["总体情况"], "指标")}
     assert summary["举措总数"] == len(measures)
     assert summary["其中：已交办"] == sum(m.state == "assigned" for m in measures)
     assert summary["其中：已报送（待核验）"] == sum(m.state == "reported" for m in measures)
     assert summary["逾期举措"] == len(open_overdue)
     assert summary["逾期工作日合计"] == sum(overdue_days(m, today) for m in open_overdue)
+    # the plan's 已完成 rows wait for 督查办: due and on time for their units, 督查办's queue
+    declared = [m for m in measures if m.declared_done]
+    assert summary["应完成"] == len(open_overdue) + len(declared) and summary["按时完成"] == len(declared)
+    assert summary["区政府督查办：待核验"] == len(declared)
     fired = Counter(e.level for e in escalations if e.status == "fired")  # all swept on 20 June
     assert fired["L3"] and summary["本月预警：L3 通报"] == fired["L3"]
     for level, title in (("L0", "L0 提醒"), ("L1", "L1 催办"), ("L2", "L2 督办")):
         assert summary[f"本月预警：{title}"] == fired[level]
-    overdue_sheet = wb["逾期举措"]
-    listed = {(r[3].value, r[7].value) for r in overdue_sheet.iter_rows(min_row=5)}
+    listed = {(r["具体举措"], r["逾期工作日"]) for r in records(wb["逾期举措"], "序号")}
     assert listed == {(m.text, overdue_days(m, today)) for m in open_overdue}
     per_unit = Counter(primary[m.id] for m in open_overdue)
-    units = wb["分单位情况"]
-    at = 2 + len(STATE_LABELS) + 5  # 序号, 牵头单位, the states, 合计, 本月完成, 应完成, 按时完成, 按时完成率
-    assert [c.value for c in units[5]][at:at + 2] == ["逾期举措", "逾期工作日"]
-    got = {r[1].value: (r[at].value, r[at + 1].value) for r in units.iter_rows(min_row=6) if r[1].value != "合计"}
+    got = {r["牵头单位"]: (r["逾期举措"], r["逾期工作日"]) for r in records(wb["分单位推进"], "序号")
+           if r["牵头单位"] != "合计"}
     days = Counter()
     for m in open_overdue:
         days[primary[m.id]] += overdue_days(m, today)
     assert {u: v for u, v in got.items() if v[0]} == {u: (n, days[u]) for u, n in per_unit.items()}
-    # nothing is verified yet: every unit with a measure due (or declared done) is behind, overdue or not
-    behind = {primary[m.id] for m in measures if m.declared_done or (m.due_date and m.due_date <= today)}
-    assert summary["滞后单位"] == len(behind) and set(per_unit) <= behind
+    # lagging: an overdue measure, or an on-time rate under 80 %; a unit whose only due rows are the plan's
+    # 已完成 (waiting for 督查办) is on time, not behind
+    lagging = {r["牵头单位"] for r in records(wb["分单位推进"], "序号") if r["是否滞后"] == "是"}
+    declared_units = Counter(primary[m.id] for m in declared)
+    behind = {u for u in set(per_unit) | set(declared_units)
+              if per_unit[u] or declared_units[u] / (declared_units[u] + per_unit[u]) < 0.8}
+    assert lagging == behind == set(per_unit) and summary["滞后单位"] == len(behind)
+    assert set(declared_units) - set(per_unit)  # such units exist in the demo, and are not named
 
 
 def test_year_assessment_workbook_on_the_demo_ledger(rt, demo):
@@ -89,24 +95,33 @@ def test_year_assessment_workbook_on_the_demo_ledger(rt, demo):
     measures, primary, _, issued = rows(rt.engine)
     with (CONFIG_DIR / "assessment.toml").open("rb") as fh:
         config = tomllib.load(fh)["assessment"]
-    rules = {r["key"]: r for r in config["rule"]}
+    rules, weight = {r["key"]: r for r in config["rule"]}, config.get("key_weight", 1)
     today = NOW.date()
     overdue, due, on_time = Counter(), Counter(), Counter()
     for m in measures:
-        unit = primary[m.id]
+        unit, w = primary[m.id], weight if m.key else 1
         if m.state in ("assigned", "in_progress") and m.due_date and m.due_date < today:
-            overdue[unit] += overdue_days(m, today)
-        deadline = issued if m.declared_done else m.due_date  # 已完成 rows are due the day the plan was issued
-        if deadline and deadline.year == 2022 and deadline <= today:
-            due[unit] += 1
-    ws = wb["考核得分"]
-    scores = {r[1].value: r[-1].value for r in ws.iter_rows(min_row=6)}
+            overdue[unit] += w * overdue_days(m, today)
+        if m.declared_done:  # the plan's 已完成: reported when the plan was issued, on time while 督查办 reviews it
+            due[unit] += w
+            on_time[unit] += w
+        elif m.due_date and m.due_date.year == 2022 and m.due_date < today:
+            due[unit] += w
+    scored = records(wb["考核得分"], "名次")
+    scores = {r["牵头单位"]: r["总分"] for r in scored}
     assert set(scores) == set(primary.values())
     for unit, total in scores.items():
+        if not due[unit]:  # nothing due yet: 无应完成事项, not scored, after the scored units
+            assert total is None
+            continue
         days_points = max(-rules["overdue_workdays"]["cap"], overdue[unit] * rules["overdue_workdays"]["per"])
-        shortfall = round((1 - on_time[unit] / due[unit]) * 100, 1) if due[unit] else 0
+        shortfall = round((1 - on_time[unit] / due[unit]) * 100, 1)
         short_points = max(-rules["on_time_shortfall"]["cap"], shortfall * rules["on_time_shortfall"]["per"])
         assert total == pytest.approx(config["base"] + days_points + short_points), unit
+    ranks = [r["名次"] for r in scored]
+    assessed = [r for r in ranks if r is not None]
+    assert assessed == sorted(assessed) and ranks[:len(assessed)] == assessed  # unranked units come last
+    assert any(r is None for r in ranks)  # on 20 June some units have nothing due yet
 
 
 def test_cli_writes_the_same_june_workbook(rt, demo, db, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from tests.sheet_support import header_row, records
 from tests.world import bj, june_scenario, token
 from web.app import create_app
 from workflows.models import Evaluation, MeasureUnit, Replication, Unit
@@ -74,8 +75,7 @@ def test_typical_cases_workbook_is_the_publicity_list(client, rt, world):
     with Session(rt.engine) as s:
         cases = s.exec(select(Evaluation).where(Evaluation.typical_case)).all()
         scopes = {r.measure_id: r.scope for r in s.exec(select(Replication))}
-    head = next(r for r in range(1, 10) if ws.cell(r, 1).value == "序号")
-    got = {ws.cell(r, 6).value: (ws.cell(r, 7).value, ws.cell(r, 8).value, ws.cell(r, 10).value)
-           for r in range(head + 1, ws.max_row + 1)}
+    head = header_row(ws, "序号")
+    got = {r["案例说明"]: (r["评估等级"], r["市场主体满意度"], r["复制推广范围"]) for r in records(ws, "序号")}
     assert got == {c.case_text: (c.rating, c.satisfaction, scopes.get(c.measure_id) or None) for c in cases}
     assert ws.freeze_panes == f"A{head + 1}" and f"共 {len(cases)} 个典型案例" in ws.cell(2, 1).value

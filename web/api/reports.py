@@ -60,21 +60,32 @@ class Replications(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
-def wants_xlsx(request: Request, fmt: str | None) -> bool:
+def wanted_format(request: Request, fmt: str | None, *offered: str) -> str:
+    """json, or a file format the endpoint offers, from `?format=` or the Accept header."""
+    choices = ("json", *offered)
     if fmt:
-        if fmt not in ("xlsx", "json"):
-            raise BadRequest(f"不支持的格式 {fmt!r}，可选 json 或 xlsx")
-        return fmt == "xlsx"
-    return XLSX_TYPE in request.headers.get("accept", "")
+        if fmt not in choices:
+            raise BadRequest(f"不支持的格式 {fmt!r}，可选 {' 或 '.join(choices)}")
+        return fmt
+    accept = request.headers.get("accept", "")
+    types = {"xlsx": XLSX_TYPE, "docx": reporting.DOCX_TYPE}
+    return next((f for f in offered if types[f] in accept), "json")
 
 
-@api_get("/api/reports/monthly", summary="月调度：全区或一个单位一个月的推进情况（format=xlsx 下载 Excel）")
+def wants_xlsx(request: Request, fmt: str | None) -> bool:
+    return wanted_format(request, fmt, "xlsx") == "xlsx"
+
+
+@api_get("/api/reports/monthly",
+         summary="月调度：全区或一个单位一个月的推进情况（format=xlsx 下载 Excel，format=docx 下载 Word 通报）")
 def monthly(request: Request, rt: RT, access: Who, month: Text = None, unit: Text = None,
             format: Text = None) -> MonthlyReport:
-    xlsx = wants_xlsx(request, format)
+    fmt = wanted_format(request, format, "xlsx", "docx")
     with rt.read() as session:
         report = reporting.monthly(rt, session, access, month, unit)
-    return attachment(reporting.monthly_workbook(report)) if xlsx else plain(report)
+    if fmt == "xlsx":
+        return attachment(reporting.monthly_workbook(rt, report))
+    return attachment(reporting.monthly_document(rt, report)) if fmt == "docx" else plain(report)
 
 
 @api_get("/api/reports/assessment", summary="督查考核：各牵头单位一年的得分与计分明细（format=xlsx 下载 Excel）")
@@ -83,7 +94,7 @@ def assessment(request: Request, rt: RT, access: Who, year: Text = None, unit: T
     xlsx = wants_xlsx(request, format)
     with rt.read() as session:
         report = reporting.assessment(rt, session, access, year, unit)
-    return attachment(reporting.assessment_workbook(report)) if xlsx else plain(report)
+    return attachment(reporting.assessment_workbook(rt, report)) if xlsx else plain(report)
 
 
 @api_get("/api/reports/ledger.xlsx", summary="任务台账 Excel（方案版式，可重新导入）")
@@ -167,7 +178,7 @@ def typical_cases(request: Request, rt: RT, access: Who, format: Text = None) ->
     with rt.read() as session:
         found, label = reporting.typical_cases(rt, session, access)
     if xlsx:
-        return attachment(reporting.typical_cases_workbook(found, label, rt.clock.now()))
+        return attachment(reporting.typical_cases_workbook(rt, found, label))
     return Evaluations(items=found, total=len(found))
 
 

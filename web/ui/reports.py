@@ -28,6 +28,7 @@ from workflows.models import Measure
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports import classes, records, service
 from workflows.reports.periods import SHANGHAI, local_day, parse_year
+from workflows.reports.rows import cutoff_label, due_shown
 
 Text = FromQuery[str | None]
 
@@ -36,9 +37,26 @@ def beijing(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return instant.astimezone(SHANGHAI).strftime(fmt) if instant else ""
 
 
+def score(value: float | None) -> str:
+    """93.5, 100: a score or quantity with the decimals it has, none for an integer."""
+    return "—" if value is None else f"{round(value, 2):g}"
+
+
+def points(value: float | None) -> str:
+    """+2, -3.5; blank for nothing, as an empty line of the breakdown prints."""
+    return "" if not value else f"{round(value, 2):+g}"
+
+
 def page(rt: Runtime, name: str, user: User, status: int = 200, **context: Any) -> Template:
     return common.page(rt, user, f"reports/{name}.html", status, level_titles=rt.config.ladder.headings,
-                       beijing=beijing, action_labels_ms=MILESTONE.action_labels, **context)
+                       beijing=beijing, action_labels_ms=MILESTONE.action_labels, cutoff_label=cutoff_label,
+                       due_shown=shown_due, score=score, points=points, **context)
+
+
+def shown_due(row) -> str:
+    """A row's 时间节点 on a page: 2022年6月30日, or 已完成 for a measure the plan declared done."""
+    due = due_shown(row)
+    return due if isinstance(due, str) else common.cn_date(due)
 
 
 def failed(rt: Runtime, name: str, user: User, exc: WorkflowError, **context: Any) -> Template:
@@ -74,7 +92,13 @@ def monthly_page(rt: RT, user: Me, access: Who, month: Text = None, unit: Text =
 @get("/reports/monthly.xlsx", sync_to_thread=True)
 def monthly_download(rt: RT, access: Who, month: Text = None, unit: Text = None) -> Response:
     with rt.read() as session:
-        return attachment(reporting.monthly_workbook(reporting.monthly(rt, session, access, month, unit)))
+        return attachment(reporting.monthly_workbook(rt, reporting.monthly(rt, session, access, month, unit)))
+
+
+@get("/reports/monthly.docx", sync_to_thread=True)
+def monthly_document(rt: RT, access: Who, month: Text = None, unit: Text = None) -> Response:
+    with rt.read() as session:
+        return attachment(reporting.monthly_document(rt, reporting.monthly(rt, session, access, month, unit)))
 
 
 @get("/reports/assessment", sync_to_thread=True)
@@ -91,7 +115,7 @@ def assessment_page(rt: RT, user: Me, access: Who, year: Text = None) -> Templat
 @get("/reports/assessment.xlsx", sync_to_thread=True)
 def assessment_download(rt: RT, access: Who, year: Text = None) -> Response:
     with rt.read() as session:
-        return attachment(reporting.assessment_workbook(reporting.assessment(rt, session, access, year)))
+        return attachment(reporting.assessment_workbook(rt, reporting.assessment(rt, session, access, year)))
 
 
 @get("/reports/ledger.xlsx", sync_to_thread=True)
@@ -145,7 +169,7 @@ def typical_cases_page(rt: RT, user: Me, access: Who) -> Template:
 def typical_cases_download(rt: RT, access: Who) -> Response:
     with rt.read() as session:
         cases, label = reporting.typical_cases(rt, session, access)
-    return attachment(reporting.typical_cases_workbook(cases, label, rt.clock.now()))
+    return attachment(reporting.typical_cases_workbook(rt, cases, label))
 
 
 @dataclass
@@ -192,8 +216,8 @@ def timetable_act(rt: RT, user: Me, access: Who, measure_id: FromPath[int], mile
 
 # One Router: see web/api/reports.py (handlers sharing a path must be registered together).
 HANDLERS = [
-    index, monthly_page, monthly_download, assessment_page, assessment_download, ledger_download, classes_page,
-    classify, records_page, typical_cases_page, typical_cases_download, timetable_page, timetable_add,
+    index, monthly_page, monthly_download, monthly_document, assessment_page, assessment_download, ledger_download,
+    classes_page, classify, records_page, typical_cases_page, typical_cases_download, timetable_page, timetable_add,
     timetable_act,
 ]
 ROUTES: list = [Router(path="/", route_handlers=HANDLERS, include_in_schema=False)]

@@ -189,9 +189,9 @@ def _unit_row(u: UnitLine) -> tuple[str, ...]:
 
 
 def _total_line(b: MonthlyBrief) -> UnitLine:
-    sums = [sum(column) for column in zip(*((u.measures, u.completed, u.due, u.on_time, u.overdue) for u in b.units),
-                                          strict=True)] or [0] * 5
-    return UnitLine("合计", *sums)
+    units = b.units
+    return UnitLine("合计", sum(u.measures for u in units), sum(u.completed for u in units), sum(u.due for u in units),
+                    sum(u.on_time for u in units), sum(u.overdue for u in units))
 
 
 def _overdue_table(doc, b: MonthlyBrief) -> None:

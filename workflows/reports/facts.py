@@ -14,6 +14,7 @@ from workflows.accounts_models import User
 from workflows.models import Category, Escalation, Item, Measure, MeasureUnit, Milestone, Plan, Unit
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.periods import as_utc
+from workflows.roles import UNIT_SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Facts:
     events: dict[int, list[Event]]
     escalations: list[Escalation]
     milestones: list[Milestone]
+    reviewer: str = "督查办"  # the supervision office's name, as its line in the reports is headed
 
     def of_unit(self, unit_id: int | None) -> Facts:
         if unit_id is None:
@@ -82,15 +84,17 @@ class Facts:
         ids = {m.id for m in keep}
         return Facts(keep, {k: v for k, v in self.events.items() if k in ids},
                      [e for e in self.escalations if e.measure_id in ids],
-                     [s for s in self.milestones if s.measure_id in ids])
+                     [s for s in self.milestones if s.measure_id in ids], self.reviewer)
 
 
 def load(session: Session, unit_id: int | None = None) -> Facts:
     """Every measure with its whole history (readings pick the part before their instant); only those whose
     primary unit is `unit_id` when given."""
+    reviewer = session.exec(select(Unit.name).where(Unit.kind == UNIT_SUPERVISOR).order_by(Unit.id)).first()
     facts = Facts(measures(session), _events(session),
                   list(session.exec(select(Escalation).order_by(Escalation.fired_at, Escalation.id))),
-                  list(session.exec(select(Milestone).order_by(Milestone.due_date, Milestone.id))))
+                  list(session.exec(select(Milestone).order_by(Milestone.due_date, Milestone.id))),
+                  reviewer or "督查办")
     return facts.of_unit(unit_id)
 
 

@@ -38,15 +38,25 @@ class Formula:
     floor: float
     ceiling: float
     rules: tuple[Rule, ...]
+    key_weight: float = 1.0  # a 重点改革事项 counts this many times in every rule's quantity
 
     def clamp(self, score: float) -> float:
         return round(min(max(score, self.floor), self.ceiling), 2)
 
 
 @dataclass(frozen=True)
+class PrintConfig:
+    """What every printed report carries: who made it, and how the district names itself in titles."""
+
+    issuer: str = "武隆区优化营商环境工作领导小组办公室"  # 制表单位
+    district: str = "武隆区"  # titles read 武隆区营商环境创新试点……
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     lagging_on_time_rate: float
     formula: Formula
+    printing: PrintConfig = PrintConfig()
 
 
 @lru_cache(maxsize=8)
@@ -69,10 +79,27 @@ def parse_config(data: dict, source: str = "assessment.toml") -> ReportConfig:
     if len(seen) != len(set(seen)):
         raise ValueError(f"{source}: 计分项重复：{seen}")
     formula = Formula(float(assess.get("base", 100)), float(assess.get("floor", 0)),
-                      float(assess.get("ceiling", 120)), tuple(r for r in rules if r.per))
+                      float(assess.get("ceiling", 120)), tuple(r for r in rules if r.per),
+                      _number(assess, "key_weight", 1.0, source))
     if formula.floor > formula.ceiling:
         raise ValueError(f"{source}: assessment.floor 不能大于 ceiling")
-    return ReportConfig(rate, formula)
+    if not 1 <= formula.key_weight <= 10:
+        raise ValueError(f"{source}: assessment.key_weight 应在 1 到 10 之间，现为 {formula.key_weight:g}")
+    return ReportConfig(rate, formula, _printing(data.get("print", {}), source))
+
+
+def _number(table: dict, key: str, default: float, source: str) -> float:
+    try:
+        return float(table.get(key, default))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: {key} 必须是数字") from exc
+
+
+def _printing(table: dict, source: str) -> PrintConfig:
+    values = {k: str(table[k]).strip() for k in ("issuer", "district") if k in table}
+    if any(not v for v in values.values()):
+        raise ValueError(f"{source}: [print] 的 issuer、district 不能为空")
+    return PrintConfig(**values)
 
 
 def _rule(entry: dict, source: str) -> Rule:

@@ -2,23 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from openpyxl.styles import Alignment, Font, PatternFill
+from typing import Any
 
 from workflows.ledger.cells import DONE_NOTE
 from workflows.lights import LIGHT_LABELS
 from workflows.reform.table import STATE_LABELS
 from workflows.reports import xlsx
 from workflows.reports.facts import MeasureFact
-from workflows.reports.xlsx import Col
+from workflows.reports.xlsx import Cell, Col, Group, Sheet, Stamp
 
 LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
-CATEGORY_FILL = PatternFill("solid", fgColor="FCE4D6")
-COLS = [Col("序号", 6), Col("改革事项", 22, "wrap"), Col("具体举措", 50, "wrap"), Col("牵头单位", 16, "wrap"),
-        Col("时间节点", 12), Col("备注", 14, "wrap"), Col("状态", 12), Col("预警", 8), Col("最新进展", 36, "wrap"),
-        Col("核验日期", 14, "date"), Col("评估", 18, "wrap"), Col("举措编号", 14)]  # the key re-imports match by
+
+
+@dataclass(frozen=True)
+class LedgerColumn:
+    col: Col
+    value: Callable[[MeasureFact, str | None], Any]  # (measure, its light) -> the cell
+    per_item: bool = False  # merged down over the measures of one item, as the plan prints 序号 and 改革事项
+
+
+def plan_note(m: MeasureFact) -> str:
+    """The note as the plan writes it: without what the importer adds for an 已完成 row, so it imports back."""
+    if not m.declared_done:
+        return m.note
+    return "；".join(part for part in m.note.split("；") if part != DONE_NOTE)
+
+
+def _light(m: MeasureFact, light: str | None) -> Cell:
+    return Cell(LIGHT_LABELS.get(light or "", ""), fill=LIGHT_FILLS.get(light or ""))
+
+
+def _evaluation(m: MeasureFact, light: str | None) -> str:
+    if not m.rating:
+        return ""
+    return f"{m.rating}；满意度 {m.satisfaction}" if m.satisfaction is not None else m.rating
+
+
+# The one list of the ledger's columns. The importer reads the plan's columns back by their headers, so a column
+# added here, in its place, is all an export needs.
+COLUMNS: tuple[LedgerColumn, ...] = (
+    # the plan's own columns (序号 … 备注): `reform ledger import` reads them back
+    LedgerColumn(Col("序号", 4.5, "center"), lambda m, _: m.item_no, per_item=True),
+    LedgerColumn(Col("改革事项", 12), lambda m, _: m.item_title, per_item=True),
+    LedgerColumn(Col("具体举措", 32), lambda m, _: m.text),
+    LedgerColumn(Col("牵头单位", 10), lambda m, _: "、".join(m.units)),
+    LedgerColumn(Col("时间节点", 9, "center"), lambda m, _: m.due_text),
+    LedgerColumn(Col("备注", 8), lambda m, _: plan_note(m)),
+    # tracking columns, ignored by the importer
+    LedgerColumn(Col("状态", 8, "center"), lambda m, _: STATE_LABELS.get(m.state, m.state)),
+    LedgerColumn(Col("预警", 5, "center"), _light),
+    LedgerColumn(Col("最新进展", 10), lambda m, _: m.last_progress),
+    LedgerColumn(Col("核验日期", 15, "center"), lambda m, _: xlsx.day(m.verified_at)),
+    LedgerColumn(Col("评估", 8), _evaluation),
+    LedgerColumn(Col("举措编号", 10, "center"), lambda m, _: m.key_code),  # the key re-imports match by
+)
 
 
 @dataclass(frozen=True)
@@ -30,60 +70,21 @@ class LedgerSheet:
     when: datetime
 
 
-def workbook_bytes(sheet: LedgerSheet) -> bytes:
-    wb = xlsx.new_workbook(sheet.title, sheet.when)
-    ws = wb.create_sheet("任务台账")
-    top = xlsx.title_block(ws, sheet.title, [sheet.subtitle], len(COLS))
-    r = xlsx.table(ws, top, COLS, [])
-    category, item_start, item = None, r, None
-    for m in sheet.measures:
-        if m.category != category or m.item_id != item:
-            _merge_item(ws, item_start, r - 1)
-            item_start, item = r, m.item_id
+def sheet(ledger: LedgerSheet) -> Sheet:
+    rows: list = []
+    keys: list = []
+    category = None
+    for m in ledger.measures:
         if m.category != category:
             category = m.category
-            _category_row(ws, r, category)
-            r += 1
-            item_start = r
-        xlsx.write_row(ws, r, COLS, _cells(m, sheet.lights.get(m.id)))
-        if sheet.lights.get(m.id) in LIGHT_FILLS:
-            ws.cell(r, 8).fill = PatternFill("solid", fgColor=LIGHT_FILLS[sheet.lights[m.id]])
-        r += 1
-    _merge_item(ws, item_start, r - 1)
-    xlsx.landscape(ws)
-    return xlsx.to_bytes(wb)
+            rows.append(Group(category))
+            keys.append(None)
+        rows.append([c.value(m, ledger.lights.get(m.id)) for c in COLUMNS])
+        keys.append((m.category, m.item_id))
+    merged = tuple(i for i, c in enumerate(COLUMNS) if c.per_item)
+    return Sheet("任务台账", ledger.title, [c.col for c in COLUMNS], rows, lines=[ledger.subtitle],
+                 merge_down=merged, keys=keys, landscape=True, sign_off_in_footer=True)
 
 
-def _merge_item(ws, first: int, last: int) -> None:
-    """One item over several measures: 序号 and 改革事项 merged down, as the plan prints them."""
-    if last > first:
-        for col in (1, 2):
-            for r in range(first + 1, last + 1):
-                ws.cell(r, col).value = None
-            ws.merge_cells(start_row=first, start_column=col, end_row=last, end_column=col)
-
-
-def _category_row(ws, r: int, title: str) -> None:
-    cell = ws.cell(r, 1, title)
-    cell.font, cell.fill = Font(name=xlsx.FONT, bold=True), CATEGORY_FILL
-    cell.alignment = Alignment(vertical="center")
-    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(COLS))
-
-
-def plan_note(m: MeasureFact) -> str:
-    """The note as the plan writes it: without what the importer adds for an 已完成 row, so it imports back."""
-    if not m.declared_done:
-        return m.note
-    return "；".join(part for part in m.note.split("；") if part != DONE_NOTE)
-
-
-def _cells(m: MeasureFact, light: str | None) -> list:
-    return [m.item_no, m.item_title, m.text, "、".join(m.units), m.due_text, plan_note(m),
-            STATE_LABELS.get(m.state, m.state), LIGHT_LABELS.get(light or "", ""), m.last_progress,
-            xlsx.day(m.verified_at), _evaluation(m), m.key_code]
-
-
-def _evaluation(m: MeasureFact) -> str:
-    if not m.rating:
-        return ""
-    return f"{m.rating}；满意度 {m.satisfaction}" if m.satisfaction is not None else m.rating
+def workbook_bytes(ledger: LedgerSheet, stamp: Stamp) -> bytes:
+    return xlsx.workbook_bytes(ledger.title, ledger.when, [sheet(ledger)], stamp)

@@ -6,8 +6,11 @@ from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from workflows.documents.text import cn_date, is_end_of_day
 from workflows.reports.facts import MeasureFact
-from workflows.reports.periods import SHANGHAI
+from workflows.reports.periods import SHANGHAI, local_day
+
+DONE_BY_PLAN = "已完成"  # how the plan writes the 时间节点 of a measure it declared done
 
 
 @dataclass(frozen=True)
@@ -18,13 +21,28 @@ class MeasureRef:
     text: str
     unit: str
     due_date: date | None
-
+    done_by_plan: bool = False  # the plan declared it done (已完成): its 时间节点 reads 已完成, not a date
+    key: bool = False  # 重点改革事项
 
 
 def ref_fields(m: MeasureFact) -> dict:
     """The MeasureRef fields of a measure, to spread into a row: Row(**ref_fields(m), ...)."""
     return {"measure_id": m.id, "item_no": m.item_no, "item_title": m.item_title, "text": m.text,
-            "unit": m.unit, "due_date": m.effective_due}
+            "unit": m.unit, "due_date": m.effective_due, "done_by_plan": m.declared_done and m.due_date is None,
+            "key": m.key}
+
+
+def units_assessed_for(measure: MeasureFact) -> tuple[str, ...]:
+    """The units a measure's figures and score count for: its first lead unit (第一牵头单位) for now; the one
+    place to change when every lead unit of a joint measure is to be assessed on it."""
+    return (measure.unit,)
+
+
+def measure_label(row: MeasureRef | MeasureFact, length: int = 18) -> str:
+    """第3项：清理政府采购中排斥外地投标人的行为…: a measure named briefly, by its item's number and its text."""
+    text = "".join(row.text.split())
+    short = text if len(text) <= length else text[:length] + "…"
+    return f"第{row.item_no}项：{short}" if row.item_no else short
 
 
 def plain(value: Any) -> Any:
@@ -46,3 +64,17 @@ def plain(value: Any) -> Any:
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def due_shown(row: MeasureRef) -> date | str | None:
+    """The 时间节点 as a sheet prints it: the date, or 已完成 for a row the plan declared done."""
+    return DONE_BY_PLAN if row.done_by_plan else row.due_date
+
+
+def cutoff_label(cutoff: datetime) -> str:
+    """2022年6月30日24时 for a finished day; 2022年6月20日 9时00分 while it runs."""
+    day = local_day(cutoff)
+    if is_end_of_day(cutoff):
+        return f"{cn_date(day)}24时"
+    at = cutoff.astimezone(SHANGHAI)
+    return f"{cn_date(day)} {at.hour}时{at.minute:02d}分"

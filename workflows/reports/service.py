@@ -17,8 +17,10 @@ from workflows.ladder import Ladder
 from workflows.models import Plan, Unit
 from workflows.reports import assessment, facts, ledger_xlsx, monthly, records
 from workflows.reports.formula import ReportConfig
-from workflows.reports.periods import ReportInputError, local_day, parse_month, parse_year
-from workflows.reports.workdays import workday_test
+from workflows.reports.periods import ReportInputError, parse_month, parse_year
+from workflows.reports.rows import cutoff_label
+from workflows.reports.workdays import ReportCalendar
+from workflows.reports.xlsx import Stamp
 
 ALL = "全区"
 
@@ -36,6 +38,20 @@ class ReportInputs:
     config: ReportConfig
     calendar: WorkCalendar
     ladder: Ladder
+
+    @property
+    def workdays(self) -> ReportCalendar:
+        return ReportCalendar(self.calendar)
+
+    @property
+    def unit_levels(self) -> dict[str, str]:
+        """The ladder's rungs for units (code -> heading): their columns in the 月调度."""
+        return {lvl.code: lvl.heading for lvl in self.ladder.anchored("due")}
+
+    @property
+    def review_levels(self) -> tuple[str, ...]:
+        """The rungs that remind 督查办 of a report waiting too long: counted on 督查办's line."""
+        return tuple(lvl.code for lvl in self.ladder.anchored("review"))
 
 
 def scope_for(session: Session, access: Access | None, unit_name: str | None = None) -> Scope:
@@ -58,8 +74,9 @@ def monthly_report(session: Session, month: str | None, now: datetime, inputs: R
                    scope: Scope) -> monthly.MonthlyReport:
     period = parse_month(month, now)
     loaded = facts.load(session, scope.unit_id)
-    report = monthly.build(loaded, period, lagging_rate=inputs.config.lagging_on_time_rate,
-                           is_workday=workday_test(inputs.calendar), levels=inputs.ladder.headings, scope=scope.label)
+    report = monthly.build(loaded, period, lagging_rate=inputs.config.lagging_on_time_rate, calendar=inputs.workdays,
+                           levels=inputs.unit_levels, review_levels=inputs.review_levels,
+                           review_within=inputs.ladder.review_within, scope=scope.label)
     report.calendar_note = calendar_note(inputs.calendar, period.first, period.last)
     return report
 
@@ -68,8 +85,8 @@ def assessment_report(session: Session, year: str | int | None, now: datetime, i
                       scope: Scope) -> assessment.AssessmentReport:
     period = parse_year(year, now)
     loaded = facts.load(session, scope.unit_id)
-    report = assessment.build(loaded, period, inputs.config.formula, workday_test(inputs.calendar),
-                              scope=scope.label)
+    report = assessment.build(loaded, period, inputs.config.formula, inputs.workdays, scope=scope.label,
+                              review_within=inputs.ladder.review_within, review_levels=inputs.review_levels)
     report.calendar_note = calendar_note(inputs.calendar, period.first, period.last)
     return report
 
@@ -91,17 +108,17 @@ def _provisional(calendar: WorkCalendar, year: int) -> bool:
 
 
 def ledger_workbook(session: Session, now: datetime, scope: Scope, light_of: Callable[[list], dict[int, str | None]],
-                    plan_code: str | None = None) -> bytes:
+                    stamp: Stamp, plan_code: str | None = None) -> bytes:
     """One plan's ledger as it stands (a unit sees the measures it leads or co-leads); the whole ledger
     imports back unchanged. `light_of` gives the light of each measure id of the rows."""
     plan = _plan(session, plan_code)
     rows = [m for m in facts.measures(session)
             if m.plan_id == plan.id and (scope.unit_id is None or scope.label in m.units)]
-    title = f"{plan.title}任务台账" if "台账" not in plan.title else plan.title
-    subtitle = (f"{plan.doc_no + '；' if plan.doc_no else ''}统计范围：{scope.label}；"
-                f"导出时间：{local_day(now):%Y年%m月%d日}；共 {len(rows)} 项具体举措")
+    title = f"{stamp.district}营商环境创新试点改革事项任务台账"
+    source = f"《{plan.title}》（{plan.doc_no}）" if plan.doc_no else f"《{plan.title}》"
+    subtitle = (f"依据：{source}　　统计范围：{scope.label}　　截至 {cutoff_label(now)}，共 {len(rows)} 项具体举措")
     sheet = ledger_xlsx.LedgerSheet(title, subtitle, rows, light_of([m.id for m in rows]), now)
-    return ledger_xlsx.workbook_bytes(sheet)
+    return ledger_xlsx.workbook_bytes(sheet, stamp)
 
 
 def _plan(session: Session, code: str | None) -> Plan:

@@ -1,4 +1,7 @@
-"""Pure readings of one measure's history: its state at an instant, when it was completed and how late."""
+"""Pure readings of one measure's history: its state at an instant, the report that stands, and how late it was."""
+
+# "Reported" and "overdue" are the definitions of workflows.lights (a report waiting for 督查办 is not the
+# unit's delay); these functions apply them to the history, so that a past month reads as it stood then.
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from workflows import lights
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.facts import Event, MeasureFact
 from workflows.reports.periods import end_of_day, local_day
 
-OPEN = REFORM_MEASURE.tagged("owes_work")  # not yet reported: the deadline is running
+REPORTED = lights.reported_states(REFORM_MEASURE)  # the unit's report stands: waiting for 督查办, or verified
+OWES = frozenset(REFORM_MEASURE.state_names) - REPORTED  # the unit still owes its report: its deadline runs
 DONE = REFORM_MEASURE.tagged("done")  # 督查办 has verified it
 AWAITING_REVIEW = REFORM_MEASURE.tagged("awaiting_review")
 VERIFIES = REFORM_MEASURE.actions_tagged("verifies")
@@ -37,61 +42,77 @@ def in_scope(measure: MeasureFact, events: Sequence[Event], cutoff: datetime) ->
 
 
 @dataclass(frozen=True)
-class Completion:
-    verified_at: datetime
+class Report:
+    """The unit's report that stands at an instant (not returned since)."""
+
     reported_at: datetime | None
-    by_plan: bool = False  # the verified report is the plan's own 已完成, brought in by the import
+    by_plan: bool = False  # the plan declared the measure done (已完成), brought in by the import
+    verified_at: datetime | None = None  # when 督查办 verified it; None while it waits
 
     def on_time(self, due: date | None) -> bool:
-        """Reported on or before the deadline day counts as on time, however late 督查办 verified it."""
-        if due is None or self.by_plan:
+        """Reported by the end of the due day counts as on time, however long 督查办 takes to verify it."""
+        at = self.reported_at or self.verified_at
+        if due is None or self.by_plan or at is None:
             return True
-        reported = self.reported_at or self.verified_at
-        return local_day(reported) <= due
+        return local_day(at) <= due
 
 
-def completion(events: Sequence[Event], cutoff: datetime) -> Completion | None:
-    """The verification standing at `cutoff` (None if it was not verified then, or adjusted since)."""
-    before = [e for e in events if e.at <= cutoff]
-    if not before or before[-1].to_state not in DONE:
+def standing_report(measure: MeasureFact, events: Sequence[Event], instant: datetime) -> Report | None:
+    """The report standing at `instant`, or None while the unit owes it (never reported, or returned since)."""
+    before = [e for e in events if e.at <= instant]
+    if state_at(measure, events, instant) not in REPORTED:
         return None
-    approvals = [i for i, e in enumerate(before) if e.action in VERIFIES]
-    if not approvals:  # verified without an approve record: take the first record that entered a done state
-        first = next(e for e in before if e.to_state in DONE)
-        return Completion(first.at, None)
-    idx = approvals[-1]
-    reports = [e for e in before[:idx] if e.to_state in AWAITING_REVIEW]
-    last = reports[-1] if reports else None
-    return Completion(before[idx].at, last.at if last else None, bool(last and last.from_state is None))
+    if not before:  # before its first record: the plan's own 已完成, or a row without history
+        by_plan = bool(events) and events[0].from_state is None
+        return Report(None if by_plan else measure.reported_at, by_plan=by_plan)
+    entries = [i for i, e in enumerate(before) if e.to_state in AWAITING_REVIEW
+               and (e.from_state is None or e.from_state not in AWAITING_REVIEW)]
+    if not entries:  # it reached a reported state without a report record: take the first such record
+        first = next(e for e in before if e.to_state in REPORTED)
+        return Report(first.at, verified_at=first.at if first.to_state in DONE else None)
+    entry = before[entries[-1]]
+    verified = [e for e in before[entries[-1]:] if e.action in VERIFIES]
+    return Report(entry.at, by_plan=entry.from_state is None, verified_at=verified[-1].at if verified else None)
 
 
-def open_checker(measure: MeasureFact, events: Sequence[Event]) -> Callable[[datetime], bool]:
-    """A fast test 'was the measure not yet reported at this instant?' for many instants."""
+def completion(measure: MeasureFact, events: Sequence[Event], instant: datetime) -> Report | None:
+    """The verified report standing at `instant` (None if it was not verified then, or sent back since)."""
+    found = standing_report(measure, events, instant)
+    if found is None or state_at(measure, events, instant) not in DONE:
+        return None
+    return found
+
+
+def owes_checker(measure: MeasureFact, events: Sequence[Event]) -> Callable[[datetime], bool]:
+    """A fast test 'did the unit still owe its report at this instant?' for many instants."""
     times = [e.at for e in events]
     states = [e.to_state for e in events]
     initial = states[0] if states else measure.state
 
-    def is_open(instant: datetime) -> bool:
+    def owes(instant: datetime) -> bool:
         idx = bisect_right(times, instant)
-        return (states[idx - 1] if idx else initial) in OPEN
+        return (states[idx - 1] if idx else initial) in OWES
 
-    return is_open
+    return owes
 
 
-def overdue_workdays(measure: MeasureFact, events: Sequence[Event], first: date, cutoff: datetime,
-                     is_workday: Callable[[date], bool]) -> int:
-    """Working days d in [first, cutoff's day] after the deadline on which the measure was still not reported
-    (at the end of d, or at the cut-off for its own day)."""
+def is_overdue(measure: MeasureFact, events: Sequence[Event], cutoff: datetime) -> bool:
+    """Its due day ended before `cutoff` and the unit had not reported by then (or was returned since)."""
+    due = measure.effective_due
+    return due is not None and lights.past_due(due, cutoff) and owes_checker(measure, events)(cutoff)
+
+
+def overdue_workdays(measure: MeasureFact, events: Sequence[Event], cutoff: datetime, calendar: lights.Workdays,
+                     first: date | None = None) -> int:
+    """Working days after the deadline (and from `first`, when given) to the cut-off's day on which the unit still
+    owed its report: at the end of the day, or at the cut-off for its own day."""
     due = measure.effective_due
     if due is None:
         return 0
-    is_open = open_checker(measure, events)
-    day, last, count = max(first, due + timedelta(days=1)), local_day(cutoff), 0
-    while day <= last:
-        if is_workday(day) and is_open(min(end_of_day(day), cutoff)):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    owes = owes_checker(measure, events)
+    start = due if first is None else max(due, first - timedelta(days=1))
+    return lights.overdue_workdays(start, local_day(cutoff), calendar,
+                                   lambda day: owes(min(end_of_day(day), cutoff)))
 
 
 def events_between(events: Sequence[Event], start: datetime, end: datetime, *actions: str) -> list[Event]:
