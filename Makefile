@@ -35,6 +35,7 @@ lint: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.delivery
 
 clean:
 	rm -rf $(VENV) var

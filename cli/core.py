@@ -99,17 +99,19 @@ def cmd_serve(args) -> int:
     from web.app import create_app
 
     rt = build_runtime()
-    sink = None
-    if rt.settings.mail_sink:
+    sinks = []
+    if rt.settings.mail_sink:  # the demo's local receivers: mail, and the group robots' webhooks
+        from notifications.robot_sink import start_robot_sink
         from notifications.sink import start_sink
 
-        sink = start_sink(rt.settings)
+        sinks = [start_sink(rt.settings), start_robot_sink(rt.settings.robot_sink_dir, port=rt.settings.robot_sink_port,
+                                                            secret=rt.settings.robot_sink_secret)]
     try:
         app = create_app(rt, scheduler=not args.no_scheduler)
         uvicorn.run(app, host=args.host or rt.settings.host, port=args.port or rt.settings.port,
                     log_level="info")
     finally:
-        if sink is not None:
+        for sink in sinks:
             sink.stop()
     return 0
 

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     duban_number_format: str = "武隆督办〔{year}〕{n}号"  # 文号 of the 督办通知单
     tongbao_number_format: str = "武隆督查通报〔{year}〕{n}号"  # 文号 of the 情况通报
     reply_workdays: int = 5  # working days a unit has to answer a 督办通知单 in writing
+    # group robots (钉钉/渝快政, 企业微信, generic webhooks); the local receiver runs with the mail sink
+    robot_per_minute: int = 20  # messages a minute per robot, the limit 钉钉 and 企业微信 both document
+    robot_timeout_seconds: float = 10.0
+    robot_sink_port: int = 8099
+    robot_sink_secret: str = "SECreform-demo-robot-secret"  # the demo robot's 加签 secret, checked by the receiver
 
     # scheduler
     sweep_interval_seconds: int = 300
@@ -123,6 +128,10 @@ class Settings(BaseSettings):
     @property
     def sink_dir(self) -> Path:
         return self.data_dir / "mailsink"
+
+    @property
+    def robot_sink_dir(self) -> Path:
+        return self.data_dir / "robotsink"
 
     def session_secret(self) -> bytes:
         """32 bytes for signing sessions and CSRF tokens, derived from REFORM_SECRET_KEY."""

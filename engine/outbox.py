@@ -8,17 +8,22 @@ name reaches the next delivery.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from engine.db import AwareDateTime
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
+# Why a row failed: it had nowhere to go (no channel, no address), the receiving side refused it for good, or it
+# used its last attempt. The first two are "unaddressed": the people meant to read it were never reached.
+NO_CHANNEL, NO_ADDRESS, REFUSED, EXHAUSTED = "no_channel", "no_address", "refused", "exhausted"
+UNADDRESSED = (NO_CHANNEL, NO_ADDRESS)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -29,6 +34,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(default="email", max_length=32, index=True)
     user_id: int | None = Field(default=None, index=True)
     unit_id: int | None = Field(default=None, index=True)
+    endpoint_id: int | None = Field(default=None)  # one of the unit's own endpoints on the channel (a robot)
     recipient: str = Field(default="", max_length=255, index=True)  # the address it was (last) sent to
     recipient_name: str = Field(default="", max_length=128)
     subject_type: str = Field(default="", max_length=64)
@@ -40,6 +46,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False, index=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    failure: str = Field(default="", max_length=16)  # "" or one of NO_CHANNEL, NO_ADDRESS, REFUSED, EXHAUSTED
     message_id: str | None = Field(default=None, max_length=255)
     dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
 
@@ -49,7 +56,7 @@ class OutboxMessage(SQLModel, table=True):
 
     @property
     def to(self) -> Recipient:
-        return Recipient(self.user_id, self.unit_id, self.recipient_name)
+        return Recipient(self.user_id, self.unit_id, self.recipient_name, self.endpoint_id)
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,13 @@ class Recipient:
     user_id: int | None = None
     unit_id: int | None = None
     name: str = ""  # the display name when it was queued, for lists of the outbox
+    endpoint_id: int | None = None  # with unit_id: one of the unit's own endpoints (one of its group robots)
 
     @property
     def key(self) -> str:
-        return f"user:{self.user_id}" if self.user_id is not None else f"unit:{self.unit_id}"
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"unit:{self.unit_id}" + (f":{self.endpoint_id}" if self.endpoint_id is not None else "")
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,16 @@ class Address:
 
     value: str
     name: str
+
+    @property
+    def shown(self) -> str:
+        """The address as lists and logs show it; a channel whose addresses hold secrets (a webhook) masks them."""
+        return self.value
+
+    @property
+    def key(self) -> str:
+        """What makes two addresses the same mailbox (one digest): mail addresses ignore case, a URL does not."""
+        return self.value.lower()
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,16 @@ class Notice:
     def to_row(self, now: datetime) -> OutboxMessage:
         payload = {**self.payload, "copy": self.copy}
         return OutboxMessage(kind=self.kind, channel=self.channel, user_id=self.to.user_id, unit_id=self.to.unit_id,
-                             recipient_name=self.to.name, subject_type=self.subject_type, subject_id=self.subject_id,
+                             endpoint_id=self.to.endpoint_id, recipient_name=self.to.name[:128],
+                             subject_type=self.subject_type, subject_id=self.subject_id,
                              payload=json.dumps(payload, ensure_ascii=False, default=str),
                              created_at=now, next_attempt_at=now, dedupe_key=self.dedupe_key)
+
+
+# Which channels the notices of one change take (each person's choice, a unit's group robots): given by the
+# composition root to the engine's service, so every workflow's notices are routed the same way.
+Router = Callable[[Session, Sequence[Notice]], list[Notice]]
+
+
+def unrouted(session: Session, notices: Sequence[Notice]) -> list[Notice]:
+    return list(notices)

@@ -16,7 +16,7 @@ from engine.decide import Actor, SubjectView
 from engine.definition import Action, Context, Limits, WorkflowDefinition
 from engine.errors import FieldProblem, InvalidFields, StaleVersion, TransitionNotAllowed
 from engine.machine import fire as machine_fire
-from engine.outbox import Notice
+from engine.outbox import Notice, Router, unrouted
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class Binding(Protocol):
 
 
 class WorkflowService:
-    def __init__(self, binding: Binding, clock: Clock, limits: Limits | None = None) -> None:
-        self.binding, self.clock, self.limits = binding, clock, limits or Limits()
+    def __init__(self, binding: Binding, clock: Clock, limits: Limits | None = None, route: Router = unrouted) -> None:
+        self.binding, self.clock, self.limits, self.route = binding, clock, limits or Limits(), route
         self.defn = binding.definition
         table = binding.row_type.__table__
         # compare-and-set on the version: the optimistic lock, built once
@@ -95,7 +95,7 @@ class WorkflowService:
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
                        data=_plain(cleaned) | event.recorded)
-        for notice in notices:
+        for notice in self.route(session, notices):
             session.add(notice.to_row(now))
         session.flush()
         return event
@@ -124,7 +124,7 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name, from_state=None,
                        to_state=row.state, version=row.version, actor_id=actor.id, actor_name=actor.username,
                        at=now, comment=comment, data=_plain(cleaned))
-        for notice in notices or []:
+        for notice in self.route(session, notices or []):
             session.add(notice.to_row(now))
         session.flush()
         return row, event

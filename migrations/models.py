@@ -18,6 +18,7 @@ from workflows.models import (  # noqa: F401
     Plan,
     Replication,
     Unit,
+    UnitWebhook,
 )
 from workflows.supervision_models import (  # noqa: F401, E402
     Document,

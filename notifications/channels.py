@@ -1,26 +1,54 @@
-"""The channel seam: how a notice reaches people. Email is the first channel; the composition root registers them.
+"""The channel seam: how a notice reaches people. Email and group robots; the composition root registers them.
 
-A channel resolves a row's recipient to an address on that channel, renders one digest for a group of rows,
-and sends a batch of digests over one connection, reporting each outcome as soon as it is known.
+A channel resolves recipients to addresses on that channel, renders one digest for a group of rows, and sends a
+batch of digests over one connection, reporting each outcome as soon as it is known. An outcome is None (taken),
+or an exception: `Refused` (permanent: the row fails at once), `Deferred` (try again later, maybe without
+counting an attempt), `PerRow` (a digest sent in parts whose rows fared differently), or any other exception
+(transient: retried with backoff until the last attempt).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from engine.outbox import Address, OutboxMessage
+from engine.outbox import Address, OutboxMessage, Recipient
 
 Outcome = Callable[[int, Exception | None], None]  # (index of the digest in the batch, error or None)
 
 
+class Refused(Exception):
+    """The receiving side said no for good (SMTP 5xx, a robot's permanent errcode): retrying cannot help."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer)
+        self.answer = answer
+
+
+class Deferred(Exception):
+    """Not taken now: try again after `after` seconds (or the backoff, whichever is longer)."""
+
+    def __init__(self, reason: str, after: float | None = None, counted: bool = True) -> None:
+        super().__init__(reason)
+        self.reason, self.after, self.counted = reason, after, counted  # counted=False: it was never tried
+
+
+class PerRow(Exception):
+    """A digest sent in parts: each row's own outcome (None for taken), by outbox id."""
+
+    def __init__(self, outcomes: Mapping[int, Exception | None]) -> None:
+        worst = next((e for e in outcomes.values() if e is not None), None)
+        super().__init__(str(worst) if worst else "")
+        self.outcomes = dict(outcomes)
+
+
 @dataclass
 class Group:
-    """The rows of one digest: one channel, one address."""
+    """The rows of one digest: one channel, one address, one identifier kept from the first attempt to the last."""
 
     channel: str
     address: Address
@@ -31,18 +59,39 @@ class Group:
     def ids(self) -> list[int]:
         return [r[0] for r in self.rows]
 
+    def fired_at(self, default: datetime) -> datetime:
+        """The clock that fired the items (the sweep's `now`, the action's time), not the wall clock: the digest
+        then reads the same on every attempt."""
+        times = [_instant(p.get("fired_at") or p.get("at")) for _, _, p in self.rows]
+        known = [t for t in times if t is not None]
+        return max(known) if known else default
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        found = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return found if found is None or found.tzinfo else None
+
 
 class Channel(Protocol):
     name: str
 
+    def addresses(self, session: Session, recipients: Sequence[Recipient]) -> list[Address | None]:
+        """Where this channel reaches each recipient now (None when it cannot), in one look-up."""
+
     def address(self, session: Session, row: OutboxMessage) -> Address | None:
-        """Where this channel reaches the row's recipient now; None when it cannot."""
+        """Where this channel reaches one row's recipient now; None when it cannot."""
 
     def message_id(self) -> str:
         """A new identifier for one digest, kept for its retries."""
 
     def render(self, group: Group, at: datetime) -> Any:
-        """One digest message for the group."""
+        """One digest message for the group; raises Refused when it can never be sent (a malformed address)."""
 
-    async def send_all(self, messages: Sequence[Any], done: Outcome) -> None:
-        """Send each message, calling done(index, error_or_None) right after each."""
+    async def send_all(self, messages: AsyncIterable[Any], done: Outcome) -> None:
+        """Send each message as it comes (delivery renders the next ones meanwhile), over one connection, calling
+        done(index, outcome) right after each; index counts the messages in the order they came."""

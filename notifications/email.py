@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Sequence
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from engine.outbox import Address, OutboxMessage, Recipient
 from notifications.channels import Group, Outcome
-from notifications.digest import digest_item
-from notifications.mailer import SmtpConfig, build_message, new_message_id, send_all
+from notifications.digest import cn_time, digest_item
+from notifications.mailer import SmtpConfig, new_message_id, send_all
+from notifications.mime import Outgoing, build
 from notifications.render import render_digest
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-Resolver = Callable[[Session, Recipient], Address | None]
+SENDER_NAME = "改革事项督办系统"
+Resolver = Callable[[Session, Sequence[Recipient]], list[Address | None]]
 
 
 class EmailChannel:
@@ -25,17 +24,21 @@ class EmailChannel:
     def __init__(self, smtp: SmtpConfig, base_url: str, resolve: Resolver) -> None:
         self.smtp, self.base_url, self.resolve = smtp, base_url, resolve
 
+    def addresses(self, session: Session, recipients: Sequence[Recipient]) -> list[Address | None]:
+        return self.resolve(session, recipients)
+
     def address(self, session: Session, row: OutboxMessage) -> Address | None:
-        return self.resolve(session, row.to)
+        return self.resolve(session, [row.to])[0]
 
     def message_id(self) -> str:
         return new_message_id(self.smtp)
 
-    def render(self, group: Group, at: datetime) -> Any:
-        generated = at.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+    def render(self, group: Group, at: datetime) -> Outgoing:
+        fired = group.fired_at(at)
         items = [digest_item(oid, kind, payload, self.base_url) for oid, kind, payload in group.rows]
-        rendered = render_digest(group.address.name, items, self.base_url, generated)
-        return build_message(self.smtp, group.address.value, group.address.name, rendered, group.message_id, at)
+        rendered = render_digest(group.address.name, items, self.base_url, cn_time(fired))
+        return build(self.smtp.mail_from, SENDER_NAME, group.address.value, group.address.name, rendered,
+                     group.message_id, fired)
 
-    async def send_all(self, messages: Sequence[Any], done: Outcome) -> None:
-        await send_all(self.smtp, list(messages), done)
+    async def send_all(self, messages: AsyncIterable[Outgoing], done: Outcome) -> None:
+        await send_all(self.smtp, messages, done)

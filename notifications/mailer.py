@@ -1,16 +1,15 @@
-"""Building MIME digests and sending them over one aiosmtplib connection."""
+"""Sending digests over one aiosmtplib connection, each answer sorted into taken, refused for good, or try again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import make_msgid
 
 import aiosmtplib
 
-from notifications.render import Rendered
+from notifications.channels import Refused
+from notifications.mime import Outgoing
 
 
 @dataclass(frozen=True)
@@ -37,19 +36,6 @@ def new_message_id(cfg: SmtpConfig) -> str:
     return make_msgid(idstring="reform", domain=cfg.domain)
 
 
-def build_message(cfg: SmtpConfig, to: str, to_name: str, rendered: Rendered, message_id: str,
-                  at: datetime) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = rendered.subject
-    msg["From"] = formataddr(("改革事项督办系统", cfg.mail_from))
-    msg["To"] = formataddr((to_name, to)) if to_name else to
-    msg["Date"] = format_datetime(at)
-    msg["Message-ID"] = message_id
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    return msg
-
-
 def smtp_client(cfg: SmtpConfig) -> aiosmtplib.SMTP:
     # A fixed local name: getfqdn() can stall on DNS; STARTTLS is required when configured, never tried otherwise.
     return aiosmtplib.SMTP(hostname=cfg.host, port=cfg.port, username=cfg.username, password=cfg.password,
@@ -59,23 +45,64 @@ def smtp_client(cfg: SmtpConfig) -> aiosmtplib.SMTP:
 Outcome = Callable[[int, Exception | None], None]
 
 
-async def send_all(cfg: SmtpConfig, messages: list[EmailMessage], done: Outcome) -> None:
-    """Send each message, calling done(index, error_or_None) right after each so it is marked at once."""
+# 530 (authentication or STARTTLS required) and a refused sender are our configuration, not this message: they
+# wait like a refused login, so fixing the settings sends everything.
+SESSION_CODES = frozenset({530, 534, 535, 538})
+
+
+def classify(exc: Exception) -> Exception:
+    """A 5xx to RCPT or DATA (RFC 5321 §4.2.1: permanent) becomes Refused with the server's words; the rest waits."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [(e.code, e.message) for e in exc.recipients]
+        if codes and all(code >= 500 and code not in SESSION_CODES for code, _ in codes):
+            return Refused("; ".join(f"{code} {message}" for code, message in codes)[:2000])
+        return exc
+    if isinstance(exc, aiosmtplib.SMTPDataError) and exc.code >= 500 and exc.code not in SESSION_CODES:
+        return Refused(f"{exc.code} {exc.message}"[:2000])
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):  # SMTPUTF8 for a non-ASCII mailbox
+        return Refused(f"SMTPNotSupported: {exc}")
+    if isinstance(exc, ValueError):  # aiosmtplib refuses an address it cannot send safely
+        return Refused(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _broken(exc: Exception) -> bool:
+    """After these the connection's state is unknown: the next message opens a new one."""
+    return isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError | OSError
+                      | TimeoutError)
+
+
+async def _send_one(client: aiosmtplib.SMTP, message: Outgoing) -> None:
+    options = ["SMTPUTF8"] if message.utf8 else None
+    await client.sendmail(message.sender, [message.recipient], message.data, mail_options=options)
+
+
+async def send_all(cfg: SmtpConfig, messages: AsyncIterable[Outgoing], done: Outcome) -> None:
+    """Send each message over one connection, calling done(index, outcome) right after each.
+
+    A refused message never stops the others; a dropped connection is opened again for the next message, and
+    when it cannot be, this and the remaining messages wait (retried later, each with its own Message-ID).
+    """
     client = smtp_client(cfg)
+    index = -1
     try:
-        await client.connect()
-    except Exception as exc:  # server down, refused login, bad certificate: every message waits
-        for index in range(len(messages)):
-            done(index, exc)
-        return
-    try:
-        for index, message in enumerate(messages):
-            try:
-                if not client.is_connected:
+        async for message in messages:
+            index += 1
+            if not client.is_connected:
+                try:
                     await client.connect()
-                await client.send_message(message)
+                except Exception as exc:  # server down, refused login, bad certificate: the rest wait
+                    done(index, exc)
+                    async for _ in messages:
+                        index += 1
+                        done(index, exc)
+                    return
+            try:
+                await _send_one(client, message)
             except Exception as exc:
-                done(index, exc)
+                if _broken(exc):
+                    client.close()
+                done(index, classify(exc))
             else:
                 done(index, None)
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notifications.digest import DigestItem, subject_for
+from notifications.digest import DigestItem, sections, subject_for
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -22,15 +22,17 @@ class Rendered:
 
 @lru_cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+    # auto_reload=False: the templates ship with the code; checking their mtime cost a stat per digest and part
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, auto_reload=False,
                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
                        keep_trailing_newline=True)
 
 
 def render_digest(recipient_name: str, items: list[DigestItem], base_url: str, generated_at: str) -> Rendered:
+    """generated_at: when the items were fired, as people read it (2022年6月20日 09:00)."""
     subject = subject_for(items)
-    context = {"recipient_name": recipient_name or "您好", "items": items, "subject": subject,
-               "base_url": base_url.rstrip("/"), "generated_at": generated_at}
+    context = {"recipient_name": recipient_name or "您好", "sections": sections(items), "count": len(items),
+               "subject": subject, "base_url": base_url.rstrip("/"), "generated_at": generated_at}
     env = environment()
     return Rendered(subject, env.get_template("digest.txt").render(context),
                     env.get_template("digest.html").render(context))

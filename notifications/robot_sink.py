@@ -216,7 +216,7 @@ class RobotSink:
 
     def messages(self) -> list[dict]:
         """Every accepted message, oldest first."""
-        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.directory.glob("*.json"))]
+        return read_messages(self.directory)
 
     def stop(self) -> None:
         self.server.stopping.set()
@@ -229,6 +229,24 @@ class RobotSink:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def read_messages(directory: Path) -> list[dict]:
+    """Every message a receiver kept in `directory`, oldest first (none when it has kept nothing yet)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def shown(record: dict) -> dict:
+    """One kept message as the 邮件 page shows it: which robot, when, its title and its Markdown."""
+    body, kind = record.get("body") or {}, record.get("kind", "")
+    markdown = body.get("markdown") if isinstance(body.get("markdown"), dict) else {}
+    text = markdown.get("text") or markdown.get("content") or body.get("text") or ""
+    title = markdown.get("title") or body.get("title") or (text.splitlines() or [""])[0].lstrip("# ")
+    return {"kind": kind, "received_at": record.get("received_at", ""), "title": title, "text": text,
+            "key": (record.get("headers") or {}).get("X-Reform-Delivery", "")}
 
 
 def start_robot_sink(directory: Path, host: str = "127.0.0.1", port: int = 0, secret: str | None = None,

@@ -23,9 +23,11 @@ from notifications.channels import Channel
 from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
 from notifications.email import EmailChannel
 from notifications.mailer import SmtpConfig
+from notifications.robot_channel import RobotChannel
+from notifications.robots import Pacing
 from workflows.calendar import WorkCalendar
 from workflows.calendar_store import missing_year, stored_overrides, stored_stamp
-from workflows.directory import email_address
+from workflows.directory import email_addresses, robot_webhooks
 from workflows.documents.service import DocumentBinding, DocumentService, Formats
 from workflows.evidence import EvidenceStore
 from workflows.instructions.binding import BINDING as INSTRUCTION_BINDING
@@ -42,6 +44,7 @@ from workflows.problems.service import ProblemService
 from workflows.reform.binding import MeasureBinding
 from workflows.reform.service import MeasureService
 from workflows.reform.table import measure_definition
+from workflows.routing import route
 from workflows.sweep import SweepResult, sweep
 
 log = logging.getLogger("reform.calendar")
@@ -102,7 +105,7 @@ class Runtime:
         limits = self.limits
         measures = MeasureBinding(measure_definition(self.settings.signoff), self.clock)
         own = {MEASURE_BINDING: measures, DOCUMENT_BINDING: DocumentBinding(self.formats, self.config.calendar)}
-        return {b.definition.name: WorkflowService(own.get(b, b), self.clock, limits) for b in BINDINGS}
+        return {b.definition.name: WorkflowService(own.get(b, b), self.clock, limits, route) for b in BINDINGS}
 
     @cached_property
     def formats(self) -> Formats:
@@ -177,8 +180,12 @@ class Runtime:
 
     @cached_property
     def channels(self) -> dict[str, Channel]:
-        email = EmailChannel(SmtpConfig.from_settings(self.settings), self.settings.base_url, email_address)
-        return {email.name: email}
+        """Email, and the units' group robots (paced per robot for the life of the process)."""
+        s = self.settings
+        email = EmailChannel(SmtpConfig.from_settings(s), s.base_url, email_addresses)
+        robot = RobotChannel(s.base_url, robot_webhooks, pacing=Pacing(limit=s.robot_per_minute),
+                             timeout=s.robot_timeout_seconds)
+        return {email.name: email, robot.name: robot}
 
     @cached_property
     def delivery(self) -> Delivery:

@@ -6,13 +6,30 @@ import secrets
 
 from sqlmodel import Session, select
 
+from notifications.robots import KINDS as ROBOT_KINDS
 from runtime.core import Runtime
-from workflows import accounts
+from workflows import accounts, webhooks
 from workflows.accounts_models import LeaderUnit, User
 from workflows.models import Unit
 from workflows.roles import HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
 
 DEMO_UNIT = "区市场监管局"
+DEMO_ROBOT = "区市场监管局工作群（演示）"
+
+
+def demo_robot_url(settings) -> str:
+    """The local receiver's DingTalk path (notifications.robot_sink), which checks the 加签 signature."""
+    return f"http://127.0.0.1:{settings.robot_sink_port}/dingtalk/send?access_token=demo-token"
+
+
+def add_demo_robot(rt: Runtime, session: Session, unit_name: str = DEMO_UNIT) -> str | None:
+    """Give the demo unit a DingTalk robot whose messages land in the local receiver; None when it has one."""
+    unit = session.exec(select(Unit).where(Unit.name == unit_name)).first()
+    if unit is None:
+        return None
+    _, changed = webhooks.put(session, unit.id, demo_robot_url(rt.settings), "dingtalk", rt.settings.robot_sink_secret,
+                              DEMO_ROBOT, ROBOT_KINDS)
+    return f"  group robot for {unit_name}: {DEMO_ROBOT} (messages land in the local receiver)" if changed else None
 
 
 def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None, str]]:
@@ -26,11 +43,11 @@ def demo_accounts(unit_name: str = DEMO_UNIT) -> list[tuple[str, str, str | None
         (OFFICE, OFFICE, "区营商办", "营商办评估员"),  # the 营商办 account is called `office`
         ("cz", STAFF, "区财政局", "财政局经办人"),  # coordinates problems in the demo
         ("cg", STAFF, "区城市管理局", "城市管理局经办人"),  # 第一牵头单位 of item 18's joint measure
-        ("leader", LEADER, None, "分管副区长"),  # oversees (分管) the demo unit
+        (LEADER, LEADER, None, "分管副区长"),  # the 区领导 account is called `leader`; oversees (分管) the demo unit
     ]
 
 
-DEMO_OVERSEES = {"leader": (DEMO_UNIT,)}
+DEMO_OVERSEES = {LEADER: (DEMO_UNIT,)}
 
 
 def create_demo_accounts(rt: Runtime) -> list[str]:
@@ -55,6 +72,8 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
                 unit = session.exec(select(Unit).where(Unit.name == name)).first()
                 if unit and not session.get(LeaderUnit, (user.id, unit.id)):
                     session.add(LeaderUnit(user_id=user.id, unit_id=unit.id))
+        if rt.settings.mail_sink and (robot := add_demo_robot(rt, session)):
+            lines.append(robot)
         session.commit()
     record = rt.settings.data_dir / "demo-accounts.txt"
     if any(not line.endswith(")") and "(exists)" not in line for line in lines[1:]):

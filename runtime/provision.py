@@ -10,25 +10,35 @@ from sqlmodel import Session
 
 from config.loader import UnitSpec
 from migrations.runner import upgrade
+from notifications.robots import KINDS as ROBOT_KINDS
 from runtime.core import Runtime
-from workflows import accounts
+from workflows import accounts, webhooks
 from workflows.accounts_models import User
 from workflows.models import Unit
 from workflows.roles import ADMIN
 
 
 def apply_units(session: Session, specs: tuple[UnitSpec, ...]) -> int:
-    """Create or update the configured units; the number changed."""
+    """Create or update the configured units and their group robots; the number changed.
+
+    Like the heads' addresses, a robot named in units.toml is added or updated (by its URL) on every init and
+    never removed by it: one removed from the file stays until it is removed on 管理.
+    """
     changed = 0
     for spec in specs:
         unit = session.execute(select(Unit).where(Unit.name == spec.name)).scalars().first() or Unit(name=spec.name)
-        before = (unit.kind, unit.head_name, unit.head_email) if unit.id else None
+        before = (unit.kind, unit.head_name, unit.head_email, unit.reach) if unit.id else None
         unit.kind = spec.kind
         unit.head_name = spec.head_name or unit.head_name
         unit.head_email = spec.head_email or unit.head_email
-        if before != (unit.kind, unit.head_name, unit.head_email):
+        unit.reach = spec.reach or unit.reach
+        if before != (unit.kind, unit.head_name, unit.head_email, unit.reach):
             session.add(unit)
+            session.flush()
             changed += 1
+        for hook in spec.webhooks:
+            changed += webhooks.put(session, unit.id, hook.url, hook.kind, hook.secret, hook.name, ROBOT_KINDS,
+                                    source=webhooks.CONFIG)[1]
     session.flush()
     return changed
 

@@ -46,3 +46,47 @@ def parsed(rt) -> list[email.message.EmailMessage]:
 def recipients(rt) -> list[str]:
     """The To address of every message the sink holds, sorted."""
     return sorted(m["To"].addresses[0].addr_spec for m in parsed(rt))
+
+
+class Scripted:
+    """An aiosmtpd handler that keeps every message it took, and misbehaves as told.
+
+    - `drop_after_data`: the next n messages are taken (kept) and the connection is dropped before the 250
+      answer, as a server that crashes after DATA, or a network that cuts the answer;
+    - `refuse`: RCPT for these addresses is answered with this permanent (5xx) reply.
+    """
+
+    def __init__(self) -> None:
+        self.kept: list[bytes] = []
+        self.drop_after_data = 0
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's hook)
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.kept.append(envelope.original_content)
+        if self.drop_after_data:
+            self.drop_after_data -= 1
+            server.transport.abort()  # the message is stored; the sender never hears so
+        return "250 OK"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(raw, policy=email.policy.default) for raw in self.kept]
+
+
+@contextmanager
+def scripted_server(rt) -> Iterator[Scripted]:
+    """A Scripted handler on the runtime's SMTP port."""
+    from aiosmtpd.controller import Controller
+
+    handler = Scripted()
+    controller = Controller(handler, hostname="127.0.0.1", port=rt.settings.smtp_port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()

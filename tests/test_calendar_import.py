@@ -207,5 +207,5 @@ def test_report_headings_mark_a_period_in_a_provisional_year(rt):
     assert year.calendar_note == monthly.calendar_note
     import io
 
-    sheet = load_workbook(io.BytesIO(reports.monthly_workbook(monthly).content)).worksheets[0]
+    sheet = load_workbook(io.BytesIO(reports.monthly_workbook(rt, monthly).content)).worksheets[0]
     assert sheet.cell(3, 1).value == monthly.calendar_note

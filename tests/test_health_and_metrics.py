@@ -34,7 +34,8 @@ def test_health_reports_scheduler_outbox_and_calendar(rt):
     assert fresh == {"status": "ok", "database": "ok",
                      "scheduler": {"last_sweep_at": None, "interval_seconds": 300},
                      "outbox": {"queued": 0, "failed": 0, "oldest_queued_seconds": None},
-                     "calendar": {"known_until": 2026}}
+                     "calendar": {"known_until": 2026},
+                     "notices": {"unaddressed": 0, "silent_rungs": 0, "rows_without_address": 0}}
     measure(rt, date(2022, 6, 10))
     rt.sweep()
     rt.clock.advance(timedelta(seconds=90))

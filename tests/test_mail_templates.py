@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from engine.db import write_session
 from engine.outbox import OutboxMessage
 from notifications.digest import digest_item
-from notifications.labels import KIND_LABELS
+from notifications.labels import KIND_LABELS, kind_text
 from notifications.render import environment, render_digest
 from tests.world import bj, sweep_at
 from tests.world import esc_act as act
@@ -99,11 +99,15 @@ def test_every_notice_kind_renders_in_chinese(rt):
     for row in rows:
         item = digest_item(row.id, row.kind, row.data, BASE)
         out = render_digest(row.recipient_name, [item], BASE, "2022年06月30日 09:00")
-        assert item.title in out.text and item.measure in out.text
-        assert str(escape(item.title)) in out.html and str(escape(item.measure)) in out.html
+        assert item.title in out.text and item.first_words in out.text and "第7项" in out.text
+        assert str(escape(item.title)) in out.html and str(escape(item.first_words)) in out.html
         for part in (out.text, out.html):
             assert f"{BASE}/measures/{row.subject_id}" in part and "时间节点" in part
-        assert out.subject.startswith("【改革事项督办】您有 1 条新事项提醒")
+        if row.kind == "escalation":  # 【督办】区市场监管局 1 项举措逾期超过6个工作日
+            assert out.subject.startswith(f"【{row.data['level_label']}") and " 1 项举措" in out.subject
+        else:  # 【退回】第7项 一照多址改革 报送被退回
+            text = kind_text(row.kind)
+            assert out.subject == f"【{text.tag}】第7项 一照多址改革 {text.verb}"
     returned = next(r for r in rows if r.kind == "measure_returned")
     html = render_digest("经办人", [digest_item(returned.id, returned.kind, returned.data, BASE)], BASE, "now").html
     assert "佐证不全 &lt;请补充&gt;" in html and "<请补充>" not in html

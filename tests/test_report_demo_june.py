@@ -19,7 +19,7 @@ from config.settings import CONFIG_DIR, SHANGHAI
 from tests.sheet_support import records
 from tests.world import token
 from web.app import create_app
-from workflows.models import Escalation, Measure, MeasureUnit, Plan, Unit
+from workflows.models import LEAD, Escalation, Measure, MeasureUnit, Plan, Unit
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=SHANGHAI)
 
@@ -31,13 +31,14 @@ def demo(rt, ledger, make_user):
     return make_user("yingshang", "office")
 
 
-def rows(engine) -> tuple[list[Measure], dict[int, str], list[Escalation], date]:
+def rows(engine) -> tuple[list[Measure], dict[int, list[str]], list[Escalation], date]:
     with Session(engine) as s:
         measures = list(s.exec(select(Measure)))
-        primary = {mu.measure_id: s.get(Unit, mu.unit_id).name
-                   for mu in s.exec(select(MeasureUnit).where(MeasureUnit.position == 0))}
+        leads: dict[int, list[str]] = {}  # every lead unit counts the measure (共同牵头单位 are equals)
+        for mu in s.exec(select(MeasureUnit).where(MeasureUnit.part == LEAD).order_by(MeasureUnit.position)):
+            leads.setdefault(mu.measure_id, []).append(s.get(Unit, mu.unit_id).name)
         issued = s.exec(select(Plan)).one().issued_on
-        return measures, primary, list(s.exec(select(Escalation))), issued
+        return measures, leads, list(s.exec(select(Escalation))), issued
 
 
 def overdue_days(m: Measure, today: date) -> int:
@@ -53,7 +54,7 @@ def fetch(rt, user, path, **params) -> bytes:
 
 def test_june_monthly_workbook_on_the_demo_ledger(rt, demo):
     wb = load_workbook(io.BytesIO(fetch(rt, demo, "/api/reports/monthly", month="2022-06")))
-    measures, primary, escalations, _ = rows(rt.engine)
+    measures, leads, escalations, _ = rows(rt.engine)
     today = NOW.date()
     open_overdue = [m for m in measures if m.state in ("assigned", "in_progress") and m.due_date and m.due_date < today]
     assert len(measures) == 85 and open_overdue  # the demo ledger has overdue work in June 2022
@@ -73,17 +74,18 @@ def test_june_monthly_workbook_on_the_demo_ledger(rt, demo):
         assert summary[f"本月预警：{title}"] == fired[level]
     listed = {(r["具体举措"], r["逾期工作日"]) for r in records(wb["逾期举措"], "序号")}
     assert listed == {(m.text, overdue_days(m, today)) for m in open_overdue}
-    per_unit = Counter(primary[m.id] for m in open_overdue)
+    per_unit = Counter(u for m in open_overdue for u in leads[m.id])
     got = {r["牵头单位"]: (r["逾期举措"], r["逾期工作日"]) for r in records(wb["分单位推进"], "序号")
            if r["牵头单位"] != "合计"}
     days = Counter()
     for m in open_overdue:
-        days[primary[m.id]] += overdue_days(m, today)
+        for u in leads[m.id]:
+            days[u] += overdue_days(m, today)
     assert {u: v for u, v in got.items() if v[0]} == {u: (n, days[u]) for u, n in per_unit.items()}
     # lagging: an overdue measure, or an on-time rate under 80 %; a unit whose only due rows are the plan's
     # 已完成 (waiting for 督查办) is on time, not behind
     lagging = {r["牵头单位"] for r in records(wb["分单位推进"], "序号") if r["是否滞后"] == "是"}
-    declared_units = Counter(primary[m.id] for m in declared)
+    declared_units = Counter(u for m in declared for u in leads[m.id])
     behind = {u for u in set(per_unit) | set(declared_units)
               if per_unit[u] or declared_units[u] / (declared_units[u] + per_unit[u]) < 0.8}
     assert lagging == behind == set(per_unit) and summary["滞后单位"] == len(behind)
@@ -92,24 +94,26 @@ def test_june_monthly_workbook_on_the_demo_ledger(rt, demo):
 
 def test_year_assessment_workbook_on_the_demo_ledger(rt, demo):
     wb = load_workbook(io.BytesIO(fetch(rt, demo, "/api/reports/assessment", year="2022")))
-    measures, primary, _, issued = rows(rt.engine)
+    measures, leads, _, issued = rows(rt.engine)
     with (CONFIG_DIR / "assessment.toml").open("rb") as fh:
         config = tomllib.load(fh)["assessment"]
     rules, weight = {r["key"]: r for r in config["rule"]}, config.get("key_weight", 1)
     today = NOW.date()
     overdue, due, on_time = Counter(), Counter(), Counter()
+    share = config.get("co_lead_share", 1)
     for m in measures:
-        unit, w = primary[m.id], weight if m.key else 1
-        if m.state in ("assigned", "in_progress") and m.due_date and m.due_date < today:
-            overdue[unit] += w * overdue_days(m, today)
-        if m.declared_done:  # the plan's 已完成: reported when the plan was issued, on time while 督查办 reviews it
-            due[unit] += w
-            on_time[unit] += w
-        elif m.due_date and m.due_date.year == 2022 and m.due_date < today:
-            due[unit] += w
+        for n, unit in enumerate(leads[m.id]):
+            w = (weight if m.key else 1) * (share if n else 1)
+            if m.state in ("assigned", "in_progress") and m.due_date and m.due_date < today:
+                overdue[unit] += w * overdue_days(m, today)
+            if m.declared_done:  # the plan's 已完成: reported when issued, on time while 督查办 reviews it
+                due[unit] += w
+                on_time[unit] += w
+            elif m.due_date and m.due_date.year == 2022 and m.due_date < today:
+                due[unit] += w
     scored = records(wb["考核得分"], "名次")
     scores = {r["牵头单位"]: r["总分"] for r in scored}
-    assert set(scores) == set(primary.values())
+    assert set(scores) == {u for units in leads.values() for u in units}
     for unit, total in scores.items():
         if not due[unit]:  # nothing due yet: 无应完成事项, not scored, after the scored units
             assert total is None

@@ -35,12 +35,35 @@ class CalendarHealth(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     next_year_missing: int | None = None  # only from REFORM_CALENDAR_WARN_FROM on, while that year is provisional
 
 
+class NoticeHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """People the system meant to tell and could not: rungs with nobody to tell, rows with nowhere to go."""
+
+    unaddressed: int
+    silent_rungs: int
+    rows_without_address: int
+
+
 class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str  # ok, or degraded: the database is away (503) or no sweep for 3 intervals (200)
     database: str
     scheduler: SchedulerHealth | None = None
     outbox: OutboxHealth | None = None
     calendar: CalendarHealth | None = None
+    notices: NoticeHealth | None = None
+
+
+def notice_health(rt: Runtime) -> NoticeHealth:
+    from sqlalchemy import func, select
+
+    from notifications.outbox_views import unaddressed_query
+    from workflows.escalations import silent_rungs_query
+
+    with rt.read() as session:
+        def count(stmt) -> int:
+            return session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+        rungs, rows = count(silent_rungs_query()), count(unaddressed_query())
+    return NoticeHealth(unaddressed=rungs + rows, silent_rungs=rungs, rows_without_address=rows)
 
 
 def beijing(instant: datetime | None) -> datetime | None:
@@ -63,7 +86,8 @@ def health(request: Request) -> Health:
                                             interval_seconds=rt.settings.sweep_interval_seconds),
                   outbox=OutboxHealth(queued=f.outbox["queued"], failed=f.outbox["failed"],
                                       oldest_queued_seconds=f.oldest_queued_seconds),
-                  calendar=CalendarHealth(known_until=f.known_until, next_year_missing=f.next_year_missing))
+                  calendar=CalendarHealth(known_until=f.known_until, next_year_missing=f.next_year_missing),
+                  notices=notice_health(rt))
 
 
 def check_scraper(rt: Runtime, request: Request) -> None:

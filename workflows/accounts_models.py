@@ -21,6 +21,7 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     failed_logins: int = 0
+    reach: str | None = Field(default=None, max_length=16)  # email | robot | both; None: the unit's setting
     locked_until: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     must_change_password: bool = False  # after an admin's reset: every page leads to /password until changed
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.outbox import Address, Recipient
 from workflows.accounts_models import LeaderUnit, User
-from workflows.models import Unit
+from workflows.models import Unit, UnitWebhook
 from workflows.roles import HOME_KIND, LEADER, ORG, UNIT_ROLES
 
 
@@ -18,7 +18,7 @@ def unit_people(session: Session, unit: Unit, roles: Iterable[str] = UNIT_ROLES)
     users = session.execute(select(User).where(User.unit_id == unit.id, User.active, User.role.in_(sorted(roles)))
                             .order_by(User.id)).scalars()
     found = [Recipient(user_id=u.id, name=u.display_name or u.username) for u in users]
-    if not found and unit.head_email:
+    if not found and (unit.head_email or robots_of(session, [unit.id]).get(unit.id)):
         found = [Recipient(unit_id=unit.id, name=unit.head_name or unit.name)]
     return found
 
@@ -60,6 +60,43 @@ def email_address(session: Session, to: Recipient) -> Address | None:
     if unit is None or not unit.head_email:
         return None
     return Address(unit.head_email, unit.head_name or unit.name)
+
+
+def email_addresses(session: Session, recipients: Sequence[Recipient]) -> list[Address | None]:
+    """email_address for many recipients in two queries: delivery resolves a whole batch at once."""
+    user_ids = {r.user_id for r in recipients if r.user_id is not None}
+    unit_ids = {r.unit_id for r in recipients if r.user_id is None and r.unit_id is not None}
+    users = {row.id: Address(row.email, row.display_name or row.username) for row in session.execute(
+        select(User.id, User.email, User.display_name, User.username)
+        .where(User.id.in_(user_ids), User.active, User.email != ""))} if user_ids else {}
+    units = {row.id: Address(row.head_email, row.head_name or row.name) for row in session.execute(
+        select(Unit.id, Unit.head_email, Unit.head_name, Unit.name)
+        .where(Unit.id.in_(unit_ids), Unit.head_email != ""))} if unit_ids else {}
+    return [users.get(to.user_id) if to.user_id is not None else units.get(to.unit_id) for to in recipients]
+
+
+def robots_of(session: Session, unit_ids: Iterable[int]) -> dict[int, list[UnitWebhook]]:
+    """The active group robots of the units, by unit id, oldest first."""
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    stmt = select(UnitWebhook).where(UnitWebhook.unit_id.in_(wanted), UnitWebhook.active).order_by(UnitWebhook.id)
+    found: dict[int, list[UnitWebhook]] = {}
+    for hook in session.execute(stmt).scalars():
+        found.setdefault(hook.unit_id, []).append(hook)
+    return found
+
+
+def robot_webhooks(session: Session, recipients: Sequence[Recipient]) -> list[UnitWebhook | None]:
+    """The group robot each recipient names (a unit and one of its endpoints), if it is still active."""
+    ids = {r.endpoint_id for r in recipients if r.endpoint_id is not None}
+    hooks = {h.id: h for h in session.execute(select(UnitWebhook).where(UnitWebhook.id.in_(ids))).scalars()} \
+        if ids else {}
+    found = []
+    for to in recipients:
+        hook = hooks.get(to.endpoint_id)
+        found.append(hook if hook is not None and hook.active and hook.unit_id == to.unit_id else None)
+    return found
 
 
 def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:

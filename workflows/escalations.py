@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, cast, exists, func, literal, select
 from sqlmodel import Session
 
 from engine.errors import BadRequest
+from engine.outbox import OutboxMessage
 from workflows.access import Access
 from workflows.ladder import Ladder
 from workflows.models import Escalation
@@ -54,4 +55,19 @@ def list_escalations(session: Session, access: Access, ladder: Ladder, *, measur
         stmt = stmt.where(Escalation.measure_id == measure)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(Escalation.fired_at.desc(), Escalation.id.desc()).limit(MAX_ROWS)).scalars()
+    return EscalationList(items=[escalation_view(e, ladder) for e in rows], total=total)
+
+
+def silent_rungs_query():
+    """Rungs fired with nobody to tell: no outbox row carries their key (esc:<id>:…), on any channel."""
+    told = exists().where(and_(OutboxMessage.subject_id == Escalation.measure_id,
+                               OutboxMessage.dedupe_key.like(literal("esc:") + cast(Escalation.id, String) + ":%")))
+    return select(Escalation).where(Escalation.status == "fired", ~told)
+
+
+def silent_rungs(session: Session, ladder: Ladder, limit: int = MAX_ROWS) -> EscalationList:
+    """The rungs the sweep fired with nobody to tell, newest first: listed on 邮件 and counted in /health."""
+    stmt = silent_rungs_query()
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(stmt.order_by(Escalation.fired_at.desc(), Escalation.id.desc()).limit(limit)).scalars()
     return EscalationList(items=[escalation_view(e, ladder) for e in rows], total=total)

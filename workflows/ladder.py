@@ -20,6 +20,9 @@ from workflows.roles import ORG
 
 ANCHORS = ("due", "signoff", "review", "instruction", "problem")
 
+# Not a role: the measure's 配合单位 (their clerks and heads), who may be copied on a rung (escalation.toml).
+COOPERATING_UNITS = "cooperating_units"
+
 
 class LadderError(WorkflowError, ValueError):
     code = "bad_config"
@@ -163,7 +166,7 @@ def _level(rank: int, spec: dict, where: str) -> Level:
     if spec.get("anchor") not in ANCHORS:
         problems.append(f"anchor 须为 {' 或 '.join(ANCHORS)}")
     roles = [*spec.get("to", []), *spec.get("cc", [])]
-    problems += [f"未知角色 {r!r}" for r in roles if r not in ORG.names]
+    problems += [f"未知角色 {r!r}" for r in roles if r not in ORG.names and r != COOPERATING_UNITS]
     if not spec.get("to"):
         problems.append("至少需要一个收件角色（to）")
     if not isinstance(spec.get("offset"), int) or isinstance(spec.get("offset"), bool):

@@ -12,6 +12,10 @@ from workflows.items.table import ITEM
 from workflows.milestones.table import MILESTONE
 from workflows.roles import UNIT_LEAD
 
+# How a unit's people are reached: by email, through the unit's group robots, or both. The names are the channels'.
+EMAIL, ROBOT, BOTH = "email", "robot", "both"
+REACH_LABELS = {EMAIL: "邮件", ROBOT: "工作群机器人", BOTH: "邮件和工作群机器人"}
+
 
 def _ts(nullable: bool = False, index: bool = False) -> Column:
     return Column(AwareDateTime(), nullable=nullable, index=index)
@@ -57,6 +61,22 @@ class Unit(SQLModel, table=True):
     kind: str = Field(default=UNIT_LEAD, max_length=16)
     head_name: str = Field(default="", max_length=64)
     head_email: str = Field(default="", max_length=255)
+    reach: str = Field(default=BOTH, max_length=16)  # its people's channels unless they choose (REACH_LABELS)
+
+
+class UnitWebhook(SQLModel, table=True):
+    """One group robot of a unit (钉钉/渝快政, 企业微信, a generic JSON webhook): digests to the unit go there too."""
+
+    __tablename__ = "unit_webhook"
+    __table_args__ = (UniqueConstraint("unit_id", "url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    kind: str = Field(max_length=16)  # dingtalk | wecom | webhook (notifications.robots.KINDS)
+    url: str = Field(max_length=1000)
+    secret: str = Field(default="", max_length=255)  # DingTalk 加签; never shown back in full
+    name: str = Field(default="", max_length=128)  # the group, e.g. 区市场监管局工作群
+    source: str = Field(default="manual", max_length=16)  # manual (on 管理) | config (units.toml, by reform init)
+    active: bool = True
 
 
 class Measure(SQLModel, table=True):

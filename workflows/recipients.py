@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from engine.outbox import Recipient
-from workflows.directory import role_people
-from workflows.ladder import Level
+from workflows.directory import role_people, unit_people
+from workflows.ladder import COOPERATING_UNITS, Level
 from workflows.reform.links import Links
 
 
@@ -15,6 +15,12 @@ def recipients_for(session: Session, links: Links, level: Level) -> list[tuple[R
     people: dict[str, tuple[Recipient, bool]] = {}
     for roles, copy in ((level.to, False), (level.cc, True)):
         for role in roles:
-            for person in role_people(session, role, links.primary):
+            for person in _people(session, role, links):
                 people.setdefault(person.key, (person, copy))
     return list(people.values())
+
+
+def _people(session: Session, role: str, links: Links) -> list[Recipient]:
+    if role == COOPERATING_UNITS:
+        return [p for unit in links.cooperating for p in unit_people(session, unit)]
+    return role_people(session, role, links.primary)

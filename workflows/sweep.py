@@ -35,6 +35,7 @@ from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
 from workflows.reform.links import links_of
 from workflows.reform.table import REFORM_MEASURE
+from workflows.routing import route
 from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
@@ -215,13 +216,15 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
                          ", ".join(a.value for a in addressed if a))
     if esc_id is None:
         return  # another sweeper fired it first
-    for person, copy in people:
-        session.add(Notice("escalation", person, kind, subject_id, body, copy=copy,
-                           dedupe_key=f"esc:{esc_id}:{person.key}").to_row(run.queued_at))
+    notices = route(session, [Notice("escalation", person, kind, subject_id, body,
+                                     dedupe_key=f"esc:{esc_id}:{person.key}", copy=copy) for person, copy in people],
+                    dedupe=f"esc:{esc_id}")
+    for notice in notices:
+        session.add(notice.to_row(run.queued_at))
     session.flush()
     _documents(session, kind, measure, send, esc_id, body, run, result)
     result.fired[send.level.code] += 1
-    result.notices += len(people)
+    result.notices += len(notices)
     result.provisional += body["calendar"] == "provisional"
     if not people:
         result.unaddressed.append((measure.id, send.level.code))

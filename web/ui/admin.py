@@ -12,10 +12,13 @@ from engine.errors import WorkflowError
 from web.errors import status_for
 from web.throttle import client_address
 from web.ui import admin_ops as ops
+from web.ui.admin_robots import DONE as ROBOTS_DONE
+from web.ui.admin_robots import robots_context
 from web.ui.common import RT, Form, Me, Who, page, see_other
 from workflows.roles import ORG, UNIT_KIND_LABELS, UNIT_LEAD
 
-DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。", "role": "用户角色已更新。"}
+DONE = {"unit": "单位信息已保存。", "user": "用户已添加。", "active": "用户状态已更新。", "role": "用户角色已更新。",
+        **ROBOTS_DONE}
 
 
 def admin_only(access) -> None:
@@ -27,11 +30,13 @@ def by(request: Request, user) -> ops.By:
     return ops.By(user.username, user.id, client_address(request))
 
 
-def units_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None) -> Template:
+def units_context(rt) -> dict:
     with rt.read() as session:
-        rows = ops.units(session)
-    return page(rt, user, "admin/units.html", status, units=rows, error=error, done=done, tab="units",
-                unit_kind_labels=UNIT_KIND_LABELS)
+        return {"units": ops.units(session), "unit_kind_labels": UNIT_KIND_LABELS, **robots_context(session)}
+
+
+def units_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None) -> Template:
+    return page(rt, user, "admin/units.html", status, error=error, done=done, tab="units", **units_context(rt))
 
 
 def users_page(rt, user, status: int = 200, error: str | None = None, done: str | None = None,

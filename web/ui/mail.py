@@ -1,4 +1,4 @@
-"""邮件: the outbox (queued, sent, failed) and, in demo mode, what the local mail sink received."""
+"""邮件: the outbox (queued, sent, failed), who could not be told, and in demo mode what the local receivers kept."""
 
 from __future__ import annotations
 
@@ -11,20 +11,36 @@ from litestar.response import Redirect, Template
 from engine.errors import BadRequest, WorkflowError
 from engine.outbox import STATUSES
 from notifications.outbox_ops import retry
-from notifications.outbox_views import STATUS_LABELS, counts, list_outbox
+from notifications.outbox_views import STATUS_LABELS, counts, list_outbox, unaddressed
+from notifications.robot_channel import KIND_LABELS as ROBOT_KIND_LABELS
+from notifications.robot_sink import read_messages, shown
 from notifications.sink import list_messages
 from web.ui.common import RT, Form, Me, Who, failed, page, see_other
+from workflows.escalations import silent_rungs
 
 SINK_SHOWN = 50
 
 
+def sink_on(rt) -> bool:
+    return bool(rt.settings.mail_sink or rt.settings.demo)
+
+
 def sink_messages(rt) -> list[dict]:
-    """The newest messages the demo sink kept, received times as instants."""
-    if not (rt.settings.mail_sink or rt.settings.demo):
+    """The newest messages the demo sink kept, received times as instants; the HTML part for a sandboxed preview."""
+    if not sink_on(rt):
         return []
     newest = list(reversed(list_messages(rt.settings.sink_dir)))[:SINK_SHOWN]
-    return [{"subject": m.subject, "to": m.to, "text": m.text, "received": datetime.fromisoformat(m.received_at)}
-            for m in newest]
+    return [{"subject": m.subject, "to": m.to, "text": m.text, "html": m.html, "message_id": m.message_id,
+             "received": datetime.fromisoformat(m.received_at)} for m in newest]
+
+
+def robot_messages(rt) -> list[dict]:
+    """The newest messages the demo's robot receiver kept (it checked their bodies and DingTalk signatures)."""
+    if not sink_on(rt):
+        return []
+    newest = list(reversed(read_messages(rt.settings.robot_sink_dir)))[:SINK_SHOWN]
+    return [shown(m) | {"received": datetime.fromisoformat(m["received_at"]),
+                        "kind_label": ROBOT_KIND_LABELS.get(m.get("kind", ""), m.get("kind", ""))} for m in newest]
 
 
 @get("/mail", sync_to_thread=True)
@@ -32,16 +48,17 @@ def mail_page(rt: RT, user: Me, access: Who, status: FromQuery[str | None] = Non
               retried: FromQuery[int | None] = None) -> Template:
     access.require("outbox", "查看通知发送情况")
     context = {"current": status or "", "status_labels": STATUS_LABELS, "sink": sink_messages(rt),
-               "sink_on": rt.settings.mail_sink or rt.settings.demo,
+               "robots": robot_messages(rt), "sink_on": sink_on(rt),
                "done": f"已重新排队 {retried} 条，将在下一次发送时投递。" if retried is not None else None}
     try:
         if status and status not in STATUSES:
             raise BadRequest(f"未知状态 {status!r}，可选：{'、'.join(STATUSES)}")
         with rt.read() as session:
             rows, found = list_outbox(session, status or None), counts(session)
+            nowhere, silent = unaddressed(session), silent_rungs(session, rt.config.ladder)
     except WorkflowError as exc:
-        return failed(rt, user, "mail.html", exc, rows=None, counts={}, **context)
-    return page(rt, user, "mail.html", rows=rows, counts=found, error=None, **context)
+        return failed(rt, user, "mail.html", exc, rows=None, counts={}, nowhere=None, silent=None, **context)
+    return page(rt, user, "mail.html", rows=rows, counts=found, nowhere=nowhere, silent=silent, error=None, **context)
 
 
 @post("/mail/retry", sync_to_thread=True)

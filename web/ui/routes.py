@@ -7,8 +7,9 @@ form), and the page then fails with "'coroutine' object has no attribute 'to_asg
 
 from litestar import Router
 
-from web.ui import admin, auth, help, ledger, mail, measure, overview, workbench
+from web.ui import admin, admin_robots, auth, help, ledger, mail, measure, overview, preferences, workbench
 
 PAGES = [*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES, *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
-         *mail.ROUTES, *admin.ROUTES]
+         *mail.ROUTES, *admin.ROUTES,
+         *admin_robots.ROUTES, *preferences.ROUTES]
 ROUTES: list = [Router(path="/", route_handlers=PAGES, include_in_schema=False)]

@@ -58,15 +58,15 @@ def parse_due(text: str, row: int, column: str = "时间节点") -> tuple[date |
     raise LedgerError(f"无法识别的时间节点“{text}”（应为如“2022年6月”或“已完成”）", row, column)
 
 
-def split_units(text: str, row: int, column: str = "牵头单位") -> tuple[str, ...]:
-    """Lead units in the order written: the first is the primary unit (主办)."""
+def split_units(text: str, row: int, column: str = "牵头单位", required: bool = True) -> tuple[str, ...]:
+    """Units in the order written: of 牵头单位, the first is the 第一牵头单位."""
     names: list[str] = []
-    for part in _UNIT_SEP.split(text):
+    for part in _UNIT_SEP.split(text or ""):
         name = re.sub(r"\s+", "", part)
         if name and name not in names:
             names.append(name)
-    if not names:
-        raise LedgerError("牵头单位不能为空", row, column)
+    if not names and required:
+        raise LedgerError(f"{column}不能为空", row, column)
     for name in names:
         if len(name) > 128:
             raise LedgerError(f"单位名称过长（{len(name)} 字，最多 128 字）：“{name[:20]}…”", row, column)

@@ -13,7 +13,7 @@ from engine.history import HistoryRecord
 from workflows.ledger.keys import key_prefix, next_keys
 from workflows.ledger.match import MatchPlan, match
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
-from workflows.models import Category, Evidence, Extension, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.models import LEAD, Category, Evidence, Extension, Item, Measure, MeasureUnit, Plan, Unit
 from workflows.reform.table import REFORM_MEASURE
 
 IMPORT_ACTIONS = ("import", "reimport")  # what the importer itself records; anything else is activity
@@ -21,7 +21,8 @@ IMPORT_ACTIONS = ("import", "reimport")  # what the importer itself records; any
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 FIELD_LABELS = {"title": "标题", "doc_no": "文号", "issued_on": "印发日期", "issuer": "印发机关",
                 "category": "所属类别", "seq": "顺序", "item": "改革事项", "text": "具体举措",
-                "units": "牵头单位", "due_text": "时间节点", "key": "重点改革事项", "note": "备注"}
+                "units": "牵头单位", "due_text": "时间节点", "key": "重点改革事项", "note": "备注",
+                "cooperating": "配合单位"}
 
 
 @dataclass
@@ -99,9 +100,10 @@ class Snapshot:
     categories: dict[int, Category]
     items: dict[tuple[str, str], Item]
     measures: dict[int, Measure]
-    links: dict[int, tuple[str, ...]]  # measure id -> unit names, primary first
+    links: dict[int, tuple[str, ...]]  # measure id -> lead unit names, primary first
     units: dict[str, Unit]
     activity: dict[int, tuple[str, ...]] = field(default_factory=dict)  # measure id -> signs it is under way
+    helpers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # measure id -> 配合单位 names
 
 
 def load_snapshot(session: Session, plan_code: str) -> Snapshot:
@@ -112,14 +114,15 @@ def load_snapshot(session: Session, plan_code: str) -> Snapshot:
     categories = {c.seq: c for c in session.exec(select(Category).where(Category.plan_id == plan.id))}
     items = {(i.item_no, i.title): i for i in session.exec(select(Item).where(Item.plan_id == plan.id))}
     measures = {m.seq: m for m in session.exec(select(Measure).where(Measure.plan_id == plan.id))}
-    stmt = (sa_select(MeasureUnit.measure_id, Unit.name).join(Unit, Unit.id == MeasureUnit.unit_id)
+    stmt = (sa_select(MeasureUnit.measure_id, Unit.name, MeasureUnit.part).join(Unit, Unit.id == MeasureUnit.unit_id)
             .join(Measure, Measure.id == MeasureUnit.measure_id).where(Measure.plan_id == plan.id)
             .order_by(MeasureUnit.measure_id, MeasureUnit.position))
     links: dict[int, list[str]] = {}
-    for measure_id, name in session.execute(stmt):
-        links.setdefault(measure_id, []).append(name)
+    helpers: dict[int, list[str]] = {}
+    for measure_id, name, part in session.execute(stmt):
+        (links if part == LEAD else helpers).setdefault(measure_id, []).append(name)
     return Snapshot(plan, categories, items, measures, {k: tuple(v) for k, v in links.items()}, units,
-                    activity_of(session, plan.id, measures.values()))
+                    activity_of(session, plan.id, measures.values()), {k: tuple(v) for k, v in helpers.items()})
 
 
 def activity_of(session: Session, plan_id: int, measures) -> dict[int, tuple[str, ...]]:
@@ -159,12 +162,14 @@ def _tally(result: ImportResult, counts: Counts, kind: str, key: Any, old: dict 
 
 def measure_values(m: ParsedMeasure) -> dict[str, Any]:
     return {"item": f"{m.item[0]} {m.item[1]}", "text": m.text, "units": "、".join(m.units),
-            "due_text": m.due_text, "key": m.key, "note": m.note}
+            "due_text": m.due_text, "key": m.key, "note": m.note, "cooperating": "、".join(m.cooperating)}
 
 
-def stored_values(row: Measure, item: Item | None, units: tuple[str, ...]) -> dict[str, Any]:
+def stored_values(row: Measure, item: Item | None, units: tuple[str, ...], helpers: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
     return {"item": f"{item.item_no} {item.title}" if item else "", "text": row.text,
-            "units": "、".join(units), "due_text": row.due_text, "key": row.key, "note": row.note}
+            "units": "、".join(units), "due_text": row.due_text, "key": row.key, "note": row.note,
+            "cooperating": "、".join(helpers)}
 
 
 def compare(ledger: ParsedLedger, snap: Snapshot) -> ImportResult:
@@ -181,7 +186,7 @@ def compare(ledger: ParsedLedger, snap: Snapshot) -> ImportResult:
         old = row and {"category": cat_ids.get(row.category_id)}
         new = {"category": item.category_seq} if row else {"category": item.category_seq, "seq": last + item.seq}
         _tally(result, result.items, "item", item.key, old, new)
-    for name in dict.fromkeys(u for m in ledger.measures for u in m.units):
+    for name in dict.fromkeys(u for m in ledger.measures for u in (*m.units, *m.cooperating)):
         _tally(result, result.units, "unit", name, {} if name in snap.units else None, {})
     _compare_measures(ledger, snap, result)
     result.key = sum(m.key for m in ledger.measures)
@@ -210,7 +215,8 @@ def _compare_measures(ledger: ParsedLedger, snap: Snapshot, result: ImportResult
             result.targets[next_seq] = (m, None)
             next_seq += 1
             continue
-        fields = _fields(stored_values(row, items_by_id.get(row.item_id), snap.links.get(row.id, ())), new)
+        fields = _fields(stored_values(row, items_by_id.get(row.item_id), snap.links.get(row.id, ()),
+                                      snap.helpers.get(row.id, ())), new)
         if not fields:
             result.measures.unchanged += 1
             continue

@@ -22,7 +22,7 @@ from workflows.ledger.diff import (
 )
 from workflows.ledger.errors import LedgerError
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
-from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
+from workflows.models import COOPERATING, LEAD, Category, Item, Measure, MeasureUnit, Plan, Unit
 from workflows.reform.binding import BINDING
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import UNIT_LEAD
@@ -150,7 +150,7 @@ class _Writer:
         if "due_text" in fields:
             row.due_text, row.due_date, row.declared_done = m.due_text, m.due_date, m.declared_done
             row.deadline_version += 1
-        if "units" in fields:
+        if "units" in fields or "cooperating" in fields:
             self.session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id == row.id))
             self._link(row, m, units)
         row.updated_at = self.service.clock.now()
@@ -163,8 +163,10 @@ class _Writer:
                              comment=f"台账重新导入（{self.ledger.source}）：{labels}有变更{forced}", data=data)
 
     def _link(self, row: Measure, m: ParsedMeasure, units: dict[str, Unit]) -> None:
-        for position, name in enumerate(m.units):
-            self.session.add(MeasureUnit(measure_id=row.id, unit_id=units[name].id, position=position))
+        """Lead units first (the first is the 第一牵头单位), then the 配合单位."""
+        parts = [(name, LEAD) for name in m.units] + [(name, COOPERATING) for name in m.cooperating]
+        for position, (name, part) in enumerate(parts):
+            self.session.add(MeasureUnit(measure_id=row.id, unit_id=units[name].id, position=position, part=part))
 
 
 def _jsonable(fields: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:

@@ -21,8 +21,9 @@ from workflows.ledger.keys import KEY_FORMAT
 NO, TITLE, TEXT, UNITS = "序号", "改革事项", "具体举措", "牵头单位"
 DUE, NOTE, CATEGORY = "时间节点", "备注", "类别"
 KEY_CODE = "举措编号"  # written by the export; absent from the plan's own annex
+COOPERATING = "配合单位"  # optional: units that support a measure without leading it
 COLUMNS = (NO, TITLE, TEXT, UNITS, DUE, NOTE)
-OPTIONAL = (CATEGORY, KEY_CODE)
+OPTIONAL = (CATEGORY, KEY_CODE, COOPERATING)
 REQUIRED = (NO, TITLE, TEXT, UNITS, DUE)
 _ITEM_NO = re.compile(r"\d{1,6}")
 
@@ -71,6 +72,7 @@ class ParsedMeasure:
     key: bool
     note: str
     code: str = ""  # 举措编号 as the source gives it (an exported ledger), or ""
+    cooperating: tuple[str, ...] = ()  # 配合单位, in the order written
 
 
 @dataclass
@@ -128,8 +130,11 @@ class _Builder:
         note = raw.get(NOTE)
         note = "；".join(p for p in (note, DONE_NOTE if done else "") if p)
         seq = len(self.ledger.measures) + 1
+        helpers = split_units(raw.get(COOPERATING), raw.row, COOPERATING, required=False)
+        if both := [u for u in helpers if u in units]:
+            raise LedgerError(f"“{'、'.join(both)}”已是牵头单位，不能同时作为配合单位", raw.row, COOPERATING)
         self.ledger.measures.append(ParsedMeasure(seq, raw.row, item.key, text, units, due_text, due_date,
-                                                  done, KEY_MARK in raw.get(NOTE), note, self.code_of(raw)))
+                                                  done, KEY_MARK in raw.get(NOTE), note, self.code_of(raw), helpers))
 
     def code_of(self, raw: RawRow) -> str:
         code = raw.get(KEY_CODE).replace(" ", "").upper()

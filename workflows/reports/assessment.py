@@ -16,7 +16,7 @@ from workflows.reports.facts import Event, Facts, MeasureFact
 from workflows.reports.formula import Formula, Rule
 from workflows.reports.periods import Period
 from workflows.reports.review import ReviewFigures
-from workflows.reports.rows import MeasureRef, measure_label, rate, ref_fields, units_assessed_for
+from workflows.reports.rows import MeasureRef, measure_label, rate, ref_fields
 
 NOTHING_DUE = "无应完成事项"
 SHORTFALL = "on_time_shortfall"
@@ -30,7 +30,9 @@ def assessment_rules(formula: Formula, review_within: int | None) -> tuple[str, 
                    "记为督查办核验超时，单列于“核验时效”表，不计入牵头单位得分。" if review_within is not None
                    else "督查办核验时效：未设置核验时限，不统计。")
     return (
-        "考核对象：各牵头单位，按其作为第一牵头单位的具体举措计分；统计区间为所选年度，年度尚未结束时截至生成报表的时刻。",
+        "考核对象：各牵头单位，按其牵头的具体举措计分（第一牵头单位和共同牵头单位均计，配合单位不计）"
+        + (f"，共同牵头单位按 {formula.co_lead_share:g} 计" if formula.co_lead_share != 1 else "")
+        + "；统计区间为所选年度，年度尚未结束时截至生成报表的时刻。",
         "得分 = 基础分 + 各计分项得分；每项得分 = 数量 × 每单位分值，超过封顶时按封顶计；总分限定在下限与上限之间。",
         "报送与逾期（与预警红灯、月调度同一口径）：举措进入“已报送（待核验）”及之后的状态即为已报送，方案印发时已完成的视为已报送；"
         "时间节点当日24时仍未报送的为逾期。逾期工作日：本年度内时间节点次日起、举措处于未报送状态（含报送被退回后）的法定工作日天数，"
@@ -112,7 +114,7 @@ def build(facts: Facts, period: Period, formula: Formula, calendar: Workdays, sc
     measures = [m for m in facts.measures if tl.in_scope(m, facts.events.get(m.id, []), period.cutoff)]
     groups: dict[str, list[MeasureFact]] = {}
     for m in measures:
-        for unit in units_assessed_for(m):
+        for unit in facts.assessed(m):
             groups.setdefault(unit, []).append(m)
     units = _ranked([_score(name, group, facts, period, formula, calendar) for name, group in groups.items()])
     ids = {m.id for m in measures}
@@ -130,7 +132,7 @@ def build(facts: Facts, period: Period, formula: Formula, calendar: Workdays, sc
 
 def _score(name: str, group: list[MeasureFact], facts: Facts, period: Period, formula: Formula,
            calendar: Workdays) -> UnitScore:
-    counted = _Counter(period, calendar, formula.key_weight)
+    counted = _Counter(period, calendar, formula.key_weight, unit=name, co_lead_share=formula.co_lead_share)
     for m in group:
         counted.measure(m, facts.events.get(m.id, []))
     shortfall = round((1 - counted.on_time_weight / counted.due_weight) * 100, 1) if counted.due else 0.0
@@ -165,6 +167,8 @@ class _Counter:
     period: Period
     calendar: Workdays
     key_weight: float
+    unit: str = ""  # the unit scored: a measure it leads jointly, not first, counts at co_lead_share
+    co_lead_share: float = 1.0
     due: int = 0
     on_time: int = 0
     due_weight: float = 0
@@ -175,11 +179,19 @@ class _Counter:
     def weight(self, m: MeasureFact) -> float:
         return self.key_weight if m.key else 1.0
 
+    def share(self, m: MeasureFact) -> float:
+        return self.co_lead_share if self.unit and self.unit != m.unit else 1.0
+
     def add(self, m: MeasureFact, key: str, label: str, quantity: float, note: str = "") -> None:
         if quantity:
-            self.quantities[key] = self.quantities.get(key, 0) + quantity * self.weight(m)
+            self.quantities[key] = self.quantities.get(key, 0) + quantity * self.weight(m) * self.share(m)
             self.details.append(Detail(**ref_fields(m), rule_key=key, rule=label, quantity=quantity,
-                                       weight=self.weight(m), note=note))
+                                       weight=self.weight(m), note=self._noted(m, note)))
+
+    def _noted(self, m: MeasureFact, note: str) -> str:
+        if self.share(m) == 1:
+            return note
+        return "；".join(p for p in (note, f"共同牵头单位，按 {self.share(m):g} 计") if p)
 
     def measure(self, m: MeasureFact, events: list[Event]) -> None:
         p = self.period
@@ -208,14 +220,14 @@ class _Counter:
         if report is None and not past_due(due, p.cutoff):
             return  # not due yet, and not reported early: nothing to judge
         self.due += 1
-        self.due_weight += self.weight(m)
+        self.due_weight += self.weight(m) * self.share(m)
         if report is not None and report.on_time(due):
             self.on_time += 1
-            self.on_time_weight += self.weight(m)
+            self.on_time_weight += self.weight(m) * self.share(m)
         else:
             note = "报送晚于时间节点" if report else _unreported(events, p)
             self.details.append(Detail(**ref_fields(m), rule_key=SHORTFALL, rule="未按时完成", quantity=1,
-                                       weight=self.weight(m), note=note))
+                                       weight=self.weight(m), note=self._noted(m, note)))
 
 
 def _unreported(events: list[Event], p: Period) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
 from workflows.accounts_models import User
-from workflows.models import Category, Escalation, Item, Measure, MeasureUnit, Milestone, Plan, Unit
+from workflows.models import LEAD, Category, Escalation, Item, Measure, MeasureUnit, Milestone, Plan, Unit
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.periods import as_utc
 from workflows.roles import UNIT_SUPERVISOR
@@ -56,6 +56,8 @@ class MeasureFact:
     rating: str | None
     satisfaction: int | None
     key_code: str = ""
+    cooperating: tuple[str, ...] = ()  # 配合单位: shown and exported, never assessed
+    unit_ids: tuple[int, ...] = ()  # the lead units' ids, in the order of `units`
 
     @property
     def unit(self) -> str:
@@ -76,15 +78,25 @@ class Facts:
     escalations: list[Escalation]
     milestones: list[Milestone]
     reviewer: str = "督查办"  # the supervision office's name, as its line in the reports is headed
+    unit: str | None = None  # a unit's own report: only its line is shown
 
     def of_unit(self, unit_id: int | None) -> Facts:
+        """The measures `unit_id` leads, first or jointly, and only its line."""
         if unit_id is None:
             return self
-        keep = [m for m in self.measures if m.unit_id == unit_id]
+        keep = [m for m in self.measures if unit_id in m.unit_ids]
         ids = {m.id for m in keep}
+        name = next((n for m in keep for uid, n in zip(m.unit_ids, m.units, strict=True) if uid == unit_id), None)
         return Facts(keep, {k: v for k, v in self.events.items() if k in ids},
                      [e for e in self.escalations if e.measure_id in ids],
-                     [s for s in self.milestones if s.measure_id in ids], self.reviewer)
+                     [s for s in self.milestones if s.measure_id in ids], self.reviewer, name)
+
+    def assessed(self, measure: MeasureFact) -> tuple[str, ...]:
+        """The units `measure` counts for in these figures (in a unit's report, that unit alone)."""
+        from workflows.reports.rows import units_assessed_for
+
+        units = units_assessed_for(measure)
+        return tuple(u for u in units if u == self.unit) if self.unit else units
 
 
 def load(session: Session, unit_id: int | None = None) -> Facts:
@@ -108,17 +120,19 @@ def measures(session: Session) -> list[MeasureFact]:
     return [_fact(m, item, cat, plan, units.get(m.id, [])) for m, item, cat, plan in rows]
 
 
-def _unit_links(session: Session) -> dict[int, list[tuple[int, str]]]:
-    rows = session.exec(select(MeasureUnit.measure_id, Unit.id, Unit.name)
+def _unit_links(session: Session) -> dict[int, list[tuple[int, str, str]]]:
+    """Each measure's units in the plan's order: (unit id, name, part), the lead units first."""
+    rows = session.exec(select(MeasureUnit.measure_id, Unit.id, Unit.name, MeasureUnit.part)
                         .join(Unit, Unit.id == MeasureUnit.unit_id)
                         .order_by(MeasureUnit.measure_id, MeasureUnit.position)).all()
-    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for measure_id, unit_id, name in rows:
-        out[measure_id].append((unit_id, name))
+    out: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for measure_id, unit_id, name, part in rows:
+        out[measure_id].append((unit_id, name, part))
     return out
 
 
-def _fact(m: Measure, item: Item, cat: Category, plan: Plan, units: list[tuple[int, str]]) -> MeasureFact:
+def _fact(m: Measure, item: Item, cat: Category, plan: Plan, links: list[tuple[int, str, str]]) -> MeasureFact:
+    units = [(uid, name) for uid, name, part in links if part == LEAD]
     return MeasureFact(
         id=m.id, seq=m.seq, plan_id=m.plan_id, category_seq=cat.seq, category=cat.title, item_id=item.id,
         item_no=item.item_no, item_title=item.title, klass=item.klass, text=m.text, due_text=m.due_text,
@@ -127,7 +141,8 @@ def _fact(m: Measure, item: Item, cat: Category, plan: Plan, units: list[tuple[i
         unit_id=units[0][0] if units else None, percent=m.percent, last_progress=m.last_progress,
         reported_at=as_utc(m.reported_at) if m.reported_at else None,
         verified_at=as_utc(m.verified_at) if m.verified_at else None, rating=m.rating,
-        satisfaction=m.satisfaction, key_code=m.key_code or "")
+        satisfaction=m.satisfaction, key_code=m.key_code or "",
+        cooperating=tuple(name for _, name, part in links if part != LEAD), unit_ids=tuple(uid for uid, _ in units))
 
 
 def _events(session: Session) -> dict[int, list[Event]]:

@@ -39,6 +39,7 @@ class Formula:
     ceiling: float
     rules: tuple[Rule, ...]
     key_weight: float = 1.0  # a 重点改革事项 counts this many times in every rule's quantity
+    co_lead_share: float = 1.0  # a 共同牵头单位 (not the first lead unit) counts a measure's quantities at this share
 
     def clamp(self, score: float) -> float:
         return round(min(max(score, self.floor), self.ceiling), 2)
@@ -80,11 +81,13 @@ def parse_config(data: dict, source: str = "assessment.toml") -> ReportConfig:
         raise ValueError(f"{source}: 计分项重复：{seen}")
     formula = Formula(float(assess.get("base", 100)), float(assess.get("floor", 0)),
                       float(assess.get("ceiling", 120)), tuple(r for r in rules if r.per),
-                      _number(assess, "key_weight", 1.0, source))
+                      _number(assess, "key_weight", 1.0, source), _number(assess, "co_lead_share", 1.0, source))
     if formula.floor > formula.ceiling:
         raise ValueError(f"{source}: assessment.floor 不能大于 ceiling")
     if not 1 <= formula.key_weight <= 10:
         raise ValueError(f"{source}: assessment.key_weight 应在 1 到 10 之间，现为 {formula.key_weight:g}")
+    if not 0 < formula.co_lead_share <= 1:
+        raise ValueError(f"{source}: assessment.co_lead_share 应大于 0、不超过 1，现为 {formula.co_lead_share:g}")
     return ReportConfig(rate, formula, _printing(data.get("print", {}), source))
 
 

@@ -58,6 +58,7 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn(Col("核验日期", 15, "center"), lambda m, _: xlsx.day(m.verified_at)),
     LedgerColumn(Col("评估", 8), _evaluation),
     LedgerColumn(Col("举措编号", 10, "center"), lambda m, _: m.key_code),  # the key re-imports match by
+    LedgerColumn(Col("配合单位", 8), lambda m, _: "、".join(m.cooperating)),  # read back by the importer
 )
 
 

@@ -13,7 +13,7 @@ from workflows.reports import timeline as tl
 from workflows.reports.facts import Facts, MeasureFact
 from workflows.reports.periods import Period, as_utc
 from workflows.reports.review import ReviewFigures
-from workflows.reports.rows import MeasureRef, rate, ref_fields, units_assessed_for
+from workflows.reports.rows import MeasureRef, rate, ref_fields
 
 
 def monthly_rules(lagging_rate: float, review_within: int | None) -> tuple[str, ...]:
@@ -141,7 +141,7 @@ def build(facts: Facts, period: Period, *, lagging_rate: float, calendar: Workda
     measures = [m for m in facts.measures if tl.in_scope(m, facts.events.get(m.id, []), period.cutoff)]
     rows = _Rows.collect(facts, measures, period, calendar, tuple(levels))
     overall = _figures(Figures(), measures, rows)
-    units = [_unit_figures(name, group, rows, lagging_rate) for name, group in _by_unit(measures)]
+    units = [_unit_figures(name, group, rows, lagging_rate) for name, group in _by_unit(measures, facts)]
     reminders = sum(1 for e in _fired(facts, {m.id for m in measures}, period) if e.level in review_levels)
     return MonthlyReport(
         month=period.key, label=period.label, first=period.first, last=period.last, cutoff=period.cutoff,
@@ -245,10 +245,10 @@ def _figures(fig: Figures, measures: list[MeasureFact], rows: _Rows) -> Figures:
     return fig
 
 
-def _by_unit(measures: list[MeasureFact]) -> list[tuple[str, list[MeasureFact]]]:
+def _by_unit(measures: list[MeasureFact], facts: Facts) -> list[tuple[str, list[MeasureFact]]]:
     groups: dict[str, list[MeasureFact]] = {}
     for m in measures:  # ledger order: a unit appears where its first measure is
-        for unit in units_assessed_for(m):
+        for unit in facts.assessed(m):
             groups.setdefault(unit, []).append(m)
     return list(groups.items())
 

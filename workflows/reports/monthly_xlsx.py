@@ -101,8 +101,9 @@ def _units(report: MonthlyReport, district: str) -> Sheet:
     r = report.review
     line = (f"{r.unit}：统计截止时待核验 {r.pending} 项，核验超时 {r.late} 项（超时工作日合计 {r.late_workdays} 个），"
             "单列于“督查办核验”表，不计入各牵头单位。")
+    joint = "共同牵头的举措计入每个牵头单位，“合计”行按举措计（每项一次）；配合单位不计。"
     return _sheet(report, "分单位推进", f"{district}{SUBJECT}各牵头单位推进情况", unit_cols(report), rows,
-                  total=total, notes=[line])
+                  total=total, notes=[line, joint])
 
 
 def state_cols(report: MonthlyReport) -> list[Col]:

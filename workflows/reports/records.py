@@ -73,7 +73,7 @@ def replications(session: Session, *, unit_id: int | None = None, period: Period
 
 
 def _measures(session: Session, unit_id: int | None) -> dict[int, MeasureFact]:
-    return {m.id: m for m in measures(session) if unit_id is None or m.unit_id == unit_id}
+    return {m.id: m for m in measures(session) if unit_id is None or unit_id in m.unit_ids}
 
 
 def _names(session: Session) -> dict[int, str]:

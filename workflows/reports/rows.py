@@ -33,9 +33,9 @@ def ref_fields(m: MeasureFact) -> dict:
 
 
 def units_assessed_for(measure: MeasureFact) -> tuple[str, ...]:
-    """The units a measure's figures and score count for: its first lead unit (第一牵头单位) for now; the one
-    place to change when every lead unit of a joint measure is to be assessed on it."""
-    return (measure.unit,)
+    """The units a measure's figures and score count for: every lead unit (共同牵头单位 are equals, the
+    第一牵头单位 first); 配合单位 never. A co-lead's share of the score is the formula's `co_lead_share`."""
+    return measure.units or (measure.unit,)
 
 
 def measure_label(row: MeasureRef | MeasureFact, length: int = 18) -> str:

