@@ -88,6 +88,7 @@ def test_a_clerks_problem_is_assigned_acted_on_resolved_and_confirmed_through_th
     assert web.post_form(f"/problems/{pid}/actions/confirm", {"version": "4", "comment": "确认"}).status_code == 303
     final = web.get(f"/problems/{pid}")
     assert problem(rt, pid).state == "closed" and "已关闭" in final.text
+    assert "2022-07-15" not in final.text  # the recorded 办理时限 reads 2022年7月15日
     for label in ("提出问题", "受理并交办", "报告办理情况", "标记已解决", "确认解决", "已完成数据接口对接"):
         assert label in final.text
     assert "cz（单位经办人 · 区财政局）" in final.text  # people by display name, role and unit

@@ -1,5 +1,6 @@
-"""A problem's whole life on phone-sized windows, as four people: the clerk raises it on the measure page, 营商办
-assigns 区财政局, 区财政局 finds it on its 工作台 and records what it did, 营商办 marks it resolved, the clerk confirms."""
+"""A problem's whole life on phone-sized windows, as four people: the clerk raises it on the measure page,
+营商办 assigns 区财政局, 区财政局 finds it on its 工作台 and records what it did, 营商办 resolves it, the clerk
+confirms."""
 
 from __future__ import annotations
 
@@ -96,3 +97,7 @@ def test_clerk_raises_office_assigns_finance_acts_clerk_confirms(person, site):
     clerk.shot("problem-closed-phone")
     clerk.measure(mid)
     expect(clerk.page.locator("#problems")).to_contain_text("已关闭")
+    office.measure(mid)
+    expect(office.page.locator("#act-instruct")).to_be_visible()  # 营商办 may enter a 批示 for a leader
+    fits_the_phone(office)
+    office.shot("supervision-panels-phone")

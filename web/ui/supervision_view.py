@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from sqlmodel import Session
 from engine.definition import Action, WorkflowDefinition
 from runtime.core import Runtime
 from web.kinds import Kind
+from web.ui.common import cn_date
 from web.ui.forms import ActionForm, build_form, shown_values
 from web.ui.measure_view import Failure, timeline
 from workflows.access import Access
@@ -64,7 +67,19 @@ def subject_page(session: Session, rt: Runtime, access: Access, kind: Kind, subj
     forms, lost = forms_for(kind.definition, [str(a) for a in s.allowed_actions], s.version, failure, evidence,
                             rt.config.limits.text_max)
     meetings = rt.meetings.about(session, kind.definition.name, subject_id) if rt.meetings else []
-    return SubjectPage(s, kind, forms, timeline(session, s, kind.definition), evidence, lost, meetings)
+    return SubjectPage(s, kind, forms, readable(timeline(session, s, kind.definition)), evidence, lost, meetings)
+
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def readable(entries: list[dict]) -> list[dict]:
+    """Recorded dates as people read them (2022年7月15日); a field that only repeats the comment left out."""
+    for t in entries:
+        comment = t["h"].comment
+        t["fields"] = [(label, cn_date(date.fromisoformat(v)) if ISO_DAY.match(v) else v)
+                       for label, v in t["fields"] if v != comment]
+    return entries
 
 
 def creation_form(act: Action, failure: Failure | None, text_max: int) -> ActionForm:
