@@ -192,7 +192,9 @@ def test_a_leaders_instruction_is_answered_by_the_unit_and_shown_on_page_desk_an
                                                                      "text": "已完成系统改造"}).status_code == 303
     page = web.get(f"/measures/{mid}").text
     assert "已完成系统改造" in page and "营商办 office 代录" in page
-    cockpit = web.as_("leader").get("/cockpit").text
+    mine = web.as_("leader").get("/").text.split("我的批示：等待牵头单位落实")[1]
+    assert "代录：月底前完成" in mine and "请加快推进一照多址" not in mine  # the answered one has left
+    cockpit = web.get("/cockpit").text
     assert "代录：月底前完成" in cockpit  # still open
     data = web.get("/api/cockpit", headers=token(rt, world.users["leader"])).json()
     assert [i["id"] for i in data["instructions"]] == [second.id]
@@ -264,3 +266,57 @@ def test_units_get_a_chinese_403_for_the_cockpit_and_no_menu_entry(web, world, w
     assert page.status_code == 403 and "驾驶舱" in page.text and "<html" in page.text
     desk = web.get("/").text
     assert 'href="/cockpit"' not in desk and 'href="/problems"' in desk and 'href="/documents"' in desk
+
+
+PAGE_ROLES = ("clerk", "head", "cz", "zw", "reviewer", "office", "leader", "admin")
+EXPECTED = {  # page -> the people who get it (everyone else: 403, or 404 for a draft they may not know of)
+    "/problems": set(PAGE_ROLES), "/documents": set(PAGE_ROLES),
+    "/problems/{pid}": {"clerk", "head", "reviewer", "office", "leader", "admin"},
+    "/documents/{doc}": {"reviewer", "office", "leader", "admin"},
+    "/documents/{doc}/file": {"reviewer", "office", "leader", "admin"},
+    "/cockpit": {"reviewer", "office", "leader"}, "/urge": {"reviewer", "office"},
+}
+
+
+def test_every_supervision_page_for_every_role_obeys_access_and_the_csp(web, rt, world):
+    sweep_at(rt, "2022-06-20 09:00")  # drafts a 督办通知单 for 区财政局's red measure
+    pid = raise_on_page(web, world.measures[0])
+    with Session(rt.engine) as s:
+        doc = s.exec(select(Document)).first().id
+    for path, allowed in EXPECTED.items():
+        url = path.format(pid=pid, doc=doc)
+        for who in PAGE_ROLES:
+            resp = web.as_(who).get(url)
+            expected = 200 if who in allowed else (404 if "{doc}" in path else 403)
+            assert resp.status_code == expected, (url, who, resp.status_code)
+            if url.endswith("/file"):
+                continue
+            assert "<html" in resp.text and "<script" not in resp.text and " style=" not in resp.text, (url, who)
+            if resp.status_code != 200:
+                assert "alert-error" in resp.text  # a sentence in Chinese, not JSON
+
+
+@pytest.mark.parametrize("who", ["clerk", "office", "cz", "reviewer"])
+def test_a_problems_forms_are_the_actions_the_table_allows_this_person_in_each_state(web, rt, world, who):
+    pid = raise_on_page(web, world.measures[0])
+    steps = [("office", "accept", {"units": "区财政局", "due_date": "2022-07-15"}),
+             ("cz", "record_action", {"comment": "已办理"}), ("office", "resolve", {"comment": "已解决"}),
+             ("clerk", "reopen", {"comment": "仍未解决"}), ("office", "resolve", {"comment": "已解决"}),
+             ("clerk", "confirm", {})]
+    for actor, action, fields in [(None, None, None), *steps]:
+        if action:
+            version = problem(rt, pid).version
+            web.as_(actor)
+            assert web.post_form(f"/problems/{pid}/actions/{action}", {"version": str(version), **fields}
+                                 ).status_code == 303, (actor, action)
+        api_resp = web.get(f"/api/problems/{pid}", headers=token(rt, world.users[who]))
+        page = web.as_(who).get(f"/problems/{pid}")
+        assert page.status_code == api_resp.status_code, (who, action)
+        if api_resp.status_code != 200:  # 区财政局 before it is assigned: not its problem
+            continue
+        api, html = api_resp.json(), page.text
+        shown = sorted(re.findall(r'<form method="post" action="/problems/\d+/actions/(\w+)"', html))
+        assert shown == sorted(api["allowed_actions"]), (who, api["state"])
+        for name in shown:  # each form has the table's fields, by name
+            for spec in PROBLEM.action(name).fields:
+                assert f'name="{spec.name}"' in html or spec.kind == "files", (name, spec.name)

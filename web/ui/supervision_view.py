@@ -168,6 +168,11 @@ def supervision_work(rt: Runtime, session: Session, access: Access) -> list[tupl
                 lines.append(WorkLine(f"/measures/{row.measure_id}#instruction-{row.id}", f"{view.by} 批示",
                                       view.text, REPLY.title, view.state_label, None, None))
         out.append(("待报告落实情况的批示", lines, "没有待落实的批示。"))
+    if access.in_group("leaders"):  # a leader follows their own 批示 until the units answer
+        lines = [WorkLine(f"/measures/{row.measure_id}#instruction-{row.id}", "我的批示", row.text, "等待落实情况",
+                          INSTRUCTION.label(row.state))
+                 for row in rt.instructions.open_rows(session, access) if row.leader_id == access.actor.id]
+        out.append(("我的批示：等待牵头单位落实", lines, "您的批示都已有落实情况。"))
     if rt.documents and any(access.actor.role in a.roles for a in DOCUMENT.actions):
         drafts = session.execute(select(Document).where(Document.state.in_(sorted(DOCUMENT.tagged("editable"))))
                                  .order_by(Document.created_at, Document.id).limit(100)).scalars()
