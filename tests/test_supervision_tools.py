@@ -427,3 +427,32 @@ def test_documents_list_filters_by_kind(rt, kind):
     assert {i["kind"] for i in listed["items"]} <= {kind}
     assert listed["total"] == (1 if kind == "tongbao" else 0)
     assert bad.status_code == 400
+
+
+def test_an_issued_notice_reaches_the_unit_as_a_mail_attachment(rt):
+    from tests.mail_support import mail_runtime, parsed, running_sink
+
+    mail_rt = mail_runtime(rt)
+    world = build(mail_rt)
+    mid = world.measures[2]  # 区财政局, due 2022-06-10
+    sweep_at(mail_rt, "2022-06-20 09:00")
+    rev = world.auth("reviewer")
+    with running_sink(mail_rt), client(mail_rt) as c:
+        mail_rt.flush()  # the sweep's own digests go first: a draft is attached to nobody's mail
+        assert not [p for m in parsed(mail_rt) for p in m.iter_attachments()]
+        (doc,) = c.get("/api/documents", params={"kind": "duban", "measure": mid}, headers=rev).json()["items"]
+        issued = c.post(f"/api/documents/{doc['id']}/actions/issue", json={"version": doc["version"]}, headers=rev)
+        assert issued.status_code == 200
+        got = c.get(f"/api/documents/{doc['id']}", headers=world.auth("cz")).content
+        result = mail_rt.flush()
+        assert result.failed == 0 and result.emails >= 1
+        mails = [m for m in parsed(mail_rt) if m["To"].addresses[0].addr_spec == "cz@wulong.example"
+                 and "督办文书" in m.get_body(("plain",)).get_content()]
+    (mail,) = mails
+    (part,) = list(mail.iter_attachments())
+    assert part.get_filename() == "武隆督办〔2022〕1号.docx"
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    body = part.get_content()
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(got).hexdigest()
+    assert "武隆督办〔2022〕1号" in squash("".join(p.text for p in open_docx(body).paragraphs))
+    assert mail.get_body(("plain",)) is not None and mail.get_body(("html",)) is not None
