@@ -79,6 +79,7 @@ def test_clerk_reviewer_office_take_a_measure_from_assigned_to_replicated(person
     expect(clerk.page.locator("#returned")).to_contain_text("督查办核验员")
     expect(clerk.page.locator(".next-step")).to_contain_text("已被退回")
     expect(clerk.page.locator(".facts-card")).not_to_contain_text("报送时间")
+    clerk.shot("item4-returned-phone-after", full_page=False)
     again = clerk.form("submit")
     offered = again.locator("label.choice", has_text="完成情况报告.pdf")
     expect(offered).to_contain_text("上一批已报送")

@@ -12,7 +12,9 @@
     var home = document.querySelector("[data-canonical]");
     if (!home || !window.history || !history.replaceState) return;
     var url = home.getAttribute("data-canonical");
-    if (location.pathname !== url) history.replaceState(null, "", url + location.hash);
+    var back = document.querySelector("#failure a[href^='#act-']");
+    var hash = location.hash || (back ? back.getAttribute("href") : "");
+    if (location.pathname !== url) history.replaceState(null, "", url + hash);
   }
 
   function showProblem() {
@@ -104,6 +106,7 @@
   function ready() {
     keepAddress();
     showProblem();
+    window.addEventListener("load", function () { window.setTimeout(showProblem, 0); });  // after the fragment
     watchSizes();
     confirmDanger();
   }
