@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The demo clock of `make run`: the 2022 deadlines mean something. REFORM_NOW from the environment wins.
 DEMO_NOW ?= 2022-06-20T09:00:00+08:00
+# pytest-xdist workers: one per core (make test TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= auto
 DEMO := REFORM_DEMO=1 REFORM_MAIL_SINK=1 REFORM_NOW=$${REFORM_NOW:-$(DEMO_NOW)}
 
 .PHONY: run test lint bench install clean
@@ -26,7 +28,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	REFORM_FAST_HASH=1 $(BIN)/python -m pytest -q
+	REFORM_FAST_HASH=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ counting an attempt), `PerRow` (a digest sent in parts whose rows fared differen
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,6 +46,15 @@ class PerRow(Exception):
         self.outcomes = dict(outcomes)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a notice carries (an issued 督办文书): its name for people, media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
 @dataclass
 class Group:
     """The rows of one digest: one channel, one address, one identifier kept from the first attempt to the last."""
@@ -54,6 +63,7 @@ class Group:
     address: Address
     message_id: str
     rows: list[tuple[int, str, dict]]  # (outbox id, kind, payload)
+    attachments: list[Attachment] = field(default_factory=list)  # files the channel carries (mail), loaded at claim
 
     @property
     def ids(self) -> list[int]:
@@ -88,6 +98,10 @@ class Channel(Protocol):
 
     def message_id(self) -> str:
         """A new identifier for one digest, kept for its retries."""
+
+    def attach(self, session: Session, groups: Sequence[Group]) -> None:
+        """Load, while the claim's session is open, the files the groups' rows carry (a channel that carries
+        none does nothing)."""
 
     def render(self, group: Group, at: datetime) -> Any:
         """One digest message for the group; raises Refused when it can never be sent (a malformed address)."""

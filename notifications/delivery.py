@@ -117,6 +117,9 @@ def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list
         groups: dict[tuple, Group] = {}
         for name, rows in by_channel.items():
             _group(session, d.channels.get(name), name, rows, groups, result)
+        for name in by_channel:
+            if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
+                attach(session, [g for g in groups.values() if g.channel == name])
         _take(session, list(groups.values()), now + d.policy.lease)
         return list(groups.values())
 

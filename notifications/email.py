@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from engine.outbox import Address, OutboxMessage, Recipient
-from notifications.channels import Group, Outcome
+from notifications.channels import Attachment, Group, Outcome
 from notifications.digest import cn_time, digest_item
 from notifications.mailer import SmtpConfig, new_message_id, send_all
 from notifications.mime import Outgoing, build
@@ -16,13 +16,19 @@ from notifications.render import render_digest
 
 SENDER_NAME = "改革事项督办系统"
 Resolver = Callable[[Session, Sequence[Recipient]], list[Address | None]]
+# What a row's payload["attach"] names, loaded as files: the runtime's loader knows the tables (督办文书).
+Loader = Callable[[Session, Sequence[dict]], list[Attachment]]
+
+
+def _no_files(session: Session, refs: Sequence[dict]) -> list[Attachment]:
+    return []
 
 
 class EmailChannel:
     name = "email"
 
-    def __init__(self, smtp: SmtpConfig, base_url: str, resolve: Resolver) -> None:
-        self.smtp, self.base_url, self.resolve = smtp, base_url, resolve
+    def __init__(self, smtp: SmtpConfig, base_url: str, resolve: Resolver, files: Loader = _no_files) -> None:
+        self.smtp, self.base_url, self.resolve, self.files = smtp, base_url, resolve, files
 
     def addresses(self, session: Session, recipients: Sequence[Recipient]) -> list[Address | None]:
         return self.resolve(session, recipients)
@@ -33,12 +39,19 @@ class EmailChannel:
     def message_id(self) -> str:
         return new_message_id(self.smtp)
 
+    def attach(self, session: Session, groups: Sequence[Group]) -> None:
+        """Each digest carries the files its items name (an issued 督办文书's .docx), each file once."""
+        for group in groups:
+            refs = [p["attach"] for _, _, p in group.rows if isinstance(p.get("attach"), dict)]
+            if refs:
+                group.attachments = self.files(session, refs)
+
     def render(self, group: Group, at: datetime) -> Outgoing:
         fired = group.fired_at(at)
         items = [digest_item(oid, kind, payload, self.base_url) for oid, kind, payload in group.rows]
         rendered = render_digest(group.address.name, items, self.base_url, cn_time(fired))
         return build(self.smtp.mail_from, SENDER_NAME, group.address.value, group.address.name, rendered,
-                     group.message_id, fired)
+                     group.message_id, fired, group.attachments)
 
     async def send_all(self, messages: AsyncIterable[Outgoing], done: Outcome) -> None:
         await send_all(self.smtp, messages, done)

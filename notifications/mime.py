@@ -12,12 +12,14 @@ import binascii
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from notifications.channels import Refused
+from notifications.channels import Attachment, Refused
 from notifications.render import Rendered
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,11 +94,28 @@ def _part(subtype: str, body: str, boundary: str) -> bytes:
     return head.encode("ascii") + b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + b"\r\n"
 
 
+def _base64(data: bytes) -> bytes:
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + b"\r\n"
+
+
+def _attachment(file: Attachment, boundary: str) -> bytes:
+    """A file part: the name as RFC 2231 (filename*) and, for older clients, as an RFC 2047 word (name=)."""
+    name = header_text(file.filename, 120).replace('"', "")
+    media = header_text(file.media_type, 120)
+    head = (f"--{boundary}\r\nContent-Type: {media}; name=\"{encoded(name).replace(chr(13) + chr(10) + ' ', '')}\"\r\n"
+            f"Content-Disposition: attachment; filename*=UTF-8''{quote(name, safe='')}\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n")
+    return head.encode("ascii") + _base64(file.content)
+
+
 def build(sender: str, sender_name: str, to: str, to_name: str, rendered: Rendered, message_id: str,
-          at: datetime) -> Outgoing:
-    """The digest as bytes; `at` (the Date) is when its items were fired, so every attempt reads the same."""
+          at: datetime, attachments: Sequence[Attachment] = ()) -> Outgoing:
+    """The digest as bytes; `at` (the Date) is when its items were fired, so every attempt reads the same.
+    With attachments, a multipart/mixed whose first part is the text/HTML alternative."""
     address = clean_address(to)
     boundary = f"=_reform_{uuid.uuid4().hex}"
+    outer = f"=_reform_m_{uuid.uuid4().hex}" if attachments else None
     headers = [
         f"Subject: {encoded(header_text(rendered.subject, 300))}",
         f"From: {mailbox(sender_name, sender)}",
@@ -105,9 +124,12 @@ def build(sender: str, sender_name: str, to: str, to_name: str, rendered: Render
         f"Message-ID: {header_text(message_id)}",
         "MIME-Version: 1.0",
         "Auto-Submitted: auto-generated",  # RFC 3834: auto-responders must not answer a digest
-        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        f'Content-Type: multipart/{"mixed" if outer else "alternative"}; boundary="{outer or boundary}"',
     ]
     head = ("\r\n".join(headers) + "\r\n\r\n").encode("utf-8")
     body = _part("plain", rendered.text, boundary) + _part("html", rendered.html, boundary)
-    return Outgoing(sender, address, head + body + f"--{boundary}--\r\n".encode("ascii"), message_id,
-                    not address.isascii())
+    body += f"--{boundary}--\r\n".encode("ascii")
+    if outer:
+        body = (f'--{outer}\r\nContent-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+                + body + b"".join(_attachment(f, outer) for f in attachments) + f"--{outer}--\r\n".encode("ascii"))
+    return Outgoing(sender, address, head + body, message_id, not address.isascii())

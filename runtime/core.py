@@ -19,7 +19,7 @@ from engine.db import make_engine, read_session, write_session
 from engine.definition import Limits
 from engine.jobs import record_run
 from engine.service import WorkflowService
-from notifications.channels import Channel
+from notifications.channels import Attachment, Channel
 from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
 from notifications.email import EmailChannel
 from notifications.mailer import SmtpConfig
@@ -28,7 +28,7 @@ from notifications.robots import Pacing
 from workflows.calendar import WorkCalendar
 from workflows.calendar_store import missing_year, stored_overrides, stored_stamp
 from workflows.directory import email_addresses, robot_webhooks
-from workflows.documents.service import DocumentBinding, DocumentService, Formats
+from workflows.documents.service import DOCX_TYPE, DocumentBinding, DocumentService, Formats, issued_files
 from workflows.evidence import EvidenceStore
 from workflows.instructions.binding import BINDING as INSTRUCTION_BINDING
 from workflows.instructions.service import InstructionService
@@ -182,7 +182,7 @@ class Runtime:
     def channels(self) -> dict[str, Channel]:
         """Email, and the units' group robots (paced per robot for the life of the process)."""
         s = self.settings
-        email = EmailChannel(SmtpConfig.from_settings(s), s.base_url, email_addresses)
+        email = EmailChannel(SmtpConfig.from_settings(s), s.base_url, email_addresses, issued_documents)
         robot = RobotChannel(s.base_url, robot_webhooks, pacing=Pacing(limit=s.robot_per_minute),
                              timeout=s.robot_timeout_seconds)
         return {email.name: email, robot.name: robot}
@@ -210,3 +210,8 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     config = config or load_config(settings or get_settings())
     engine = make_engine(config.settings.database_url)
     return Runtime(config=config, engine=engine, clock=clock or clock_from(config.settings.start_instant))
+
+
+def issued_documents(session, refs) -> list[Attachment]:
+    """The issued 督办文书 a digest's items name, each once, as the .docx files the units print."""
+    return [Attachment(name, DOCX_TYPE, content) for name, content in issued_files(session, refs)]

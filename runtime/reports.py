@@ -7,16 +7,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from runtime.core import Runtime
+from runtime.core import DOCX_TYPE, Runtime
 from workflows.access import Access
-from workflows.documents.monthly_brief import brief_from_report, monthly_tongbao_bytes
+from workflows.documents.monthly_brief import Instruction, Problem, brief_from_report, monthly_tongbao_bytes
 from workflows.models import Measure
 from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
 from workflows.reports.monthly import MonthlyReport
 from workflows.reports.periods import local_day
 from workflows.reports.xlsx import XLSX_TYPE, Stamp
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,11 @@ def monthly_workbook(rt: Runtime, report: MonthlyReport) -> Workbook:
                     f"reform-monthly-{report.month}.xlsx")
 
 
-def monthly_document(rt: Runtime, report: MonthlyReport, *, problems=(), instructions=()) -> Workbook:
-    """The 月调度 as a Word 通报. Open problems and unanswered 批示 go in once their tables exist (the hook:
-    `problems`, `instructions`, as workflows.documents.monthly_brief.Problem / Instruction)."""
+def monthly_document(rt: Runtime, report: MonthlyReport) -> Workbook:
+    """The 月调度 as a Word 通报, with the problems still open and the 批示 not yet answered at its cut-off."""
+    problems = [Problem(r.unit, r.text, r.raised_on, f"{r.origin}问题，{r.state}，已持续{r.age_workdays}个工作日")
+                for r in report.open_problems]
+    instructions = [Instruction(r.leader, r.text, r.given_on, r.unit, r.item_title) for r in report.open_instructions]
     brief = brief_from_report(report, issue_date=local_day(rt.clock.now()), problems=problems,
                               instructions=instructions)
     return Workbook(monthly_tongbao_bytes(brief), f"月调度通报-{report.month}.docx",

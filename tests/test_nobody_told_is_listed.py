@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -70,7 +71,19 @@ def test_the_mail_page_previews_html_in_a_sandbox_and_shows_the_robots_messages(
     with client(mail_rt) as c:
         signed_in(c, "rev")
         page = c.get("/mail").text
-    assert '<iframe class="mail-preview" sandbox=""' in page and 'srcdoc="&lt;!DOCTYPE html&gt;' in page
-    assert "<script>alert" not in page  # escaped twice over: in the mail's HTML and in the attribute
+        src = re.search(r'<iframe class="mail-preview" sandbox="" [^>]*src="(/mail/sink/[^"]+)"', page).group(1)
+        preview = c.get(src)
+        assert c.get("/mail/sink/..%2F..%2Fetc%2Fpasswd").status_code == 404
+        assert c.get("/mail/sink/20220620T090000000000-00000000").status_code == 404
+        signed_in(c, "boss")  # a unit's head does not read the outbox
+        assert c.get(src).status_code == 403
+    # the mail's own HTML, its inline styles allowed in that frame only, sandboxed even when opened alone
+    assert preview.status_code == 200 and preview.text.lstrip().startswith("<!DOCTYPE html>")
+    assert "style=" in preview.text and "&lt;script&gt;alert" in preview.text and "<script>alert" not in preview.text
+    policy = preview.headers["content-security-policy"]
+    assert "style-src 'unsafe-inline'" in policy and "sandbox" in policy and "script-src" not in policy
+    assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy
+    assert "<script>alert" not in page and "style-src 'self'" in c.get("/mail").headers.get(
+        "content-security-policy", "style-src 'self'")
     assert "本地工作群机器人接收" in page and "【督办】区市场监管局 1 项举措逾期超过6个工作日" in page
     assert "钉钉 / 渝快政" in page and "投递标识：robot-" in page

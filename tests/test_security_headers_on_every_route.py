@@ -16,7 +16,7 @@ from tests.test_every_route_needs_sign_in import routes
 from tests.web_support import as_user
 from tests.world import token
 from web.app import create_app
-from web.headers import CSP
+from web.headers import CSP, PREVIEW, PREVIEW_CSP
 from workflows.accounts_models import User
 
 EXPECTED = {"content-security-policy": CSP, "x-frame-options": "DENY", "x-content-type-options": "nosniff",
@@ -28,6 +28,8 @@ INLINE = re.compile(r"""<style|\sstyle\s*=|<script(?![^>]*\ssrc=)|\son[a-z]+\s*=
 
 def missing(resp, path: str) -> dict[str, str | None]:
     wanted = dict(EXPECTED)
+    if path.startswith(PREVIEW):  # a received mail's HTML: framed by our pages only, its inline styles alone
+        wanted |= {"content-security-policy": PREVIEW_CSP, "x-frame-options": "SAMEORIGIN"}
     if not path.startswith("/static/"):
         wanted["cache-control"] = "no-store"
     return {k: resp.headers.get(k) for k, v in wanted.items() if resp.headers.get(k) != v}
@@ -47,6 +49,7 @@ def app(rt, ledger, make_user):
 
 def test_the_policy_forbids_inline_code_and_framing():
     assert "'unsafe-inline'" not in CSP and "'unsafe-eval'" not in CSP
+    assert "script-src" not in PREVIEW_CSP and "default-src 'none'" in PREVIEW_CSP and "sandbox" in PREVIEW_CSP
     assert "frame-ancestors 'none'" in CSP and "script-src 'self'" in CSP and "style-src 'self'" in CSP
 
 

@@ -362,10 +362,10 @@ def test_a_l3_rung_left_without_its_tongbao_is_covered_by_the_next_sweep(rt):
     """A crash between the 通报 rung and the sweep's 情况通报 loses nothing: the next sweep drafts it."""
     esc_people(rt, ("rev", "supervisor", "区政府督查办"))
     esc_measure(rt, date(2022, 6, 10), text="推行经营场所备案制")
-    assert sweep_at(rt, "2022-06-27 09:00").documents == ["武隆督查通报〔2022〕1号"]
+    assert sweep_at(rt, "2022-06-27 09:00").documents == ["武隆督办〔2022〕1号", "武隆督查通报〔2022〕1号"]
     with rt.write() as s:  # as if the process died after committing the rung
         s.execute(delete(Document).where(Document.kind == "tongbao"))
-        s.execute(Escalation.__table__.update().values(document_id=None))
+        s.execute(Escalation.__table__.update().where(Escalation.level == "L3").values(document_id=None))
     assert sweep_at(rt, "2022-06-27 10:00").documents == ["武隆督查通报〔2022〕2号"]
     assert sweep_at(rt, "2022-06-27 11:00").documents == []
     (doc,) = documents(rt, "tongbao")
@@ -424,6 +424,48 @@ def test_documents_list_filters_by_kind(rt, kind):
     with client(rt) as c:
         listed = c.get("/api/documents", params={"kind": kind}, headers=world.auth("reviewer")).json()
         bad = c.get("/api/documents", params={"kind": "memo"}, headers=world.auth("reviewer"))
-    assert {i["kind"] for i in listed["items"]} <= {kind}
-    assert listed["total"] == (1 if kind == "tongbao" else 0)
+    assert {i["kind"] for i in listed["items"]} == {kind}
+    assert listed["total"] == 1  # the superseded L2 still drafts its 督办通知单: a 通报 presupposes the 督办
     assert bad.status_code == 400
+
+
+def test_a_sweep_that_catches_up_past_l2_drafts_the_notice_with_the_superseded_rung(rt):
+    world = build(rt)
+    result = sweep_at(rt, "2022-06-27 09:00")  # due 06-10: 11 working days late, L3 fires and L2 is superseded
+    assert result.superseded["L2"] == 1 and result.fired["L3"] == 1
+    assert result.documents == ["武隆督办〔2022〕1号", "武隆督查通报〔2022〕1号"]
+    with Session(rt.engine) as s:
+        (duban,) = documents(rt, "duban")
+        rung = s.get(Escalation, duban.escalation_id)
+        assert (rung.level, rung.status, rung.document_id, duban.measure_id) == ("L2", "superseded", duban.id,
+                                                                                world.measures[2])
+    assert sweep_at(rt, "2022-06-28 09:00").documents == []  # once
+
+
+def test_an_issued_notice_reaches_the_unit_as_a_mail_attachment(rt):
+    from tests.mail_support import mail_runtime, parsed, running_sink
+
+    mail_rt = mail_runtime(rt)
+    world = build(mail_rt)
+    mid = world.measures[2]  # 区财政局, due 2022-06-10
+    sweep_at(mail_rt, "2022-06-20 09:00")
+    rev = world.auth("reviewer")
+    with running_sink(mail_rt), client(mail_rt) as c:
+        mail_rt.flush()  # the sweep's own digests go first: a draft is attached to nobody's mail
+        assert not [p for m in parsed(mail_rt) for p in m.iter_attachments()]
+        (doc,) = c.get("/api/documents", params={"kind": "duban", "measure": mid}, headers=rev).json()["items"]
+        issued = c.post(f"/api/documents/{doc['id']}/actions/issue", json={"version": doc["version"]}, headers=rev)
+        assert issued.status_code == 200
+        got = c.get(f"/api/documents/{doc['id']}", headers=world.auth("cz")).content
+        result = mail_rt.flush()
+        assert result.failed == 0 and result.emails >= 1
+        mails = [m for m in parsed(mail_rt) if m["To"].addresses[0].addr_spec == "cz@wulong.example"
+                 and "督办文书" in m.get_body(("plain",)).get_content()]
+    (mail,) = mails
+    (part,) = list(mail.iter_attachments())
+    assert part.get_filename() == "武隆督办〔2022〕1号.docx"
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    body = part.get_content()
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(got).hexdigest()
+    assert "武隆督办〔2022〕1号" in squash("".join(p.text for p in open_docx(body).paragraphs))
+    assert mail.get_body(("plain",)) is not None and mail.get_body(("html",)) is not None

@@ -29,7 +29,7 @@ from web.ops import health, metrics
 from web.sessions import SessionCSRFMiddleware, csrf_config
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
-from web.ui.errors import html_error, http_message
+from web.ui.errors import expired_mid_form, html_error, http_message, too_large_on_form
 
 HERE = Path(__file__).resolve().parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,7 +75,7 @@ def json_error(body: ErrorBody, status: int) -> Response:
 
 def handle_workflow_error(request: Request, exc: WorkflowError) -> Response:
     if isinstance(exc, Unauthenticated) and wants_html(request):
-        return Redirect(f"/login?next={request.url.path}")
+        return expired_mid_form(request) or Redirect(f"/login?next={request.url.path}")
     if isinstance(exc, PasswordChangeRequired) and wants_html(request):
         return Redirect("/password")
     if wants_html(request):  # a person in a browser: a Chinese error page
@@ -86,6 +86,10 @@ def handle_workflow_error(request: Request, exc: WorkflowError) -> Response:
 def handle_http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and wants_html(request):
         return Redirect("/login")
+    if exc.status_code == 413 and wants_html(request):
+        answer = too_large_on_form(request, request.app.state.runtime)
+        if answer is not None:
+            return answer
     if wants_html(request):
         return html_error(exc.status_code, http_message(exc.status_code, request.method))
     return json_error(http_body(exc.status_code, _parameter_message(exc)), exc.status_code)

@@ -11,6 +11,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HSTS = "max-age=31536000; includeSubDomains"
 STATIC = "/static/"
+# A received mail's HTML, shown framed on 邮件: its own inline styles, nothing else, no script even when opened
+# alone (sandbox), framed only by this site's pages.
+PREVIEW = "/mail/sink/"
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'"
 
 
 def security_headers(https: bool):
@@ -24,6 +28,8 @@ def security_headers(https: bool):
         headers = MutableScopeHeaders.from_message(message)
         for name, value in fixed.items():
             headers[name] = value
+        if scope.get("path", "").startswith(PREVIEW):
+            headers["content-security-policy"], headers["x-frame-options"] = PREVIEW_CSP, "SAMEORIGIN"
         if not scope.get("path", "").startswith(STATIC):  # pages, API answers, files: never kept by a cache
             headers["cache-control"] = "no-store"
 

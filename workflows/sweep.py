@@ -203,9 +203,11 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
         select(Escalation.level, Escalation.deadline_version).where(Escalation.subject_type == kind,
                                                                     Escalation.subject_id == subject_id))}
     send, superseded = catch_up(due, recorded)
+    skipped_duban = None  # a 通报 presupposes the 督办: caught up past L2, its 督办通知单 is drafted all the same
     for rung in superseded:
-        if insert_once(session, kind, subject_id, measure, rung, run.now, "superseded", "") is not None:
+        if (esc_id := insert_once(session, kind, subject_id, measure, rung, run.now, "superseded", "")) is not None:
             result.superseded[rung.level.code] += 1
+            skipped_duban = (rung, esc_id) if rung.level.code == DUBAN_LEVEL else skipped_duban
     if send is None:
         return
     links = links_of(session, measure.id)
@@ -222,6 +224,8 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
     for notice in notices:
         session.add(notice.to_row(run.queued_at))
     session.flush()
+    if skipped_duban is not None:
+        _documents(session, kind, measure, skipped_duban[0], skipped_duban[1], body, run, result)
     _documents(session, kind, measure, send, esc_id, body, run, result)
     result.fired[send.level.code] += 1
     result.notices += len(notices)

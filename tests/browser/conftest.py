@@ -96,7 +96,8 @@ def pick_measures(rt: Runtime) -> dict[str, int]:
         gov = session.exec(select(Unit.id).where(Unit.name == GOV)).one()
         gov_only = sorted(link.measure_id for link in links if link.unit_id == gov and link.position == 0)
     return {"lifecycle": assigned[0], "stale_progress": assigned[1], "csrf": assigned[2], "other_unit": assigned[3],
-            "extension": assigned[4], "adjust": assigned[5], "stale_review": reported[0], "gov": gov_only[0]}
+            "extension": assigned[4], "adjust": assigned[5], "desk": assigned[6], "desk_phone": assigned[7],
+            "stale_review": reported[0], "gov": gov_only[0]}
 
 
 def build_runtime(tmp: Path, smtp_port: int, url: str) -> Runtime:
@@ -168,7 +169,8 @@ class Person:
 
     def __init__(self, browser, site: Site, username: str, width: int = 1366) -> None:
         self.site, self.username = site, username
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900},
+        height = 900 if width > 600 else 844  # a desktop 1366×900, a phone 390×844
+        self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height},
                                            timezone_id="Asia/Shanghai")
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
@@ -186,6 +188,10 @@ class Person:
         return self.open(f"/measures/{measure_id}")
 
     def form(self, action: str):
+        """An action's form; the secondary ones sit behind a disclosure, opened as a person would."""
+        more = self.page.locator(f"details#more-{action}:not([open]) > summary")
+        if more.count():
+            more.click()
         return self.page.locator(f"#act-{action}")
 
     def shot(self, name: str, full_page: bool = True) -> None:

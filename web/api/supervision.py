@@ -17,7 +17,7 @@ from web.api.common import RT, IdParam, Text, Who, api_get, api_post
 from web.files import receive_problem_evidence
 from web.responses import attachment
 from workflows.cockpit import Cockpit, build, cutoffs
-from workflows.documents.service import DocumentList, DocumentSummary
+from workflows.documents.service import DOCX_TYPE, DocumentList, DocumentSummary
 from workflows.documents.table import KINDS as DOCUMENT_KINDS
 from workflows.escalations import EscalationView, escalation_view
 from workflows.instructions.views import InstructionView
@@ -30,7 +30,6 @@ from workflows.reform.views import EvidenceItem
 
 DocumentKind = enum.StrEnum("DocumentKind", [(k, k) for k in DOCUMENT_KINDS])
 StateParam = Annotated[ProblemState | None, QueryParameter(name="state")]
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass
@@ -145,7 +144,7 @@ class _Doc:
     content: bytes
     filename: str
     ascii_name: str
-    media_type: str = DOCX
+    media_type: str = DOCX_TYPE
 
 
 HANDLERS = [instruct, reply, urge, cockpit, list_problems, create_problem, problem_evidence, documents,

@@ -11,7 +11,7 @@ from web import sessions
 from web.deps import user_from_request
 from web.throttle import client_address, note_failure, throttle_of
 from web.ui.common import RT, Form, Me, page, safe_next, see_other
-from web.ui.signin import change_password, sign_in
+from web.ui.signin import change_password, resume_form, sign_in
 from workflows.accounts import AccountError
 
 
@@ -33,9 +33,11 @@ def login(request: Request, rt: RT, data: Form) -> Template | Redirect:
         note_failure(request, username)
         return page(rt, None, "login.html", 401, next=target, username=username, error=result.error)
     user = result.user
-    redirect = see_other("/password" if user.must_change_password else target)
-    redirect.cookies.extend(sessions.start(request, rt, user, address))
-    return redirect
+    cookies = sessions.start(request, rt, user, address)
+    resumed = None if user.must_change_password else resume_form(rt, user, target, data)
+    answer = resumed or see_other("/password" if user.must_change_password else target)
+    answer.cookies.extend(cookies)
+    return answer
 
 
 @post("/logout", sync_to_thread=True)

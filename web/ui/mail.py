@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from litestar import get, post
-from litestar.params import FromQuery
+from litestar import Response, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engine.errors import BadRequest, WorkflowError
+from engine.errors import BadRequest, NotFound, WorkflowError
 from engine.outbox import STATUSES
 from notifications.outbox_ops import retry
 from notifications.outbox_views import STATUS_LABELS, counts, list_outbox, unaddressed
 from notifications.robot_channel import KIND_LABELS as ROBOT_KIND_LABELS
 from notifications.robot_sink import read_messages, shown
-from notifications.sink import list_messages
+from notifications.sink import list_messages, read_mail
+from web.headers import PREVIEW
 from web.ui.common import RT, Form, Me, Who, failed, page, see_other
 from workflows.escalations import silent_rungs
 
 SINK_SHOWN = 50
+SINK_ID = re.compile(r"[0-9T]+-[0-9a-f]{8}")  # <received>-<uuid8>, as notifications.sink names a stored mail
 
 
 def sink_on(rt) -> bool:
@@ -30,7 +33,8 @@ def sink_messages(rt) -> list[dict]:
     if not sink_on(rt):
         return []
     newest = list(reversed(list_messages(rt.settings.sink_dir)))[:SINK_SHOWN]
-    return [{"subject": m.subject, "to": m.to, "text": m.text, "html": m.html, "message_id": m.message_id,
+    return [{"id": m.id, "subject": m.subject, "to": m.to, "text": m.text, "html": bool(m.html),
+             "message_id": m.message_id,
              "received": datetime.fromisoformat(m.received_at)} for m in newest]
 
 
@@ -74,4 +78,16 @@ def mail_retry(rt: RT, user: Me, access: Who, data: Form) -> Redirect:
     return see_other(f"/mail?status=failed&retried={len(result.retried)}")
 
 
-ROUTES: list = [mail_page, mail_retry]
+@get(f"{PREVIEW}{{mail_id:str}}", sync_to_thread=True)
+def mail_preview(rt: RT, access: Who, mail_id: FromPath[str]) -> Response:
+    """One received mail's HTML part, for the sandboxed frame on 邮件 (its inline styles allowed there only)."""
+    access.require("outbox", "查看通知发送情况")
+    if not sink_on(rt) or not SINK_ID.fullmatch(mail_id):
+        raise NotFound("没有这封邮件")
+    path = rt.settings.sink_dir / f"{mail_id}.eml"
+    if not path.is_file():
+        raise NotFound("没有这封邮件")
+    return Response(read_mail(path).html, media_type="text/html; charset=utf-8")
+
+
+ROUTES: list = [mail_page, mail_retry, mail_preview]

@@ -31,7 +31,8 @@ def render(rt, user, access, measure_id: int, failure: Failure | None = None, st
     elif ok and MEASURES.definition.action(ok):
         done = f"已完成“{MEASURES.definition.action_label(ok)}”。"
     return page(rt, user, MEASURES.template, status, view=view, m=view.m, failure=failure, done=done, sup=sup,
-                max_mb=rt.settings.max_upload_bytes // (1024 * 1024), defn=MEASURES.definition)
+                max_mb=rt.settings.max_upload_bytes // (1024 * 1024), max_bytes=rt.settings.max_upload_bytes,
+                earlier_ids={ev.id for ev in view.earlier}, defn=MEASURES.definition)
 
 
 @get("/measures/{measure_id:int}", sync_to_thread=True)

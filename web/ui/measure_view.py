@@ -11,11 +11,13 @@ from sqlmodel import Session
 
 from engine.definition import WorkflowDefinition
 from runtime.core import Runtime
-from web.ui.forms import ActionForm, build_form, shown_values
+from web.ui.common import cn_date
+from web.ui.forms import ActionForm, anything_typed, build_form, shown_values
 from workflows import evidence
 from workflows.access import Access
 from workflows.accounts_models import User
 from workflows.models import Unit
+from workflows.reform.binding import earlier_evidence
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import ORG
 
@@ -34,6 +36,25 @@ class Failure:
     problems: Mapping[str, str] = field(default_factory=dict)  # field -> Chinese message
     stale: bool = False
 
+    @property
+    def kept(self) -> bool:
+        """Whether there is typed text to speak of (say "kept" only then)."""
+        return anything_typed(self.typed)
+
+
+@dataclass
+class Round:
+    """One 报送批次: the files a submit/report carried, and the 退回理由 if it was sent back or returned."""
+
+    no: int
+    label: str  # the action that carried it (提交审签, 报送完成情况)
+    at: Any
+    who: str
+    files: list
+    returned_by: str = ""
+    returned_at: Any = None
+    reasons: str = ""
+
 
 @dataclass
 class MeasurePage:
@@ -44,6 +65,15 @@ class MeasurePage:
     reported_files: list
     may_upload: bool
     lost: list[tuple[str, str]]  # typed values of an action no longer possible
+    primary: str | None = None  # the one action this person is expected to take next
+    next_step: str = ""  # what this person must do next, and by when, in one line
+    rounds: list[Round] = field(default_factory=list)
+    returned: Round | None = None  # the latest round, when it came back and is not yet reported again
+    earlier: list = field(default_factory=list)  # files of earlier rounds, offered again when re-reporting
+
+    @property
+    def pending_and_earlier(self) -> list:
+        return [*self.pending, *self.earlier]
 
 
 def people(session: Session, usernames: set[str]) -> dict[str, str]:
@@ -88,21 +118,92 @@ def timeline(session: Session, m, defn: WorkflowDefinition = REFORM_MEASURE) -> 
             for h in m.history]
 
 
+CARRIES_FILES = frozenset(a.name for a in REFORM_MEASURE.actions if any(f.kind == "files" for f in a.fields))
+COMES_BACK = frozenset(REFORM_MEASURE.actions_tagged("returns") + REFORM_MEASURE.actions_tagged("sends_back"))
+# The order in which a person's possible actions are offered: the first one they may take is the primary.
+PRIMARY_TAGS = ("starts", "signs_off", "submits", "reports", "verifies", "decides_extension", "evaluates",
+                "replicates", "progress")
+
+
+def rounds_of(m, names: Mapping[str, str]) -> list[Round]:
+    """The 报送批次 in order, each with its files and, when it came back, who sent it back and why."""
+    files: dict[int, list] = {}
+    for ev in m.evidence:
+        if ev.report_version is not None:
+            files.setdefault(ev.report_version, []).append(ev)
+    out: list[Round] = []
+    for h in m.history:
+        if h.action in CARRIES_FILES:
+            out.append(Round(len(out) + 1, h.action_label, h.at, names.get(h.actor, h.actor), files.get(h.version, [])))
+        elif h.action in COMES_BACK and out:
+            last = out[-1]
+            last.returned_by, last.returned_at, last.reasons = names.get(h.actor, h.actor), h.at, h.comment
+    return out
+
+
+def primary_action(allowed: list[str]) -> str | None:
+    for tag in PRIMARY_TAGS:
+        for name in REFORM_MEASURE.actions_tagged(tag):
+            if name in allowed:
+                return name
+    return None
+
+
+def deadline_words(m) -> str:
+    due = f"请在 {cn_date(m.due_date)} 前" if m.due_date else "请尽快"
+    overdue = m.light_detail.overdue_workdays if m.light_detail else None
+    return f"{due}（已逾期 {overdue} 个工作日）" if overdue else due
+
+
+def next_step_line(m, primary: str | None, returned: Round | None) -> str:
+    """One sentence: what this person does next and by when, from the state, their actions and the deadline."""
+    if primary is None:
+        step = REFORM_MEASURE.state(m.state).next_step
+        return f"您目前无需办理此举措：{step}。" if step else "您目前无需办理此举措。"
+    tags = REFORM_MEASURE.action(primary).tags
+    label = REFORM_MEASURE.action_label(primary)
+    if "starts" in tags:
+        return f"{deadline_words(m)}完成：先“{label}”，再报送完成情况。"
+    if "signs_off" in tags:
+        return "经办人已提交完成情况，请您审签：核对后“审签报送”督查办，或写明理由“退回修改”。"
+    if tags & {"submits", "reports"}:
+        then = "提交单位负责人审签" if "submits" in tags else "报送督查办核验"
+        if returned is not None:
+            return f"已被退回：请按退回理由补充，{deadline_words(m)}重新“{label}”（{then}）。"
+        return f"{deadline_words(m)}填写完成情况、附佐证材料，“{label}”（{then}）。"
+    if "verifies" in tags:
+        return "请核验报送的完成情况：“核验通过”，或写明理由“退回”。"
+    if "decides_extension" in tags:
+        return f"请审批延期申请（申请延至 {cn_date(m.extension.proposed_due_date) if m.extension else '—'}）。"
+    if "evaluates" in tags:
+        return "请评估此举措：评估等级与市场主体满意度。"
+    if "replicates" in tags:
+        return "请“复制推广”此举措，或“调整优化”。"
+    return f"{deadline_words(m)}“{label}”。"
+
+
 def measure_page(session: Session, rt: Runtime, access: Access, measure_id: int,
                  failure: Failure | None = None) -> MeasurePage:
     m = rt.measures.detail(session, access, measure_id)
     pending = [ev for ev in m.evidence if ev.report_version is None]
+    earlier = earlier_evidence(session, measure_id)
     forms, lost = [], []
     allowed = [str(a) for a in m.allowed_actions]
     for name in allowed:
         act = REFORM_MEASURE.action(name)
         mine = failure is not None and failure.action == name
         forms.append(build_form(act, m.version, failure.typed if mine else None,
-                                failure.problems if mine else None, pending, rt.config.limits.text_max))
+                                failure.problems if mine else None, [*pending, *earlier], rt.config.limits.text_max))
     if failure is not None and failure.action not in allowed:
         act = REFORM_MEASURE.action(failure.action)
         names = {str(ev.id): ev.filename for ev in m.evidence}
         lost = shown_values(act, failure.typed, names) if act else []
+    primary = primary_action(allowed)
+    forms.sort(key=lambda f: f.action != primary)  # the primary form first, the rest behind disclosures
+    rounds = rounds_of(m, people(session, {h.actor for h in m.history}))
+    owes = "owes_work" in REFORM_MEASURE.state(m.state).tags
+    returned = rounds[-1] if rounds and rounds[-1].reasons and owes else None
     return MeasurePage(m, forms, timeline(session, m), pending,
                        [ev for ev in m.evidence if ev.report_version is not None],
-                       evidence.may_upload(session, access, measure_id), lost)
+                       evidence.may_upload(session, access, measure_id), lost, primary,
+                       next_step_line(m, primary, returned), rounds, returned, earlier)

@@ -56,7 +56,7 @@ def render(rt: Runtime, user, access: Access, problem_id: int, failure: Failure 
         done = f"已{CREATIONS[ok].title}。"
     return page(rt, user, PROBLEMS.template, status, view=view, p=view.s, failure=failure, done=done,
                 defn=PROBLEMS.definition, labels=PROBLEMS.definition.state_labels,
-                max_mb=rt.settings.max_upload_bytes // (1024 * 1024))
+                max_mb=rt.settings.max_upload_bytes // (1024 * 1024), max_bytes=rt.settings.max_upload_bytes)
 
 
 def unit_names(rt: Runtime) -> list[str]:

@@ -190,7 +190,7 @@ def timetable_page(rt: RT, user: Me, access: Who, measure_id: FromPath[int]) -> 
 
 
 @post("/measures/{measure_id:int}/timetable", sync_to_thread=True)
-def timetable_add(rt: RT, user: Me, access: Who, measure_id: FromPath[int], data: Form) -> Any:
+def timetable_add(rt: RT, user: Me, access: Who, measure_id: FromPath[int], data: Form) -> Template | Redirect:
     try:
         with rt.write() as session:
             rt.milestones.add(session, access, measure_id, dict(data))
@@ -203,7 +203,7 @@ def timetable_add(rt: RT, user: Me, access: Who, measure_id: FromPath[int], data
 
 @post("/measures/{measure_id:int}/timetable/{milestone_id:int}/{action:str}", sync_to_thread=True)
 def timetable_act(rt: RT, user: Me, access: Who, measure_id: FromPath[int], milestone_id: FromPath[int],
-                  action: FromPath[str], data: Form) -> Any:
+                  action: FromPath[str], data: Form) -> Template | Redirect:
     try:
         with rt.write() as session:
             rt.milestones.act(session, access, measure_id, milestone_id, action, dict(data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from runtime.core import Runtime
@@ -34,3 +35,26 @@ def change_password(rt: Runtime, user_id: int, old: str, new: str, confirm: str)
         accounts.change_password(session, user, old, new)
         accounts.end_everything(session, user, rt.clock.now())
         return user
+
+
+RESUMED = "您已重新登录。刚才填写的内容已保留在下面的表单中，请核对后重新提交（所选文件须重新选择）。"
+
+
+def resume_form(rt: Runtime, user: User, target: str, data: dict[str, str]):
+    """After signing in again mid-form: the form's page with what was typed (the sign-in page carried it)."""
+    from litestar.datastructures import MultiDict
+
+    from web.kinds import MEASURES
+    from web.ui.errors import DRAFT_PREFIX
+    from web.ui.forms import typed_from
+    from web.ui.measure import render
+    from web.ui.measure_view import Failure
+    from workflows.access import Access
+
+    act = MEASURES.definition.action(data.get("draft_action", ""))
+    found = re.match(r"^/measures/(\d+)$", target)
+    if act is None or found is None:
+        return None
+    typed = typed_from(act, MultiDict({k[len(DRAFT_PREFIX):]: v for k, v in data.items()
+                                       if k.startswith(DRAFT_PREFIX)}))
+    return render(rt, user, Access(accounts.actor_for(user)), int(found.group(1)), Failure(act.name, RESUMED, typed))

@@ -198,6 +198,20 @@ class DocumentBinding:
         return [Notice("document_issued", to, "document", row.id, body) for to in people]
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def issued_files(session: Session, refs) -> list[tuple[str, bytes]]:
+    """(file name, frozen .docx) of the issued documents `refs` name ({"document_id": …}), each once, in order;
+    a draft or a missing row carries nothing."""
+    ids = list(dict.fromkeys(int(r["document_id"]) for r in refs if str(r.get("document_id", "")).isdigit()))
+    if not ids:
+        return []
+    rows = {d.id: d for d in session.execute(select(Document).where(Document.id.in_(ids))).scalars()}
+    return [(f"{d.number}.docx", d.content) for i in ids if (d := rows.get(i)) is not None and d.content
+            and d.issued_at is not None]
+
+
 def _named_units(session: Session, row: Document) -> list[Unit]:
     names = {m["unit"] for m in json.loads(row.facts or "{}").get("measures", [])}
     return list(session.execute(select(Unit).where(Unit.name.in_(sorted(names)))).scalars()) if names else []

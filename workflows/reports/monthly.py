@@ -131,6 +131,8 @@ class MonthlyReport:
     review: ReviewFigures = field(default_factory=ReviewFigures)  # 督查办's own line
     rules: tuple[str, ...] = monthly_rules(0.8, 5)
     calendar_note: str = ""  # set when the period touches a year whose working days are provisional
+    open_problems: list = field(default_factory=list)  # open_items.OpenProblemRow, open at the cut-off
+    open_instructions: list = field(default_factory=list)  # open_items.OpenInstructionRow, unanswered then
 
 
 def build(facts: Facts, period: Period, *, lagging_rate: float, calendar: Workdays, levels: dict[str, str],

@@ -27,7 +27,8 @@ def sheets(report: MonthlyReport, stamp: Stamp) -> list[Sheet]:
             _states(report, district), _overdue(report, district), _completed(report, district),
             _activity(report, district, "本月退回", report.returns, "退回人", "退回理由"),
             _activity(report, district, "进展报送", report.progress, "报送人", "进展情况", percent=True),
-            _escalations(report, district), _milestones(report, district), _review(report, district)]
+            _escalations(report, district), _milestones(report, district), _review(report, district),
+            _problems(report, district), _instructions(report, district)]
 
 
 def heading(report: MonthlyReport) -> list[str]:
@@ -192,3 +193,23 @@ def review_line(r: ReviewFigures, period: str) -> str:
 def _review(report: MonthlyReport, district: str) -> Sheet:
     return Sheet("督查办核验", f"{district}{SUBJECT}督查办核验超时情况（{report.label}）", review_cols(),
                  review_sheet_rows(report.review), lines=[*heading(report), review_line(report.review, "本月")])
+
+
+def _problems(report: MonthlyReport, district: str) -> Sheet:
+    cols = [Col("序号", 4.5, "int"), Col("事项编号", 4.5, "center"), Col("改革事项", 10), Col("牵头单位", 10),
+            Col("来源", 6, "center"), Col("问题", 24), Col("提出日期", 13, "center"), Col("已持续工作日", 6, "int"),
+            Col("状态", 8, "center"), Col("协调单位", 10), Col("办理时限", 13, "center")]
+    rows = [[n, r.item_no, r.item_title, r.unit, r.origin, r.text, r.raised_on, r.age_workdays, r.state,
+             r.coordinating, r.due_date] for n, r in enumerate(report.open_problems, start=1)]
+    return _sheet(report, "待协调问题", f"{district}{SUBJECT}尚未办结的问题", cols, rows,
+                  notes=["统计截止时已提出、尚未关闭的问题（含信息报送的需协调问题和督查发现的整改问题），按提出先后排列。"])
+
+
+def _instructions(report: MonthlyReport, district: str) -> Sheet:
+    cols = [Col("序号", 4.5, "int"), Col("事项编号", 4.5, "center"), Col("改革事项", 14), Col("牵头单位", 12),
+            Col("批示领导", 8, "center"), Col("批示内容", 40), Col("批示日期", 13, "center"),
+            Col("已过工作日", 6.5, "int")]
+    rows = [[n, r.item_no, r.item_title, r.unit, r.leader, r.text, r.given_on, r.age_workdays]
+            for n, r in enumerate(report.open_instructions, start=1)]
+    return _sheet(report, "待落实批示", f"{district}{SUBJECT}区领导批示待落实情况", cols, rows,
+                  notes=["统计截止时牵头单位尚未报告落实情况的区领导批示。"])

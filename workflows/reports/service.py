@@ -15,7 +15,7 @@ from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.calendar_sources import PROVISIONAL
 from workflows.ladder import Ladder
 from workflows.models import Plan, Unit
-from workflows.reports import assessment, facts, ledger_xlsx, monthly, records
+from workflows.reports import assessment, facts, ledger_xlsx, monthly, open_items, records
 from workflows.reports.formula import ReportConfig
 from workflows.reports.periods import ReportInputError, parse_month, parse_year
 from workflows.reports.rows import cutoff_label
@@ -78,6 +78,9 @@ def monthly_report(session: Session, month: str | None, now: datetime, inputs: R
                            levels=inputs.unit_levels, review_levels=inputs.review_levels,
                            review_within=inputs.ladder.review_within, scope=scope.label)
     report.calendar_note = calendar_note(inputs.calendar, period.first, period.last)
+    report.open_problems = open_items.open_problems(session, loaded.measures, period.cutoff, inputs.workdays,
+                                                    scope.unit_id)
+    report.open_instructions = open_items.open_instructions(session, loaded.measures, period.cutoff, inputs.workdays)
     return report
 
 
