@@ -55,7 +55,7 @@ def new_problem_id(resp) -> int:
 def raise_on_page(web, mid: int) -> int:
     web.as_("clerk")
     page = web.get(f"/measures/{mid}")
-    assert 'id="act-raise"' in page.text and f'action="/measures/{mid}/problems/raise"' in page.text
+    assert 'id="act-raise"' in page.text and f'action="/measures/{mid}/problems/raise#act-raise"' in page.text
     return new_problem_id(web.post_form(f"/measures/{mid}/problems/raise",
                                         {"text": "市政接入需区财政局共享数据", "level": "区级", "needs": "区财政局"}))
 

@@ -9,13 +9,13 @@ from litestar.response import Redirect, Template
 
 from engine.errors import NotFound
 from runtime.core import Runtime
-from web.api.supervision import DOCX
 from web.responses import attachment
 from web.ui.common import RT, Me, Who, page, see_other
 from web.ui.forms import body_from, build_form, typed_from
 from web.ui.measure_view import Failure
 from web.ui.problems import attempt
 from workflows.access import Access
+from workflows.documents.service import DOCX_TYPE as DOCX
 from workflows.documents.table import DOCUMENT, KINDS
 
 
