@@ -138,7 +138,9 @@ def test_an_inspection_finding_with_a_deadline_is_rectified_with_a_file_and_clos
     sent = web.post_form(f"/problems/{pid}/actions/report_rectification", {"version": "1", "comment": "已公示"},
                          files={"files": ("整改照片.pdf", pdf_bytes(), "application/pdf")})
     assert sent.status_code == 303 and problem(rt, pid).state == "rectified"
-    assert "整改照片.pdf" in web.get(f"/problems/{pid}").text
+    shown = web.get(f"/problems/{pid}").text
+    href = re.search(r'href="(/evidence/\d+)">整改照片.pdf<', shown).group(1)
+    assert web.get(href).content == pdf_bytes()
     web.as_("reviewer")
     assert web.post_form(f"/problems/{pid}/actions/close", {"version": "2"}).status_code == 303
     assert problem(rt, pid).state == "closed"

@@ -101,3 +101,8 @@ def test_clerk_raises_office_assigns_finance_acts_clerk_confirms(person, site):
     expect(office.page.locator("#act-instruct")).to_be_visible()  # 营商办 may enter a 批示 for a leader
     fits_the_phone(office)
     office.shot("supervision-panels-phone")
+    for path in ("/problems", "/documents", "/cockpit", "/urge"):  # the other supervision pages fit a phone too
+        assert office.open(path).status == 200
+        fits_the_phone(office)
+    office.open("/cockpit")
+    office.shot("cockpit-phone", full_page=False)
