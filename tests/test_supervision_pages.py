@@ -208,7 +208,10 @@ def test_a_meeting_is_recorded_and_shown_on_the_measure_and_the_problem(web, rt,
     web.as_("office")
     web.post_form(f"/problems/{pid}/actions/refer", {"version": "1", "to": "推进会议"})
     page = web.get(f"/measures/{mid}").text
-    assert 'id="act-record_meeting"' in page
+    assert 'id="act-record_meeting"' in page and 'name="assign_units"' in page
+    clerks = web.as_("clerk").get(f"/measures/{mid}").text
+    assert 'id="act-record_meeting"' in clerks and 'name="assign_units"' not in clerks  # a unit records, 营商办 assigns
+    web.as_("office")
     sent = web.post_form(f"/measures/{mid}/meetings", {
         "held_on": "2022-06-22", "title": "第一次推进会议", "units": "区市场监管局、区财政局", "measures": str(mid),
         "problems": str(pid), "decisions": "由区财政局牵头打通数据", "assign_units": "区财政局",

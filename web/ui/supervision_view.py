@@ -29,6 +29,7 @@ from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import ORG
 from workflows.supervision_models import Document, Problem
 
+HANDS_OUT = frozenset({"assign_units", "assign_due_date"})  # the meeting fields that assign referred problems
 URGES = [REFORM_MEASURE.action(a) for a in REFORM_MEASURE.actions_tagged("urges")]
 REPLY = INSTRUCTION.action(INSTRUCTION.actions_tagged("answers")[0])
 
@@ -125,6 +126,8 @@ def measure_panels(session: Session, rt: Runtime, access: Access, m: Any, failur
         for c in out.meeting_form.controls:
             if c.name == "measures" and not c.value:
                 c.value = str(m.id)
+        if access.is_unit_user:  # only 营商办 hands problems out by a meeting's decision (its fields say so)
+            out.meeting_form.controls = [c for c in out.meeting_form.controls if c.name not in HANDS_OUT]
     for ins in m.instructions:
         if REPLY.name in ins.allowed_actions:
             typed = failure.typed if failure and failure.action == f"{REPLY.name}-{ins.id}" else None
