@@ -1,13 +1,11 @@
 """驾驶舱: the whole pilot at a glance for district leaders and the offices, every figure counted in SQL.
 
-Overdue means not reported by the end of the due day: a measure in a state tagged `owes_work` whose deadline is
-before today. Due soon: deadline within the ladder's warning window (two cut-off dates computed once). A leader
-with 分管 units sees theirs first.
+Overdue and due soon are the light's own SQL (workflows.lights.LightSQL: red, and yellow by the deadline), from
+the cut-off dates computed once per request. A leader with 分管 units sees theirs first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import msgspec
@@ -16,16 +14,15 @@ from sqlmodel import Session
 
 from engine.db import is_postgres
 from workflows.access import Access
-from workflows.calendar import WorkCalendar
 from workflows.directory import overseen_units
 from workflows.instructions.service import InstructionService
 from workflows.instructions.views import InstructionView
+from workflows.lights import LightSQL
 from workflows.models import Category, Item, Measure, MeasureUnit, Unit
 from workflows.problems.table import PROBLEM
 from workflows.reform.table import REFORM_MEASURE
 from workflows.supervision_models import Problem
 
-OWES_WORK = sorted(REFORM_MEASURE.tagged("owes_work"))
 DONE = sorted(REFORM_MEASURE.tagged("done"))
 LIST_SIZE = 20
 
@@ -84,16 +81,6 @@ class Cockpit(msgspec.Struct, frozen=True, kw_only=True):
     overseen: list[str]
 
 
-@dataclass(frozen=True)
-class Cutoffs:
-    today: date
-    soon: date  # the last deadline that is "due soon"
-
-
-def cutoffs(today: date, calendar: WorkCalendar, within: int) -> Cutoffs:
-    return Cutoffs(today, calendar.add_workdays(today, within))
-
-
 def local_date(session: Session, column):
     """The Beijing date of a stored UTC instant, in SQL."""
     if is_postgres(session):
@@ -112,12 +99,11 @@ def _primary():
             .subquery("primary_unit"))
 
 
-def build(session: Session, access: Access, cal: Cutoffs, instructions: InstructionService) -> Cockpit:
-    mine = set(overseen_units(session, access.actor.id))
+def build(session: Session, access: Access, lights: LightSQL, instructions: InstructionService) -> Cockpit:
+    mine, cal = set(overseen_units(session, access.actor.id)), lights.cut
     base = access.filter(select(Measure.id))
     ids = base.subquery()
-    late = and_(Measure.state.in_(OWES_WORK), Measure.due_date < cal.today)
-    soon = and_(Measure.state.in_(OWES_WORK), Measure.due_date >= cal.today, Measure.due_date <= cal.soon)
+    late, soon = lights.late(Measure.state, Measure.due_date), lights.due_soon(Measure.state, Measure.due_date)
     on_time_done = and_(Measure.state.in_(DONE), Measure.reported_at.is_not(None),
                         local_date(session, Measure.reported_at) <= func.coalesce(Measure.due_date, date.max))
     row = session.execute(select(
@@ -142,7 +128,7 @@ def build(session: Session, access: Access, cal: Cutoffs, instructions: Instruct
         trend=_trend(session, ids), overseen=_names(session, mine))
 
 
-def or_due(table, cal: Cutoffs):
+def or_due(table, cal):
     """应完成: due by today, or already verified."""
     return (table.due_date <= cal.today) | table.state.in_(DONE)
 

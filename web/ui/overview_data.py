@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from runtime.core import Runtime
 from web.ui import charts
 from workflows.access import Access
+from workflows.cockpit import month_of
 from workflows.lights import LIGHT_COLOURS, LIGHT_LABELS, local_day
+from workflows.models import LEAD, Category, Item, Measure, MeasureUnit, Unit
 from workflows.reform.table import REFORM_MEASURE
 
 DONE = REFORM_MEASURE.tagged("done")
+OVERDUE_SHOWN = 50  # the most overdue first; the ledger lists them all (light=red)
 
 
 @dataclass
@@ -24,11 +27,12 @@ class Overview:
     lights: dict[str | None, int]
     by_category: list[tuple[str, dict[str, int]]]
     by_unit: list[tuple[str, dict[str, int]]]
-    overdue: list
-    reviewer_overdue: list
+    overdue: list  # the OVERDUE_SHOWN most overdue; lights["red"] counts them all
+    reviewer_overdue: int
     completions: list[tuple[str, int]]
     key_total: int
     key_done: int
+    due_soon_within: int = 0
 
 
 def month_span(first: str, last: str) -> list[str]:
@@ -41,29 +45,56 @@ def month_span(first: str, last: str) -> list[str]:
     return out
 
 
+def _grouped(session: Session, label, stmt) -> list[tuple[str, dict[str, int]]]:
+    """(label, {state: count}) in the statement's order of first appearance."""
+    out: dict[str, dict[str, int]] = {}
+    for name, state, n in session.execute(stmt):
+        out.setdefault(name if name is not None else label, {})[state] = n
+    return list(out.items())
+
+
 def overview(rt: Runtime, session: Session, access: Access, now: datetime) -> Overview:
-    rows = rt.measures.every(session, access)
-    by_category: dict[str, Counter] = {}
-    by_unit: dict[str, Counter] = {}
-    for m in rows:
-        by_category.setdefault(m.category, Counter())[m.state] += 1
-        by_unit.setdefault(m.primary_unit or "（无）", Counter())[m.state] += 1
-    months = Counter(f"{local_day(m.verified_at):%Y-%m}" for m in rows if m.verified_at)
+    """Every figure counted in SQL over the measures this actor may see; lights from the one SQL light."""
+    lights = rt.measures.light_sql(now)
+    seen = access.filter(select(Measure.id)).scalar_subquery() if not access.sees_all else None
+
+    def visible(stmt):
+        return stmt if seen is None else stmt.where(Measure.id.in_(seen))
+
+    states = dict(session.execute(visible(select(Measure.state, func.count()).group_by(Measure.state))).all())
+    light = rt.measures.light_of(lights).label("light")
+    by_light = visible(select(light, Measure.id)).subquery()
+    counted = dict(session.execute(select(by_light.c.light, func.count()).group_by(by_light.c.light)).all())
+    categories = _grouped(session, "", visible(
+        select(Category.title, Measure.state, func.count()).join(Item, Item.id == Measure.item_id)
+        .join(Category, Category.id == Item.category_id).group_by(Category.seq, Category.title, Measure.state)
+        .order_by(Category.seq, Measure.state)))
+    primary = (select(MeasureUnit.measure_id, Unit.name).join(Unit, Unit.id == MeasureUnit.unit_id)
+               .where(MeasureUnit.position == 0, MeasureUnit.part == LEAD).subquery())
+    units = _grouped(session, "（无）", visible(
+        select(primary.c.name, Measure.state, func.count()).outerjoin(primary, primary.c.measure_id == Measure.id)
+        .group_by(primary.c.name, Measure.state)))
+    month = month_of(session, Measure.verified_at)
+    months = dict(session.execute(visible(select(month, func.count()).where(Measure.verified_at.is_not(None))
+                                          .group_by(month))).all())
+    key_total, key_done, waiting = session.execute(visible(select(
+        func.sum(case((Measure.key, 1), else_=0)),
+        func.sum(case((and_(Measure.key, Measure.state.in_(sorted(DONE))), 1), else_=0)),
+        func.sum(case((lights.reviewer_overdue(Measure.state, Measure.reported_at), 1), else_=0))))).one()
     this_month = f"{local_day(now):%Y-%m}"
     span = month_span(min([*months, this_month]), max([*months, this_month]))
-    overdue = sorted((m for m in rows if m.light == "red"),
-                     key=lambda m: (-(m.light_detail.overdue_workdays or 0), m.id))
+    late = lights.late(Measure.state, Measure.due_date)
     return Overview(
-        total=len(rows),
-        by_state={s: sum(1 for m in rows if m.state == s) for s in REFORM_MEASURE.state_names},
-        lights=dict(Counter(str(m.light) if m.light else None for m in rows)),
-        by_category=[(c, dict(n)) for c, n in by_category.items()],
-        by_unit=sorted(((u, dict(n)) for u, n in by_unit.items()), key=lambda x: (-sum(x[1].values()), x[0])),
-        overdue=overdue,
-        reviewer_overdue=[m for m in rows if m.light_detail.reviewer_overdue],
+        total=sum(states.values()),
+        by_state={s: states.get(s, 0) for s in REFORM_MEASURE.state_names},
+        lights=counted, by_category=categories,
+        by_unit=sorted(units, key=lambda x: (-sum(x[1].values()), x[0])),
+        overdue=rt.measures.every(session, access, where=late, order=(Measure.due_date, Measure.id),
+                                  limit=OVERDUE_SHOWN),
+        reviewer_overdue=int(waiting or 0),
         completions=[(mon, months.get(mon, 0)) for mon in span],
-        key_total=sum(1 for m in rows if m.key),
-        key_done=sum(1 for m in rows if m.key and m.state in DONE),
+        key_total=int(key_total or 0), key_done=int(key_done or 0),
+        due_soon_within=rt.config.ladder.due_soon_within,
     )
 
 
