@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.world import bj
 from workflows import accounts
 from workflows.calendar import WorkCalendar
-from workflows.lights import LightSQL, cutoffs, light_info, local_day
+from workflows.lights import LIGHTS, LightSQL, cutoffs, light_info, local_day
 from workflows.milestones.service import OPEN, missed_clause
 from workflows.milestones.table import MILESTONE
 from workflows.models import Category, Item, Measure, Milestone, Plan
@@ -67,14 +67,17 @@ def compare(rt, calendar: WorkCalendar, now: datetime) -> int:
     today = local_day(now)
     light = lights.light(Measure.state, Measure.due_date, missed_clause(today, Measure.id))
     review = lights.reviewer_overdue(Measure.state, Measure.reported_at)
+    missed_sql = missed_clause(today, Measure.id)
+    filters = [lights.light_is(name, Measure.state, Measure.due_date, missed_sql) for name in LIGHTS]
     stmt = select(Measure, light, review, lights.late(Measure.state, Measure.due_date),
-                  lights.due_soon(Measure.state, Measure.due_date), missed_clause(today, Measure.id))
+                  lights.due_soon(Measure.state, Measure.due_date), missed_sql, *filters)
     checked = 0
     with rt.read() as session:
-        for m, sql_light, sql_review, late, soon, missed in session.execute(stmt):
+        for m, sql_light, sql_review, late, soon, missed, *light_is in session.execute(stmt):
             info = light_info(m, now, calendar, rules, missed_milestone=bool(missed))
             where = f"{m.state} due {m.due_date} missed={bool(missed)} at {now.isoformat()}"
             assert sql_light == info.light, where
+            assert [bool(x) for x in light_is] == [info.light == name for name in LIGHTS], where  # the light= filters
             assert bool(sql_review) == info.reviewer_overdue, where
             if info.light in ("red", "yellow", "green") and info.calendar_error is None:
                 assert bool(late) == (info.light == "red"), where

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, literal, not_, null
+from sqlalchemy import ColumnElement, and_, case, false, literal, not_, null, or_
 
 from engine.db import utc
 from engine.definition import WorkflowDefinition
@@ -217,15 +217,34 @@ class LightSQL:
     def owes(self, state) -> ColumnElement[bool]:
         return self._in(state, self.rules.defn.tagged("owes_work"))
 
+    def unreported(self, state) -> ColumnElement[bool]:
+        """The states in which the unit's clock runs, as an IN list (an index on (state, due_date) serves it)."""
+        return self._in(state, set(self.rules.defn.state_names) - reported_states(self.rules.defn))
+
     def late(self, state, due) -> ColumnElement[bool]:
         """Red: the unit has not reported and the due day has ended."""
-        return and_(not_(self.reported(state)), due.is_not(None), due < self.cut.late_before)
+        return and_(self.unreported(state), due.is_not(None), due < self.cut.late_before)
 
     def due_soon(self, state, due) -> ColumnElement[bool]:
         """Yellow by the deadline alone: not past it, and within the ladder's window of working days."""
         if self.cut.soon is None:
             return false()
-        return and_(not_(self.reported(state)), due >= self.cut.late_before, due <= self.cut.soon)
+        return and_(self.unreported(state), due >= self.cut.late_before, due <= self.cut.soon)
+
+    def light_is(self, name: str, state, due, missed: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+        """`light(...) == name` as plain predicates over the columns, so indexes serve `light=` filters."""
+        cut, owes_missed = self.cut, false() if missed is None else and_(self.owes(state), missed)
+        if name == "red":
+            return self.late(state, due)
+        if cut.known_through is None:
+            return false()
+        if name == "yellow":
+            later = or_(due.is_(None), and_(due > cut.soon, due <= cut.known_through))
+            return or_(self.due_soon(state, due), and_(self.unreported(state), later, owes_missed))
+        if name == "green":
+            later = or_(due.is_(None), and_(due > cut.soon, due <= cut.known_through))
+            return or_(self.reported(state), and_(self.unreported(state), later, not_(owes_missed)))
+        raise ValueError(f"unknown light {name!r}")
 
     def reviewer_overdue(self, state, reported_at) -> ColumnElement[bool]:
         """Waiting for 督查办 longer than the ladder allows: reported (a stored instant) before the cut-off day

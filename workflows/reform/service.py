@@ -81,7 +81,7 @@ def filtered(access: Access, query: MeasureQuery, light=None, stmt=None):
         stmt = stmt.where(or_(Measure.text.icontains(query.q, autoescape=True), Measure.item_id.in_(titled),
                               Measure.id.in_(measures_led_by_name(Unit.name.icontains(query.q, autoescape=True)))))
     if query.light and light is not None:
-        stmt = stmt.where(light == query.light)
+        stmt = stmt.where(light)
     return stmt
 
 
@@ -119,18 +119,25 @@ class MeasureService:
         """The SQL light of `table`'s rows (Measure or an alias), a missed milestone included."""
         return lights.light(table.state, table.due_date, missed_clause(lights.cut.today, table.id))
 
+    def light_filter(self, now: datetime, name: str):
+        """WHERE the light is `name`, as predicates the indexes serve."""
+        lights = self.light_sql(now)
+        return lights.light_is(name, Measure.state, Measure.due_date, missed_clause(lights.cut.today, Measure.id))
+
     def list(self, session: Session, access: Access, query: MeasureQuery) -> views.MeasureList:
         """The measures this actor may see, filtered and paged (by offset, or by keyset after a given id)."""
         query, now = query.checked(), self.clock.now()
-        light = self.light_of(self.light_sql(now)) if query.light else None
+        light = self.light_filter(now, query.light) if query.light else None
         total = session.execute(filtered(access, query, light, select(func.count(Measure.id)))).scalar_one()
-        stmt = filtered(access, query, light)
+        ids = filtered(access, query, light, select(Measure.id))
         if query.after is not None:
             last = session.execute(select(*ORDER).where(Measure.id == query.after)).one_or_none()
             if last is None:  # no such measure: nothing comes after it
                 return views.MeasureList(items=[], total=total)
-            stmt = stmt.where(tuple_(*ORDER) > tuple(last))
-        found = list(session.execute(stmt.order_by(*ORDER).limit(query.limit + 1).offset(query.offset)))
+            ids = ids.where(tuple_(*ORDER) > tuple(last))
+        # the page's ids first (an index walk), then only those rows with their item and category
+        ids = ids.order_by(*ORDER).limit(query.limit + 1).offset(query.offset)
+        found = list(session.execute(with_item().where(Measure.id.in_(ids)).order_by(*ORDER)))
         more, found = len(found) > query.limit, found[:query.limit]
         items = self._summaries(session, found, now)
         return views.MeasureList(items=items, total=total, next_after=items[-1].id if more else None)
@@ -140,7 +147,7 @@ class MeasureService:
         """Every measure this actor may see that matches the filters and the SQL clause `where`, in `order`
         (the list's by default), the first `limit` of them when given (for pages that show them all)."""
         query, now = MeasureQuery(**filters).checked(), self.clock.now()
-        light = self.light_of(self.light_sql(now)) if query.light else None
+        light = self.light_filter(now, query.light) if query.light else None
         stmt = filtered(access, query, light).order_by(*order)
         if where is not None:
             stmt = stmt.where(where)
