@@ -37,6 +37,15 @@ def test_overview_counts_equal_the_rule_measure_by_measure(rt, ledger):
         assert access is unit or (lights["yellow"] and lights["green"])
         assert ov.total == len(every)
         assert ov.by_state == {s: sum(1 for m in every if m.state == s) for s in REFORM_MEASURE.state_names}
+        by_unit: dict[str, Counter] = {}
+        by_category: dict[str, Counter] = {}
+        for m in every:
+            by_unit.setdefault(m.primary_unit or "（无）", Counter())[m.state] += 1
+            by_category.setdefault(m.category, Counter())[m.state] += 1
+        assert dict(ov.by_unit) == {u: dict(n) for u, n in by_unit.items()}
+        assert dict(ov.by_category) == {c: dict(n) for c, n in by_category.items()}
+        assert [c for c, _ in ov.by_category] == list(dict.fromkeys(m.category for m in every))  # the plan's order
+        assert ov.key_total == sum(1 for m in every if m.key)
         assert ov.reviewer_overdue == sum(1 for m in every if m.light_detail.reviewer_overdue)
         red = sorted((m for m in every if m.light == "red"), key=lambda m: (m.due_date, m.id))
         assert [m.id for m in ov.overdue] == [m.id for m in red][:OVERDUE_SHOWN]

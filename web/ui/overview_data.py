@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from runtime.core import Runtime
@@ -45,57 +46,73 @@ def month_span(first: str, last: str) -> list[str]:
     return out
 
 
-def _grouped(session: Session, label, stmt) -> list[tuple[str, dict[str, int]]]:
-    """(label, {state: count}) in the statement's order of first appearance."""
-    out: dict[str, dict[str, int]] = {}
-    for name, state, n in session.execute(stmt):
-        out.setdefault(name if name is not None else label, {})[state] = n
-    return list(out.items())
+def _counted(session: Session, stmt) -> list[tuple]:
+    """GROUP BY every labelled column of `stmt` (as a subquery, so an expression is grouped by its label)."""
+    rows = stmt.subquery()
+    cols = list(rows.c)
+    return list(session.execute(select(*cols, func.count()).group_by(*cols)))
 
 
 def overview(rt: Runtime, session: Session, access: Access, now: datetime) -> Overview:
-    """Every figure counted in SQL over the measures this actor may see; lights from the one SQL light."""
+    """Every figure counted in SQL over the measures this actor may see; lights from the one SQL light. Each
+    count groups the measure table alone or joined once, into a handful of groups."""
     lights = rt.measures.light_sql(now)
     seen = access.filter(select(Measure.id)).scalar_subquery() if not access.sees_all else None
 
     def visible(stmt):
         return stmt if seen is None else stmt.where(Measure.id.in_(seen))
 
-    states = dict(session.execute(visible(select(Measure.state, func.count()).group_by(Measure.state))).all())
-    light = rt.measures.light_of(lights).label("light")
-    by_light = visible(select(light, Measure.id)).subquery()
-    counted = dict(session.execute(select(by_light.c.light, func.count()).group_by(by_light.c.light)).all())
-    categories = _grouped(session, "", visible(
-        select(Category.title, Measure.state, func.count()).join(Item, Item.id == Measure.item_id)
-        .join(Category, Category.id == Item.category_id).group_by(Category.seq, Category.title, Measure.state)
-        .order_by(Category.seq, Measure.state)))
-    primary = (select(MeasureUnit.measure_id, Unit.name).join(Unit, Unit.id == MeasureUnit.unit_id)
-               .where(MeasureUnit.position == 0, MeasureUnit.part == LEAD).subquery())
-    units = _grouped(session, "（无）", visible(
-        select(primary.c.name, Measure.state, func.count()).outerjoin(primary, primary.c.measure_id == Measure.id)
-        .group_by(primary.c.name, Measure.state)))
+    groups = _counted(session, visible(select(
+        Measure.state.label("state"), rt.measures.light_of(lights).label("light"), Measure.key.label("key"),
+        lights.reviewer_overdue(Measure.state, Measure.reported_at).label("waiting_late"))))
+    states, counted = Counter(), Counter()
+    for state, light, _, _, n in groups:
+        states[state] += n
+        counted[light] += n
+    by_cat = _counted(session, visible(select(Item.category_id.label("category"), Measure.state.label("state"))
+                                       .join(Item, Item.id == Measure.item_id)))
+    cats = {cid: (seq, title) for cid, seq, title in session.execute(
+        select(Category.id, Category.seq, Category.title).where(Category.id.in_({c for c, _, _ in by_cat})))}
+    by_unit = _counted(session, visible(
+        select(MeasureUnit.unit_id.label("unit"), Measure.state.label("state"))
+        .join(Measure, Measure.id == MeasureUnit.measure_id)
+        .where(MeasureUnit.position == 0, MeasureUnit.part == LEAD)))
+    unit_ids = {u for u, _, _ in by_unit}
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    units: dict[str, Counter] = {}
+    for uid, state, n in by_unit:
+        units.setdefault(names[uid], Counter())[state] += n
+    without = Counter(states) - sum(units.values(), Counter())
+    if without:
+        units["（无）"] = without
     month = month_of(session, Measure.verified_at)
     months = dict(session.execute(visible(select(month, func.count()).where(Measure.verified_at.is_not(None))
                                           .group_by(month))).all())
-    key_total, key_done, waiting = session.execute(visible(select(
-        func.sum(case((Measure.key, 1), else_=0)),
-        func.sum(case((and_(Measure.key, Measure.state.in_(sorted(DONE))), 1), else_=0)),
-        func.sum(case((lights.reviewer_overdue(Measure.state, Measure.reported_at), 1), else_=0))))).one()
     this_month = f"{local_day(now):%Y-%m}"
     span = month_span(min([*months, this_month]), max([*months, this_month]))
     late = lights.late(Measure.state, Measure.due_date)
     return Overview(
         total=sum(states.values()),
         by_state={s: states.get(s, 0) for s in REFORM_MEASURE.state_names},
-        lights=counted, by_category=categories,
-        by_unit=sorted(units, key=lambda x: (-sum(x[1].values()), x[0])),
+        lights=dict(counted),
+        by_category=_per_category(by_cat, cats),
+        by_unit=sorted(((u, dict(n)) for u, n in units.items()), key=lambda x: (-sum(x[1].values()), x[0])),
         overdue=rt.measures.every(session, access, where=late, order=(Measure.due_date, Measure.id),
                                   limit=OVERDUE_SHOWN),
-        reviewer_overdue=int(waiting or 0),
+        reviewer_overdue=sum(n for _, _, _, late, n in groups if late),
         completions=[(mon, months.get(mon, 0)) for mon in span],
-        key_total=int(key_total or 0), key_done=int(key_done or 0),
+        key_total=sum(n for _, _, key, _, n in groups if key),
+        key_done=sum(n for state, _, key, _, n in groups if key and state in DONE),
         due_soon_within=rt.config.ladder.due_soon_within,
     )
+
+
+def _per_category(rows: list[tuple], cats: dict[int, tuple[int, str]]) -> list[tuple[str, dict[str, int]]]:
+    out: dict[str, dict[str, int]] = {}
+    for cid, state, n in sorted(rows, key=lambda r: (cats[r[0]][0], r[1])):
+        counts = out.setdefault(cats[cid][1], {})
+        counts[state] = counts.get(state, 0) + n
+    return list(out.items())
 
 
 def chart_set(ov: Overview) -> dict:

@@ -137,7 +137,7 @@ class MeasureService:
             ids = ids.where(tuple_(*ORDER) > tuple(last))
         # the page's ids first (an index walk), then only those rows with their item and category
         ids = ids.order_by(*ORDER).limit(query.limit + 1).offset(query.offset)
-        found = list(session.execute(with_item().where(Measure.id.in_(ids)).order_by(*ORDER)))
+        found = list(session.execute(self._with_missed(now).where(Measure.id.in_(ids)).order_by(*ORDER)))
         more, found = len(found) > query.limit, found[:query.limit]
         items = self._summaries(session, found, now)
         return views.MeasureList(items=items, total=total, next_after=items[-1].id if more else None)
@@ -148,15 +148,20 @@ class MeasureService:
         (the list's by default), the first `limit` of them when given (for pages that show them all)."""
         query, now = MeasureQuery(**filters).checked(), self.clock.now()
         light = self.light_filter(now, query.light) if query.light else None
-        stmt = filtered(access, query, light).order_by(*order)
+        stmt = filtered(access, query, light, self._with_missed(now)).order_by(*order)
         if where is not None:
             stmt = stmt.where(where)
         return self._summaries(session, list(session.execute(stmt if limit is None else stmt.limit(limit))), now)
 
+    def _with_missed(self, now: datetime):
+        """The rows with their item, category and whether a milestone was missed, in one statement."""
+        return with_item().add_columns(missed_clause(local_day(now), Measure.id))
+
     def _summaries(self, session: Session, found: list, now: datetime) -> list[views.MeasureSummary]:
-        missed = self.missed(session, now, [m.id for m, _, _ in found]) if found else set()
-        links = links_of_many(session, [m.id for m, _, _ in found])
-        return [views.summary(m, item, cat, links[m.id], self.light(m, now, m.id in missed)) for m, item, cat in found]
+        """Summaries of (measure, item, category, missed) rows; their units in one more query."""
+        links = links_of_many(session, [row[0].id for row in found])
+        return [views.summary(m, item, cat, links[m.id], self.light(m, now, bool(missed)))
+                for m, item, cat, missed in found]
 
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
@@ -164,9 +169,9 @@ class MeasureService:
         return self._detail(session, access, row)
 
     def _detail(self, session: Session, access: Access, row: Measure) -> views.MeasureDetail:
-        _, item, cat = session.execute(with_item().where(Measure.id == row.id)).one()
         now = self.clock.now()
-        info = self.light(row, now, missed=row.id in self.missed(session, now, [row.id]))
+        _, item, cat, missed = session.execute(self._with_missed(now).where(Measure.id == row.id)).one()
+        info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
         told = self.instructions.for_measure(session, access, row.id) if self.instructions else []
         return views.MeasureDetail(
