@@ -24,9 +24,10 @@ from bench.synthetic import ensure, recorded
 from bench.writes import run_writes
 
 READS = ("list", "detail", "red", "overview")
-SCENARIOS = ("build", "writes", *READS, "signoff", "sweep", "import", "help")
-GROUPS = {"all": SCENARIOS, "reads": READS, "http": (*READS, "signoff")}
-ON_LEDGER = {"writes", *READS, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
+PAGES = ("deep", "workbench", "cockpit")  # more reads: a deep page, the supervisor's workbench, the cockpit
+SCENARIOS = ("build", "writes", *READS, *PAGES, "signoff", "sweep", "import", "help")
+GROUPS = {"all": SCENARIOS, "reads": READS, "pages": PAGES, "http": (*READS, *PAGES, "signoff")}
+ON_LEDGER = {"writes", *READS, *PAGES, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
     if "writes" in want:
         figures += guarded(lambda: run_writes(url, backend, size, pool, opts.writes, Deadline(opts.timeout)),
                            "engine vs raw SQL writes", backend, size, "writes")
-    if want & set(READS):
+    if want & {*READS, *PAGES}:
         figures += guarded(lambda: run_reads(url, backend, size, cfg, set(want), log), "reads", backend, size, "")
     if "signoff" in want:
         raw = next((f.baseline for f in figures if f.kind == "writes" and f.status == "ok"), None)
