@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="1e4,1e5,1e6", help="measures in the synthetic ledger, comma-separated")
     p.add_argument("--backends", default="pg,sqlite")
     p.add_argument("--quick", action="store_true", help="10^4 only, short load runs, 2-minute HTTP timeouts")
-    p.add_argument("--scenarios", default="all", help=f"comma-separated: {', '.join(SCENARIOS)}; or reads, http")
+    p.add_argument("--scenarios", default="all", help=f"comma-separated: {', '.join(SCENARIOS)}; or reads, pages, http")
     p.add_argument("--timeout", type=float, help="seconds per scenario (default 600; --quick: 120 for HTTP figures)")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--duration", type=float, help="seconds of load per HTTP figure (default 15, --quick 8)")
