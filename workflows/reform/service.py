@@ -148,10 +148,12 @@ class MeasureService:
         (the list's by default), the first `limit` of them when given (for pages that show them all)."""
         query, now = MeasureQuery(**filters).checked(), self.clock.now()
         light = self.light_filter(now, query.light) if query.light else None
-        stmt = filtered(access, query, light, self._with_missed(now)).order_by(*order)
+        stmt = filtered(access, query, light, self._with_missed(now) if limit is None else select(Measure.id))
         if where is not None:
             stmt = stmt.where(where)
-        return self._summaries(session, list(session.execute(stmt if limit is None else stmt.limit(limit))), now)
+        if limit is not None:  # the first ids from the measure table alone, then their rows
+            stmt = self._with_missed(now).where(Measure.id.in_(stmt.order_by(*order).limit(limit)))
+        return self._summaries(session, list(session.execute(stmt.order_by(*order))), now)
 
     def _with_missed(self, now: datetime):
         """The rows with their item, category and whether a milestone was missed, in one statement."""
