@@ -24,7 +24,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # no pre-ping: a SELECT 1 on every checkout is a round trip per request; a connection the server closed
+    # fails once and is replaced (pool_recycle bounds how long one lives)
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
