@@ -80,15 +80,16 @@ HISTORY_COLUMNS = ("id", "seq", "workflow", "subject_id", "action", "from_state"
 
 
 def history_rows(ledger: Ledger, source: str, first_seq: int = 1, prev: str = GENESIS) -> Iterator[tuple]:
-    """One `import` record per measure (version 1), chained with the engine's own digest."""
+    """One `import` record per measure (version 1), chained with the engine's own digest: each the first of its
+    subject's chain (a database built before 0007 has them in one global chain, which the migration seals)."""
     at = IMPORTED_AT.astimezone(UTC)
     for seq, m in enumerate(ledger.measures, first_seq):
         rec = SimpleNamespace(seq=seq, workflow=WORKFLOW, subject_id=m.id, action="import", from_state=None,
                               to_state=m.state, version=1, actor_id=None, actor_name="system", at=at,
                               comment=f"从台账导入（{source}）",
                               data=json.dumps({"seq": m.seq, "source": source}, ensure_ascii=False, sort_keys=True),
-                              prev_hash=prev, hash="")
-        rec.hash = prev = digest(rec)
+                              prev_hash=GENESIS, hash="")
+        rec.hash = digest(rec)
         yield (seq, seq, rec.workflow, rec.subject_id, rec.action, None, rec.to_state, 1, None, rec.actor_name,
                at, rec.comment, rec.data, rec.prev_hash, rec.hash)
 

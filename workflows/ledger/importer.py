@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session
 
+from engine import history
 from engine.clock import Clock
 from engine.service import WorkflowService
 from workflows.ledger import sources
@@ -31,6 +32,7 @@ __all__ = ["ImportResult", "LedgerError", "import_ledger"]
 
 STARTS = REFORM_MEASURE.initial[0]  # a measure the plan assigns
 DECLARED_DONE = REFORM_MEASURE.initial_tagged("awaiting_review")  # 已完成 in the plan: waits for 督查办
+BATCH = 1000  # new measures written per flush
 
 
 def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
@@ -73,14 +75,17 @@ class _Writer:
         units = self._units()
         items = self._items(plan, categories)
         held = {id(c) for c in self.result.held}
+        fresh: list[tuple[ParsedMeasure, Change]] = []
         for change in self.result.changes:
             if change.kind != "measure" or id(change) in held:
                 continue
             m, row = self.result.targets[change.key]
             if row is None:
-                self._create_measure(plan, m, change, items[m.item], units)
+                fresh.append((m, change))
             else:
                 self._update_measure(row, m, change, items[m.item], units)
+        for lo in range(0, len(fresh), BATCH):
+            self._create_measures(plan, fresh[lo:lo + BATCH], items, units)
 
     def _plan(self) -> Plan:
         plan = self.snap.plan or Plan(code=self.ledger.plan_code, title="")
@@ -125,22 +130,28 @@ class _Writer:
         self.session.flush()
         return rows
 
-    def _create_measure(self, plan: Plan, m: ParsedMeasure, change: Change, item: Item, units: dict[str, Unit]
-                        ) -> None:
+    def _create_measures(self, plan: Plan, batch: list[tuple[ParsedMeasure, Change]],
+                         items: dict[tuple[str, str], Item], units: dict[str, Unit]) -> None:
+        """New measures in bulk: one flush for the rows, one for their units, one INSERT for their history."""
         now = self.service.clock.now()
-        row = Measure(plan_id=plan.id, item_id=item.id, seq=change.key, key_code=change.code, text=m.text,
-                      due_text=m.due_text,
-                      due_date=m.due_date, key=m.key, note=m.note, declared_done=m.declared_done,
-                      state=DECLARED_DONE if m.declared_done else STARTS, updated_at=now,
-                      reported_at=now if m.declared_done else None)
-        self.session.add(row)
+        rows = [Measure(plan_id=plan.id, item_id=items[m.item].id, seq=change.key, key_code=change.code, text=m.text,
+                        due_text=m.due_text, due_date=m.due_date, key=m.key, note=m.note,
+                        declared_done=m.declared_done, state=DECLARED_DONE if m.declared_done else STARTS,
+                        updated_at=now, reported_at=now if m.declared_done else None) for m, change in batch]
+        self.session.add_all(rows)
         self.session.flush()
-        self._link(row, m, units)
-        comment = f"从台账导入（{self.ledger.source}）"
-        if m.declared_done:
-            comment += "；方案印发时已完成，待督查办核验"
-        self.service.created(self.session, row, self.actor_name, action="import", comment=comment,
-                             data={"source": self.ledger.source, "seq": change.key, "key_code": change.code})
+        for row, (m, _) in zip(rows, batch, strict=True):
+            self._link(row, m, units)
+        self.session.flush()
+        entries = []
+        for row, (m, change) in zip(rows, batch, strict=True):
+            comment = f"从台账导入（{self.ledger.source}）"
+            if m.declared_done:
+                comment += "；方案印发时已完成，待督查办核验"
+            entries.append(history.Entry(
+                self.service.defn.name, row.id, "import", None, row.state, row.version, None, self.actor_name, now,
+                comment, {"source": self.ledger.source, "seq": change.key, "key_code": change.code}))
+        history.append_many(self.session, entries)  # rows just created: nobody else appends to them
 
     def _update_measure(self, row: Measure, m: ParsedMeasure, change: Change, item: Item,
                         units: dict[str, Unit]) -> None:
