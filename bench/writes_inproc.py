@@ -60,7 +60,7 @@ def measure_service():
     from runtime.core import build_runtime
 
     rt = build_runtime()
-    return rt, rt.measures
+    return rt, rt.measures.workflow  # the measure service wraps the engine's WorkflowService
 
 
 def engine_start(rt, service, work: list) -> float:

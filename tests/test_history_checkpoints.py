@@ -98,7 +98,7 @@ def test_a_batch_appended_at_once_chains_like_single_appends(db, clock):
         out = history.append_many(session, entries)
         session.commit()
         report = history.verify(session, {("wf", 7): 3, ("wf", 8): 1})
-    assert [r.version for r in out] == [2, 1, 3] and out[2].prev_hash == out[0].hash
+    assert [r["version"] for r in out] == [2, 1, 3] and out[2]["prev_hash"] == out[0]["hash"]
     assert report.ok and report.checked == 4
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session
 
 from engine import history
@@ -115,41 +116,53 @@ class _Writer:
         self.session.flush()
         return rows
 
-    def _items(self, plan: Plan, categories: dict[int, Category]) -> dict[tuple[str, str], Item]:
-        rows = dict(self.snap.items)
+    def _items(self, plan: Plan, categories: dict[int, Category]) -> dict[tuple[str, str], Any]:
+        """Changed items through the unit of work, new ones in one INSERT: key -> something with the item's `id`."""
+        rows: dict[tuple[str, str], Any] = dict(self.snap.items)
         changes = self.result.changes_of("item")
+        fresh = []
         for item in self.ledger.items:
             if item.key not in changes:
                 continue
-            fields = changes[item.key].fields
-            row = rows.get(item.key) or Item(plan_id=plan.id, category_id=0, seq=fields["seq"][1],
-                                              item_no=item.item_no, title=item.title)
+            row = rows.get(item.key)
+            if row is None:
+                fresh.append((item.key, {"plan_id": plan.id, "category_id": categories[item.category_seq].id,
+                                         "seq": changes[item.key].fields["seq"][1], "item_no": item.item_no,
+                                         "title": item.title}))
+                continue
             row.category_id = categories[item.category_seq].id
             self.session.add(row)
-            rows[item.key] = row
         self.session.flush()
+        for lo in range(0, len(fresh), BATCH):
+            part = fresh[lo:lo + BATCH]
+            ids = self.session.execute(insert(Item).returning(Item.id, sort_by_parameter_order=True),
+                                       [values for _, values in part]).scalars()
+            for (key, _), item_id in zip(part, ids, strict=True):
+                rows[key] = SimpleNamespace(id=item_id)
         return rows
 
     def _create_measures(self, plan: Plan, batch: list[tuple[ParsedMeasure, Change]],
-                         items: dict[tuple[str, str], Item], units: dict[str, Unit]) -> None:
-        """New measures in bulk: one flush for the rows, one for their units, one INSERT for their history."""
+                         items: dict[tuple[str, str], Any], units: dict[str, Unit]) -> None:
+        """New measures in bulk: one INSERT for the rows (their ids returned in order), one for their units, one
+        for their history, chained in Python."""
         now = self.service.clock.now()
-        rows = [Measure(plan_id=plan.id, item_id=items[m.item].id, seq=change.key, key_code=change.code, text=m.text,
-                        due_text=m.due_text, due_date=m.due_date, key=m.key, note=m.note,
-                        declared_done=m.declared_done, state=DECLARED_DONE if m.declared_done else STARTS,
-                        updated_at=now, reported_at=now if m.declared_done else None) for m, change in batch]
-        self.session.add_all(rows)
-        self.session.flush()
-        for row, (m, _) in zip(rows, batch, strict=True):
-            self._link(row, m, units)
-        self.session.flush()
+        values = [{"plan_id": plan.id, "item_id": items[m.item].id, "seq": change.key, "key_code": change.code,
+                   "text": m.text, "due_text": m.due_text, "due_date": m.due_date, "key": m.key, "note": m.note,
+                   "declared_done": m.declared_done, "state": DECLARED_DONE if m.declared_done else STARTS,
+                   "updated_at": now, "reported_at": now if m.declared_done else None} for m, change in batch]
+        ids = list(self.session.execute(insert(Measure).returning(Measure.id, sort_by_parameter_order=True),
+                                        values).scalars())
+        links = [{"measure_id": mid, "unit_id": units[name].id, "position": position, "part": part}
+                 for mid, (m, _) in zip(ids, batch, strict=True) for position, (name, part) in enumerate(_parts(m))]
+        if links:
+            self.session.execute(insert(MeasureUnit), links)
         entries = []
-        for row, (m, change) in zip(rows, batch, strict=True):
+        for mid, row, (m, change) in zip(ids, values, batch, strict=True):
             comment = f"从台账导入（{self.ledger.source}）"
             if m.declared_done:
                 comment += "；方案印发时已完成，待督查办核验"
             entries.append(history.Entry(
-                self.service.defn.name, row.id, "import", None, row.state, row.version, None, self.actor_name, now,
+                self.service.defn.name, mid, "import", None, row["state"], 1, None, self.actor_name, now,
                 comment, {"source": self.ledger.source, "seq": change.key, "key_code": change.code}))
         history.append_many(self.session, entries)  # rows just created: nobody else appends to them
 
@@ -175,9 +188,12 @@ class _Writer:
 
     def _link(self, row: Measure, m: ParsedMeasure, units: dict[str, Unit]) -> None:
         """Lead units first (the first is the 第一牵头单位), then the 配合单位."""
-        parts = [(name, LEAD) for name in m.units] + [(name, COOPERATING) for name in m.cooperating]
-        for position, (name, part) in enumerate(parts):
+        for position, (name, part) in enumerate(_parts(m)):
             self.session.add(MeasureUnit(measure_id=row.id, unit_id=units[name].id, position=position, part=part))
+
+
+def _parts(m: ParsedMeasure) -> list[tuple[str, str]]:
+    return [(name, LEAD) for name in m.units] + [(name, COOPERATING) for name in m.cooperating]
 
 
 def _jsonable(fields: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
