@@ -2,6 +2,7 @@
 
 The records written so far form one global chain; a `legacy` checkpoint seals them as the log's first
 stretch (its root is that chain's last hash), and records after it link to their own subject's previous one.
+measure.ladder_done and a partial index let the sweep select only measures whose deadline ladder is not through.
 
 Revision ID: 0007_perfwrite
 Revises: 0006_notify
@@ -21,6 +22,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 GENESIS = "0" * 64
+# as workflows.models.LADDER_PENDING at this revision (a migration does not follow later edits of the model)
+LADDER_PENDING = ("state IN ('assigned', 'awaiting_signoff', 'in_progress') AND extension_date IS NULL "
+                  "AND due_date IS NOT NULL AND (ladder_done IS NULL OR ladder_done <> deadline_version)")
 
 
 def upgrade() -> None:
@@ -41,7 +45,30 @@ def upgrade() -> None:
     with op.batch_alter_table('history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_history_subject_id'))
         batch_op.create_index('ix_history_subject_seq', ['workflow', 'subject_id', 'seq'], unique=False)
+    with op.batch_alter_table('measure', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ladder_done', sa.Integer(), nullable=True))
+    op.create_index('ix_measure_ladder_pending', 'measure', ['due_date'], unique=False,
+                    postgresql_where=sa.text(LADDER_PENDING), sqlite_where=sa.text(LADDER_PENDING))
+    _mark_ladders_done()
     _seal_legacy_chain()
+
+
+def _mark_ladders_done() -> None:
+    """Measures whose due ladder already has its top rung recorded for their current deadline (the configured
+    ladder's last `due` level) are through; the others stay for the sweep."""
+    try:
+        from config.loader import load_config
+        from config.settings import get_settings
+
+        due = load_config(get_settings()).ladder.anchored("due")
+    except Exception:  # noqa: BLE001 - without the ladder the first sweep looks at every measure once
+        return
+    if not due:
+        return
+    op.get_bind().execute(sa.text(
+        "UPDATE measure SET ladder_done = deadline_version WHERE EXISTS (SELECT 1 FROM escalation e "
+        "WHERE e.subject_type = 'measure' AND e.subject_id = measure.id AND e.level = :top "
+        "AND e.deadline_version = measure.deadline_version)"), {"top": due[-1].code})
 
 
 def _seal_legacy_chain() -> None:
@@ -68,6 +95,9 @@ def _seal_legacy_chain() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_measure_ladder_pending', table_name='measure')
+    with op.batch_alter_table('measure', schema=None) as batch_op:
+        batch_op.drop_column('ladder_done')
     with op.batch_alter_table('history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_subject_seq')
         batch_op.create_index(batch_op.f('ix_history_subject_id'), ['subject_id'], unique=False)
