@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.world import bj, escalations
 from tests.world import esc_measure as measure
@@ -76,3 +76,24 @@ def test_one_failing_measure_in_a_batch_leaves_the_others_written(rt, monkeypatc
     assert [mid for mid, _ in result.errors] == [bad] and result.fired["L3"] == 3
     assert all(escalations(rt, m) for m in good) and escalations(rt, bad) == []
     assert [ladder_done(rt, m)[0] for m in good] == [1, 1, 1] and ladder_done(rt, bad)[0] is None
+
+
+def test_a_sweep_leaves_the_audit_chain_whole_and_sealed(rt):
+    """The documents a sweep drafts are recorded as their first version, and the sweep seals what was recorded."""
+    from engine.history import HistoryCheckpoint, verify
+    from runtime.audit import subject_versions
+    from workflows.documents.table import DOCUMENT
+    from workflows.supervision_models import Document
+
+    people(rt, ("clerk", "unit_staff", "区市场监管局"))
+    measure(rt, date(2022, 6, 1), text="早已逾期")
+    result = rt.sweep(bj(NOW))
+    assert result.documents
+    with Session(rt.engine) as session:
+        docs = session.exec(select(Document)).all()
+        # the helper's measures have no history of their own: the documents' versions are what is checked
+        versions = {k: v for k, v in subject_versions(session).items() if k[0] == DOCUMENT.name}
+        report = verify(session, versions)
+        sealed = session.exec(select(HistoryCheckpoint)).all()
+    assert docs and versions and report.ok, report.reason
+    assert sealed and sealed[-1].upto_seq >= report.checked
