@@ -59,8 +59,11 @@ def write_structure(w: BulkWriter, ledger: Ledger, ids: Ids, code: str) -> None:
               for i, name in enumerate(ledger.units, 1)])
 
 
-def measure_rows(ledger: Ledger) -> Iterator[tuple]:
+def measure_rows(ledger: Ledger, spec: Spec | None = None) -> Iterator[tuple]:
+    """With `spec`, the measures whose whole due ladder escalation_rows records are marked through (ladder_done),
+    as the sweep (or migration 0007 on an older ledger) would have marked them."""
     imported = IMPORTED_AT.astimezone(UTC)
+    limit = spec.today - timedelta(days=MARGIN_DAYS) if spec else None
     for m in ledger.measures:
         done = m.state not in OPEN_STATES + ("reported",)
         evaluated = m.state in ("evaluated", "replicated")
@@ -68,13 +71,16 @@ def measure_rows(ledger: Ledger) -> Iterator[tuple]:
         yield (m.id, 1, m.item, m.seq, m.text, m.due_text, m.due, 1, m.key, "重点改革事项" if m.key else "",
                False, m.state, 1, 50 if progress else None, "按计划推进" if progress else "",
                imported if progress else None, m.reported_at, m.reported_at + timedelta(days=3) if done else None,
-               None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported)
+               None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported,
+               1 if limit and m.state in OPEN_STATES and m.due < limit else None)
 
 
 MEASURE_COLUMNS = ("id", "plan_id", "item_id", "seq", "text", "due_text", "due_date", "deadline_version", "key",
                    "note", "declared_done", "state", "version", "percent", "last_progress", "last_progress_at",
                    "reported_at", "verified_at", "extension_date", "extension_reason", "rating", "satisfaction",
-                   "typical_case", "case_text", "updated_at")
+                   "typical_case", "case_text", "updated_at", "ladder_done")
+ESCALATION_COLUMNS = ("measure_id", "subject_type", "subject_id", "level", "deadline_version", "due_date", "fire_on",
+                      "fired_at", "status", "recipients")
 HISTORY_COLUMNS = ("id", "seq", "workflow", "subject_id", "action", "from_state", "to_state", "version", "actor_id",
                    "actor_name", "at", "comment", "data", "prev_hash", "hash")
 
@@ -109,12 +115,12 @@ def escalation_rows(ledger: Ledger, spec: Spec) -> Iterator[tuple]:
             for rank, (code, offset) in enumerate(due_levels):
                 fire_on = m.due + timedelta(days=offset * 7 // 5)
                 status = "fired" if rank == len(due_levels) - 1 else "superseded"
-                yield (m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
+                yield (m.id, "measure", m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
         elif m.state == "reported" and m.reported_at is not None:
             day = m.reported_at.astimezone(SHANGHAI).date()
             for code, _, offset in (lv for lv in ladder if lv[1] == "reported"):
                 fire_on = day + timedelta(days=offset * 7 // 5)
-                yield (m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
+                yield (m.id, "measure", m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
 
 
 def _at(day) -> datetime:
@@ -145,13 +151,11 @@ def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
         ids = Ids(w)
         steps = [("structure", lambda: write_structure(w, ledger, ids, "bench")),
                  ("users", lambda: w.insert("user", USER_COLUMNS, user_rows(ledger, ids, spec.now))),
-                 ("measures", lambda: w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger))),
+                 ("measures", lambda: w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger, spec))),
                  ("links", lambda: w.insert("measure_unit", ("measure_id", "unit_id", "position"),
                                             link_rows(ledger, ids))),
                  ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic"))),
-                 ("escalations", lambda: w.insert("escalation", ("measure_id", "level", "deadline_version",
-                                                                 "due_date", "fire_on", "fired_at", "status",
-                                                                 "recipients"), escalation_rows(ledger, spec)))]
+                 ("escalations", lambda: w.insert("escalation", ESCALATION_COLUMNS, escalation_rows(ledger, spec)))]
         for name, step in steps:
             t0 = time.perf_counter()
             step()

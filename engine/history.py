@@ -10,7 +10,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, bindparam, insert, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, bindparam, func, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from engine.db import AwareDateTime, is_postgres, utc
@@ -123,21 +123,45 @@ class Entry:
     data: Mapping[str, Any] | None = None
 
 
+def claim_returning(pg: bool, workflow: str, subject_id) -> list:
+    """What an UPDATE that claims a subject's row can RETURN so the append needs no query of its own: the next
+    record's number (on PostgreSQL after the shared chain lock, in the WHERE clause) and the subject's tail. The
+    subqueries read the UPDATE's snapshot; when the claim succeeds no other append to this subject can have
+    committed since, because every append to a versioned subject claims its version first."""
+    h = HistoryRecord.__table__.alias("h")
+    of_subject = (h.c.workflow == workflow) & (h.c.subject_id == subject_id)  # a bind: SQLite drops qualifiers
+    tail = select(h.c.hash).where(of_subject).order_by(h.c.seq.desc()).limit(1).scalar_subquery()
+    last = select(h.c.version).where(of_subject).order_by(h.c.seq.desc()).limit(1).scalar_subquery()
+    number = func.nextval(_ID_SEQUENCE) if pg else (
+        select(func.coalesce(func.max(h.c.seq), 0) + 1).scalar_subquery())
+    return [number, tail, last]
+
+
+def chain_lock_shared():
+    """A WHERE term that takes the chain lock shared (PostgreSQL): true once the lock is held."""
+    return func.pg_advisory_xact_lock_shared(_CHAIN_LOCK).is_not(None)
+
+
 def append(session: Session, *, workflow: str, subject_id: int, action: str, from_state: str | None,
            to_state: str, version: int | None, actor_id: int | None, actor_name: str, at: datetime,
-           comment: str = "", data: Mapping[str, Any] | None = None, locked: bool = False) -> HistoryRecord:
+           comment: str = "", data: Mapping[str, Any] | None = None, locked: bool = False,
+           numbered: tuple[int, str | None, int | None] | None = None) -> HistoryRecord:
     """Add one record at the subject's tail, inside the caller's transaction.
 
     `locked`: the caller holds the subject's row lock (the version claim of WorkflowService.fire, or a row it
     has just created), which serialises appends to this subject; otherwise, on PostgreSQL, a per-subject advisory
     lock does. `version` None numbers the record after the subject's last one: for what is recorded without being
     a versioned row (an account, a unit, a sign-in), so the chain's per-subject order holds for it too.
+    `numbered`: (number, tail hash, tail version) as the caller's claim returned them (claim_returning).
     """
     pg = is_postgres(session)
-    if pg and not locked:
-        session.execute(_SUBJECT_LOCK, {"w": workflow, "s": subject_id})
-    seq, prev, last_version = session.execute(_NEXT_PG if pg else _NEXT_SQLITE,
-                                              {"k": _CHAIN_LOCK, "w": workflow, "s": subject_id}).one()
+    if numbered is not None:
+        seq, prev, last_version = numbered
+    else:
+        if pg and not locked:
+            session.execute(_SUBJECT_LOCK, {"w": workflow, "s": subject_id})
+        seq, prev, last_version = session.execute(_NEXT_PG if pg else _NEXT_SQLITE,
+                                                  {"k": _CHAIN_LOCK, "w": workflow, "s": subject_id}).one()
     rec = _record(Entry(workflow, subject_id, action, from_state, to_state, version, actor_id, actor_name, at,
                       comment, data), seq, prev or GENESIS, last_version or 0)
     # a Core insert: the record is written once and never updated, so the unit of work adds nothing

@@ -60,8 +60,13 @@ class WorkflowService:
         self._stamps = "updated_at" in table.c
         if self._stamps:
             values["updated_at"] = bindparam("b_at", type_=table.c.updated_at.type)
-        self._claim = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
-                       .values(values))
+        # ... and returns what the history append needs (its number, the subject's tail): one round trip
+        claim = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
+        subject = bindparam("b_id")
+        self._claim = {
+            "postgresql": claim.where(history.chain_lock_shared()).values(values).returning(
+                *history.claim_returning(True, self.defn.name, subject)),
+            "sqlite": claim.values(values).returning(*history.claim_returning(False, self.defn.name, subject))}
 
     def last_actors(self, session: Session, row: Any, actions: list[Action]) -> dict[str, int]:
         """Who last did each action that a four-eyes rule of `actions` refers to."""
@@ -92,8 +97,8 @@ class WorkflowService:
         if self._stamps:
             params["b_at"] = now
         with session.no_autoflush:
-            claimed = session.execute(self._claim, params)
-        if claimed.rowcount != 1:
+            claimed = session.execute(self._claim[session.get_bind().dialect.name], params).first()
+        if claimed is None:
             set_committed_value(row, "state", from_state)
             raise StaleVersion(row.id, expected_version, None)
         # what the UPDATE wrote is the row's committed state now: the unit of work writes only what apply changes
@@ -108,7 +113,7 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
-                       data=_plain(cleaned) | event.recorded, locked=True)
+                       data=_plain(cleaned) | event.recorded, locked=True, numbered=tuple(claimed))
         for notice in self.route(session, notices):
             session.add(notice.to_row(now))
         session.flush()

@@ -5,6 +5,7 @@ Validation lives in the table (field rules, conditions); `apply` only writes and
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -67,6 +68,25 @@ def urged_on(session: Session, measure_id: int, day: date) -> bool:
     return found.first() is not None
 
 
+class LazyFacts(Mapping[str, Any]):
+    """A mapping whose callable values are computed on first access, then kept."""
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self._facts = facts
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._facts[key]
+        if callable(value):
+            value = self._facts[key] = value()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
 class MeasureBinding:
     row_type = Measure
 
@@ -76,10 +96,12 @@ class MeasureBinding:
     def view(self, session: Session, row: Measure) -> View:
         links = links_of(session, row.id)
         today = local_day(self.clock.now()) if self.clock else None
-        facts = {"pending_evidence": tuple(ev.id for ev in pending_evidence(session, row.id)),
-                 "earlier_evidence": tuple(ev.id for ev in earlier_evidence(session, row.id)), "links": links,
-                 "unit_has_head": has_active_head(session, links.primary.id if links.primary else None),
-                 "urged_today": bool(today) and urged_on(session, row.id, today)}
+        # each fact is read when a rule asks for it: `start` needs none of the four queries, `submit` two
+        facts = LazyFacts({
+            "pending_evidence": lambda: tuple(ev.id for ev in pending_evidence(session, row.id)),
+            "earlier_evidence": lambda: tuple(ev.id for ev in earlier_evidence(session, row.id)), "links": links,
+            "unit_has_head": lambda: has_active_head(session, links.primary.id if links.primary else None),
+            "urged_today": lambda: bool(today) and urged_on(session, row.id, today)})
         return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.member_ids,
                     record=row, extra=facts)
 
