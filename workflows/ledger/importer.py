@@ -7,11 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, text
 from sqlmodel import Session
 
 from engine import history
 from engine.clock import Clock
+from engine.db import is_postgres
 from engine.service import WorkflowService
 from workflows.ledger import sources
 from workflows.ledger.diff import (
@@ -135,8 +136,7 @@ class _Writer:
         self.session.flush()
         for lo in range(0, len(fresh), BATCH):
             part = fresh[lo:lo + BATCH]
-            ids = self.session.execute(insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                                       [values for _, values in part]).scalars()
+            ids = _insert_all(self.session, Item, [values for _, values in part])
             for (key, _), item_id in zip(part, ids, strict=True):
                 rows[key] = SimpleNamespace(id=item_id)
         return rows
@@ -150,8 +150,7 @@ class _Writer:
                    "text": m.text, "due_text": m.due_text, "due_date": m.due_date, "key": m.key, "note": m.note,
                    "declared_done": m.declared_done, "state": DECLARED_DONE if m.declared_done else STARTS,
                    "updated_at": now, "reported_at": now if m.declared_done else None} for m, change in batch]
-        ids = list(self.session.execute(insert(Measure).returning(Measure.id, sort_by_parameter_order=True),
-                                        values).scalars())
+        ids = _insert_all(self.session, Measure, values)
         links = [{"measure_id": mid, "unit_id": units[name].id, "position": position, "part": part}
                  for mid, (m, _) in zip(ids, batch, strict=True) for position, (name, part) in enumerate(_parts(m))]
         if links:
@@ -190,6 +189,20 @@ class _Writer:
         """Lead units first (the first is the 第一牵头单位), then the 配合单位."""
         for position, (name, part) in enumerate(_parts(m)):
             self.session.add(MeasureUnit(measure_id=row.id, unit_id=units[name].id, position=position, part=part))
+
+
+def _insert_all(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows, returning their ids in order. PostgreSQL: ids drawn from the sequence first, then one pipelined
+    executemany (a RETURNING insert of 10⁴ rows is mostly spent building and parsing its one huge statement)."""
+    if not rows:
+        return []
+    if is_postgres(session):
+        table = model.__table__
+        ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                                   {"t": table.name, "n": len(rows)}).scalars())
+        session.execute(insert(table), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    return list(session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars())
 
 
 def _parts(m: ParsedMeasure) -> list[tuple[str, str]]:
