@@ -59,8 +59,11 @@ def write_structure(w: BulkWriter, ledger: Ledger, ids: Ids, code: str) -> None:
               for i, name in enumerate(ledger.units, 1)])
 
 
-def measure_rows(ledger: Ledger) -> Iterator[tuple]:
+def measure_rows(ledger: Ledger, spec: Spec | None = None) -> Iterator[tuple]:
+    """With `spec`, the measures whose whole due ladder escalation_rows records are marked through (ladder_done),
+    as the sweep (or migration 0007 on an older ledger) would have marked them."""
     imported = IMPORTED_AT.astimezone(UTC)
+    limit = spec.today - timedelta(days=MARGIN_DAYS) if spec else None
     for m in ledger.measures:
         done = m.state not in OPEN_STATES + ("reported",)
         evaluated = m.state in ("evaluated", "replicated")
@@ -68,27 +71,31 @@ def measure_rows(ledger: Ledger) -> Iterator[tuple]:
         yield (m.id, 1, m.item, m.seq, m.text, m.due_text, m.due, 1, m.key, "重点改革事项" if m.key else "",
                False, m.state, 1, 50 if progress else None, "按计划推进" if progress else "",
                imported if progress else None, m.reported_at, m.reported_at + timedelta(days=3) if done else None,
-               None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported)
+               None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported,
+               1 if limit and m.state in OPEN_STATES and m.due < limit else None)
 
 
 MEASURE_COLUMNS = ("id", "plan_id", "item_id", "seq", "text", "due_text", "due_date", "deadline_version", "key",
                    "note", "declared_done", "state", "version", "percent", "last_progress", "last_progress_at",
                    "reported_at", "verified_at", "extension_date", "extension_reason", "rating", "satisfaction",
-                   "typical_case", "case_text", "updated_at")
+                   "typical_case", "case_text", "updated_at", "ladder_done")
+ESCALATION_COLUMNS = ("measure_id", "subject_type", "subject_id", "level", "deadline_version", "due_date", "fire_on",
+                      "fired_at", "status", "recipients")
 HISTORY_COLUMNS = ("id", "seq", "workflow", "subject_id", "action", "from_state", "to_state", "version", "actor_id",
                    "actor_name", "at", "comment", "data", "prev_hash", "hash")
 
 
 def history_rows(ledger: Ledger, source: str, first_seq: int = 1, prev: str = GENESIS) -> Iterator[tuple]:
-    """One `import` record per measure (version 1), chained with the engine's own digest."""
+    """One `import` record per measure (version 1), chained with the engine's own digest: each the first of its
+    subject's chain (a database built before 0007 has them in one global chain, which the migration seals)."""
     at = IMPORTED_AT.astimezone(UTC)
     for seq, m in enumerate(ledger.measures, first_seq):
         rec = SimpleNamespace(seq=seq, workflow=WORKFLOW, subject_id=m.id, action="import", from_state=None,
                               to_state=m.state, version=1, actor_id=None, actor_name="system", at=at,
                               comment=f"从台账导入（{source}）",
                               data=json.dumps({"seq": m.seq, "source": source}, ensure_ascii=False, sort_keys=True),
-                              prev_hash=prev, hash="")
-        rec.hash = prev = digest(rec)
+                              prev_hash=GENESIS, hash="")
+        rec.hash = digest(rec)
         yield (seq, seq, rec.workflow, rec.subject_id, rec.action, None, rec.to_state, 1, None, rec.actor_name,
                at, rec.comment, rec.data, rec.prev_hash, rec.hash)
 
@@ -111,7 +118,7 @@ def escalation_rows(ledger: Ledger, spec: Spec) -> Iterator[tuple]:
                 yield (m.id, "measure", m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
         elif m.state == "reported" and m.reported_at is not None:
             day = m.reported_at.astimezone(SHANGHAI).date()
-            for code, _, offset in (lv for lv in ladder if lv[1] == "reported"):
+            for code, _, offset in (lv for lv in ladder if lv[1] == "review"):  # the review rung's anchor
                 fire_on = day + timedelta(days=offset * 7 // 5)
                 yield (m.id, "measure", m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
 
@@ -144,14 +151,11 @@ def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
         ids = Ids(w)
         steps = [("structure", lambda: write_structure(w, ledger, ids, "bench")),
                  ("users", lambda: w.insert("user", USER_COLUMNS, user_rows(ledger, ids, spec.now))),
-                 ("measures", lambda: w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger))),
+                 ("measures", lambda: w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger, spec))),
                  ("links", lambda: w.insert("measure_unit", ("measure_id", "unit_id", "position"),
                                             link_rows(ledger, ids))),
                  ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic"))),
-                 ("escalations", lambda: w.insert("escalation", ("measure_id", "subject_type", "subject_id", "level",
-                                                                 "deadline_version",
-                                                                 "due_date", "fire_on", "fired_at", "status",
-                                                                 "recipients"), escalation_rows(ledger, spec)))]
+                 ("escalations", lambda: w.insert("escalation", ESCALATION_COLUMNS, escalation_rows(ledger, spec)))]
         for name, step in steps:
             t0 = time.perf_counter()
             step()

@@ -23,12 +23,16 @@ from engine.db import make_engine  # noqa: E402
 from engine.history import digest  # noqa: E402
 
 BLOCK = 50
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")  # the chain is one sequence: appends must take turns
+_SHARED = "(SELECT pg_advisory_xact_lock_shared(:k)) l"  # appends share the lock; only a checkpoint excludes
 _CLAIM = text("UPDATE measure SET state = 'in_progress', version = :new, updated_at = :at "
               "WHERE id = :id AND version = :old").bindparams(bindparam("at", type_=DateTime(timezone=True)))
-_TAIL = text("SELECT seq, hash FROM history ORDER BY seq DESC LIMIT 1")
-_APPEND = text("INSERT INTO history (seq, workflow, subject_id, action, from_state, to_state, version, actor_id, "
-               "actor_name, at, comment, data, prev_hash, hash) VALUES (:seq, :workflow, :subject_id, :action, "
+# the record's number and the subject's tail: a chain per subject (the claimed row serialises its appends)
+_SUBJECT_TAIL = ("(SELECT hash FROM history WHERE workflow = 'reform_measure' AND subject_id = :id "
+                 "ORDER BY seq DESC LIMIT 1)")
+_TAIL_PG = text(f"SELECT nextval('history_id_seq'), {_SUBJECT_TAIL} FROM {_SHARED}")
+_TAIL_SQLITE = text(f"SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM history), {_SUBJECT_TAIL}")
+_APPEND = text("INSERT INTO history (id, seq, workflow, subject_id, action, from_state, to_state, version, actor_id, "
+               "actor_name, at, comment, data, prev_hash, hash) VALUES (:seq, :seq, :workflow, :subject_id, :action, "
                ":from_state, :to_state, :version, :actor_id, :actor_name, :at, :comment, :data, :prev_hash, :hash)"
                ).bindparams(bindparam("at", type_=DateTime(timezone=True)))
 
@@ -39,15 +43,13 @@ def raw_start(engine, work: list, at: datetime) -> float:
     started = time.perf_counter()
     for mid, version, clerk_id, clerk, _unit in work:
         with engine.begin() as conn:
-            if pg:
-                conn.execute(_LOCK, {"k": 0x5EF0_BE4C})
             if conn.execute(_CLAIM, {"id": mid, "old": version, "new": version + 1, "at": at}).rowcount != 1:
                 raise RuntimeError(f"measure {mid} was not at version {version}")
-            seq, prev = conn.execute(_TAIL).one()
-            rec = SimpleNamespace(seq=seq + 1, workflow="reform_measure", subject_id=mid, action="start",
+            seq, prev = conn.execute(_TAIL_PG if pg else _TAIL_SQLITE, {"id": mid, "k": 0x5EF0_BE4C}).one()
+            rec = SimpleNamespace(seq=seq, workflow="reform_measure", subject_id=mid, action="start",
                                   from_state="assigned", to_state="in_progress", version=version + 1,
                                   actor_id=clerk_id, actor_name=clerk, at=at, comment="", data="{}",
-                                  prev_hash=prev, hash="")
+                                  prev_hash=prev or "0" * 64, hash="")
             rec.hash = digest(rec)
             conn.execute(_APPEND, vars(rec))
     return time.perf_counter() - started
@@ -58,7 +60,7 @@ def measure_service():
     from runtime.core import build_runtime
 
     rt = build_runtime()
-    return rt, rt.measures
+    return rt, rt.measures.workflow  # the measure service wraps the engine's WorkflowService
 
 
 def engine_start(rt, service, work: list) -> float:

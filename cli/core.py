@@ -29,15 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file whose first line is the password ('-' reads standard input)")
     p.set_defaults(handler=cmd_users_add)
 
-    p = sub.add_parser("serve", help="web UI + JSON API + scheduler in one process")
+    p = sub.add_parser("serve", help="web UI + JSON API + scheduler")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes on one port (PostgreSQL only), each with its pool and scheduler")
     p.add_argument("--no-scheduler", action="store_true")
     p.set_defaults(handler=cmd_serve)
 
     audit = sub.add_parser("audit", help="the tamper-evident history").add_subparsers(dest="audit_cmd", required=True)
-    p = audit.add_parser("verify", help="verify the hash chain")
+    p = audit.add_parser("verify", help="verify the hash chains and their checkpoints")
     p.set_defaults(handler=cmd_audit_verify)
+    p = audit.add_parser("checkpoint", help="seal the records since the last checkpoint (each sweep does)")
+    p.set_defaults(handler=cmd_audit_checkpoint)
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_cmd", required=True)
     p = demo.add_parser("setup", help="create the demo accounts (printed once) and demo unit addresses")
@@ -99,6 +103,10 @@ def cmd_serve(args) -> int:
     from web.app import create_app
 
     rt = build_runtime()
+    if args.workers < 1:
+        raise CliError("--workers 应为正整数")
+    if args.workers > 1:
+        return serve_workers(rt, args)
     sinks = []
     if rt.settings.mail_sink:  # the demo's local receivers: mail, and the group robots' webhooks
         from notifications.robot_sink import start_robot_sink
@@ -116,16 +124,51 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def serve_workers(rt, args) -> int:
+    """N uvicorn worker processes on one socket, each building its own runtime (web.app.worker_app)."""
+    import os
+
+    import uvicorn
+
+    from web.app import SCHEDULER_ENV
+
+    if rt.engine.dialect.name != "postgresql":
+        raise CliError("多个工作进程（--workers）需要 PostgreSQL 数据库；SQLite 请用单进程运行")
+    if rt.settings.mail_sink:
+        raise CliError("多个工作进程不能与本地演示邮件接收器同用：请配置 REFORM_SMTP_HOST 等真实邮件服务器")
+    rt.engine.dispose()
+    if not rt.settings.secret_key and rt.settings.demo:  # one signing key for every process's sessions and forms
+        import secrets
+
+        os.environ["REFORM_SECRET_KEY"] = secrets.token_hex(32)
+    os.environ[SCHEDULER_ENV] = "0" if args.no_scheduler else "1"
+    uvicorn.run("web.app:worker_app", factory=True, workers=args.workers, host=args.host or rt.settings.host,
+                port=args.port or rt.settings.port, log_level="info")
+    return 0
+
+
 def cmd_audit_verify(args) -> int:
     from runtime import audit
     from runtime.core import build_runtime
 
     report = audit.verify(build_runtime())
     if report.ok:
-        print(f"audit chain ok: {report.checked} records")
+        print(f"audit chain ok: {report.checked} records, {report.checkpoints} checkpoints")
         return 0
     print(f"audit chain BROKEN: {report.reason}", file=sys.stderr)
     return 1
+
+
+def cmd_audit_checkpoint(args) -> int:
+    from engine import history
+    from runtime.core import build_runtime
+
+    rt = build_runtime()
+    with rt.write() as session:
+        cp = history.checkpoint(session, rt.clock.now())
+    print(f"checkpoint {cp.id}: records {cp.first_seq}–{cp.upto_seq} ({cp.count})" if cp else
+          "nothing recorded since the last checkpoint")
+    return 0
 
 
 def cmd_demo_setup(args) -> int:

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    threads: int = 16  # threads per process serving requests; the database pool holds as many connections
     https: bool = False
 
     # evidence and input bounds

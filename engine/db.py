@@ -27,9 +27,12 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_pragmas(engine)
         return engine
-    if "poolclass" not in kwargs:
+    if "poolclass" not in kwargs:  # the runtime passes its own size (one per request thread, a few for jobs)
         kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # no pre-ping: a SELECT 1 on every checkout is a round trip per request; a connection the server closed
+    # fails once and is replaced (pool_recycle bounds how long one lives)
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from engine import decide, history
@@ -53,9 +54,19 @@ class WorkflowService:
         self.binding, self.clock, self.limits, self.route = binding, clock, limits or Limits(), route
         self.defn = binding.definition
         table = binding.row_type.__table__
-        # compare-and-set on the version: the optimistic lock, built once
-        self._claim = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
-                       .values(version=bindparam("b_new")))
+        # compare-and-set on the version, which also writes the new state (and the time it changed): the
+        # optimistic lock and the subject's row lock in one UPDATE, built once
+        values = {"version": bindparam("b_new"), "state": bindparam("b_state")}
+        self._stamps = "updated_at" in table.c
+        if self._stamps:
+            values["updated_at"] = bindparam("b_at", type_=table.c.updated_at.type)
+        # ... and returns what the history append needs (its number, the subject's tail): one round trip
+        claim = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
+        subject = bindparam("b_id")
+        self._claim = {
+            "postgresql": claim.where(history.chain_lock_shared()).values(values).returning(
+                *history.claim_returning(True, self.defn.name, subject)),
+            "sqlite": claim.values(values).returning(*history.claim_returning(False, self.defn.name, subject))}
 
     def last_actors(self, session: Session, row: Any, actions: list[Action]) -> dict[str, int]:
         """Who last did each action that a four-eyes rule of `actions` refers to."""
@@ -79,14 +90,22 @@ class WorkflowService:
         ctx = Context(record=row, limits=self.limits, extra=getattr(view, "extra", None) or {}, now=self.clock.now())
         act, cleaned = decide.check(self.defn, action, view, actor, last, fields, ctx)
         comment = cleaned.get("comment") or decide.free_comment(fields.get("comment"), ctx)
-        claimed = session.execute(self._claim, {"b_id": row.id, "b_old": expected_version,
-                                                "b_new": expected_version + 1})
-        if claimed.rowcount != 1:
-            raise StaleVersion(row.id, expected_version, None)
         now = self.clock.now()
         from_state = row.state
         to_state = machine_fire(self.defn, row, act.name)
-        row.version = expected_version + 1
+        params = {"b_id": row.id, "b_old": expected_version, "b_new": expected_version + 1, "b_state": to_state}
+        if self._stamps:
+            params["b_at"] = now
+        with session.no_autoflush:
+            claimed = session.execute(self._claim[session.get_bind().dialect.name], params).first()
+        if claimed is None:
+            set_committed_value(row, "state", from_state)
+            raise StaleVersion(row.id, expected_version, None)
+        # what the UPDATE wrote is the row's committed state now: the unit of work writes only what apply changes
+        set_committed_value(row, "state", to_state)
+        set_committed_value(row, "version", expected_version + 1)
+        if self._stamps:
+            set_committed_value(row, "updated_at", now)
         event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
                             row.version, cleaned, comment)
         notices = self.binding.apply(session, row, event)
@@ -94,7 +113,7 @@ class WorkflowService:
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
-                       data=_plain(cleaned) | event.recorded)
+                       data=_plain(cleaned) | event.recorded, locked=True, numbered=tuple(claimed))
         for notice in self.route(session, notices):
             session.add(notice.to_row(now))
         session.flush()
@@ -123,7 +142,7 @@ class WorkflowService:
         notices = hook(session, row, event) if hook else []
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name, from_state=None,
                        to_state=row.state, version=row.version, actor_id=actor.id, actor_name=actor.username,
-                       at=now, comment=comment, data=_plain(cleaned))
+                       at=now, comment=comment, data=_plain(cleaned), locked=True)
         for notice in self.route(session, notices or []):
             session.add(notice.to_row(now))
         session.flush()
@@ -135,7 +154,7 @@ class WorkflowService:
         """Record a subject's first version (version 1) in the history."""
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
                        from_state=None, to_state=row.state, version=row.version, actor_id=actor_id,
-                       actor_name=actor_name, at=self.clock.now(), comment=comment, data=data)
+                       actor_name=actor_name, at=self.clock.now(), comment=comment, data=data, locked=True)
 
     def changed(self, session: Session, row: Any, actor_name: str, *, action: str, comment: str = "",
                 data: Mapping[str, Any] | None = None, actor_id: int | None = None) -> None:

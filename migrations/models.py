@@ -1,6 +1,6 @@
 """Every table of the system, imported so that Alembic and create_all see the whole schema."""
 
-from engine.history import HistoryRecord  # noqa: F401
+from engine.history import HistoryCheckpoint, HistoryRecord  # noqa: F401
 from engine.jobs import JobRun  # noqa: F401
 from engine.outbox import OutboxMessage  # noqa: F401
 from workflows.accounts_models import ApiToken, LeaderUnit, User, WebSession  # noqa: F401

@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.loader import Config, load_config
 from config.settings import Settings, get_settings
+from engine import history
 from engine.clock import Clock, clock_from
 from engine.db import make_engine, read_session, write_session
 from engine.definition import Limits
@@ -198,7 +202,27 @@ class Runtime:
                        calendar=self.refresh_calendar(), queued_at=queued_at, formats=self.formats)
         with self.write() as session:
             record_run(session, SWEEP_JOB, self.clock.now())
+            history.checkpoint(session, self.clock.now())  # seal what was recorded since the last sweep
         return result
+
+    @contextmanager
+    def exclusive(self, job: str) -> Iterator[bool]:
+        """Whether this process may run `job` now: on PostgreSQL a session advisory lock that one process holds
+        while the others' ticks skip (every worker of `reform serve --workers N` has its own scheduler); on
+        SQLite one process serves, so always."""
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = zlib.crc32(f"reform.tick.{job}".encode())
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     def flush(self, policy: DeliveryPolicy | None = None) -> FlushResult:
         """Deliver what is due in the outbox now."""
@@ -208,7 +232,10 @@ class Runtime:
 def build_runtime(settings: Settings | None = None, clock: Clock | None = None, config: Config | None = None
                   ) -> Runtime:
     config = config or load_config(settings or get_settings())
-    engine = make_engine(config.settings.database_url)
+    # a connection for every thread that serves requests, and a few for the scheduler's jobs
+    pool = {"pool_size": config.settings.threads, "max_overflow": 4} \
+        if config.settings.database_url.startswith("postgresql") else {}
+    engine = make_engine(config.settings.database_url, **pool)
     return Runtime(config=config, engine=engine, clock=clock or clock_from(config.settings.start_instant))
 
 

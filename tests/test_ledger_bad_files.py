@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from engine import history
 from engine.db import write_session
 from engine.history import HistoryRecord
-from engine.service import WorkflowService
 from workflows.ledger.errors import LedgerError
 from workflows.ledger.importer import import_ledger
 from workflows.models import Category, Item, Measure, MeasureUnit, Plan, Unit
@@ -155,18 +155,18 @@ def test_error_carries_row_and_column(db, rt, tmp_path):
 
 
 def test_failure_while_writing_rolls_everything_back(db, rt, monkeypatch):
-    """The import is one transaction: a failure on the 40th measure leaves no plan, unit or measure behind."""
+    """The import is one transaction: a failure after the measures' rows are written (while their history is)
+    leaves no plan, unit or measure behind."""
     before = snapshot(rt.engine)
-    real, calls = WorkflowService.created, []
+    real, calls = history.append_many, []
 
-    def failing(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 40:
-            raise RuntimeError("disk full")
-        return real(self, *args, **kwargs)
+    def failing(session, entries):
+        calls.append(len(entries))
+        real(session, entries[:40])
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(WorkflowService, "created", failing)
+    monkeypatch.setattr(history, "append_many", failing)
     with pytest.raises(RuntimeError), write_session(rt.engine) as session:
         import_ledger(session, "builtin:wulong-2022", clock=rt.clock, create_units=True)
-    assert len(calls) == 40
+    assert calls == [85]
     assert snapshot(rt.engine) == before

@@ -119,6 +119,10 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
+        import anyio.to_thread
+
+        # as many threads serve requests as the database pool has connections (build_runtime)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.threads
         jobs = None
         if scheduler:
             from web.scheduler import start_scheduler
@@ -151,3 +155,14 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                      "started_at": rt.clock.now()}),
         debug=False,
     )
+
+
+SCHEDULER_ENV = "REFORM_SERVE_SCHEDULER"
+
+
+def worker_app() -> Litestar:
+    """The application of one `reform serve --workers N` process (uvicorn's factory): its own runtime, pool and
+    scheduler (the sweep takes turns across processes, see web/scheduler.py)."""
+    import os
+
+    return create_app(build_runtime(), scheduler=os.environ.get(SCHEDULER_ENV, "1") == "1")

@@ -1,8 +1,10 @@
 """APScheduler inside `reform serve`: it only ticks; the sweep and the outbox are idempotent database work.
 
 Choices (see STACK-NOTES.md, APScheduler):
-- Memory job store, one scheduler per process, never shared. Several processes each tick; exactly-once
-  comes from the database (UNIQUE escalation key, SKIP LOCKED claims on PostgreSQL), not from here.
+- Memory job store, one scheduler per process, never shared. Several processes (`reform serve --workers N`)
+  each tick; on PostgreSQL a sweep tick first tries a session advisory lock and skips when another process
+  holds it, so one sweep runs at a time. Exactly-once still comes from the database (UNIQUE escalation key,
+  SKIP LOCKED claims of the outbox), not from the lock: a crash mid-sweep releases it and the next tick redoes.
 - max_instances=1: a slow sweep is never overlapped by the next tick of the same process.
 - coalesce=True: after the loop was blocked or the machine slept, missed runs collapse into ONE run;
   the sweep catches up by itself, so running it five times would only add work.
@@ -42,7 +44,10 @@ def warn_calendar(rt) -> None:
 
 
 def run_sweep(rt) -> None:
-    result = rt.sweep()
+    with rt.exclusive("sweep") as mine:
+        if not mine:  # another worker process is sweeping this tick
+            return
+        result = rt.sweep()
     warn_calendar(rt)
     if result.fired or result.superseded:
         log.info("sweep: fired %s, superseded %s, %d notices", dict(result.fired), dict(result.superseded),

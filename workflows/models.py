@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
 from workflows.items.table import ITEM
 from workflows.milestones.table import MILESTONE
+from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import UNIT_LEAD
 
 # How a unit's people are reached: by email, through the unit's group robots, or both. The names are the channels'.
@@ -79,11 +80,22 @@ class UnitWebhook(SQLModel, table=True):
     active: bool = True
 
 
+# The rows the sweep's deadline ladder still has work on: a unit owes the work, no extension is pending, and the
+# ladder's top rung for the current deadline is not yet recorded (`ladder_done`). The sweep selects by due date
+# through a partial index with exactly this predicate, so its time grows with these rows, not with the ledger.
+LADDER_PENDING = ("state IN (" + ", ".join(f"'{s}'" for s in sorted(REFORM_MEASURE.tagged("owes_work")))
+                  + ") AND extension_date IS NULL AND due_date IS NOT NULL"
+                  " AND (ladder_done IS NULL OR ladder_done <> deadline_version)")
+
+
 class Measure(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "seq"),
                       UniqueConstraint("plan_id", "key_code", name="uq_measure_key_code"),
                       # the light's filters: unreported states IN (...) AND due_date against a cut-off
-                      Index("ix_measure_state_due", "state", "due_date"))
+                      Index("ix_measure_state_due", "state", "due_date"),
+                      # the sweep's: measures whose deadline ladder is not through yet, by due date
+                      Index("ix_measure_ladder_pending", "due_date", postgresql_where=text(LADDER_PENDING),
+                            sqlite_where=text(LADDER_PENDING)))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -93,6 +105,7 @@ class Measure(SQLModel, table=True):
     due_text: str = Field(default="", max_length=32)
     due_date: date | None = Field(default=None, index=True)
     deadline_version: int = 1
+    ladder_done: int | None = None  # the deadline_version whose due ladder the sweep has fully recorded
     key: bool = False
     note: str = Field(default="", sa_column=_text())
     declared_done: bool = False

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Date, bindparam, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -29,7 +29,7 @@ from workflows.documents.service import Formats, draft_duban, draft_tongbao
 from workflows.instructions.table import INSTRUCTION
 from workflows.ladder import Ladder, LadderSubject, Rung, anchored_rungs, by_anchor, catch_up, rungs
 from workflows.lights import local_day, stored_day
-from workflows.models import Escalation, Measure
+from workflows.models import LADDER_PENDING, Escalation, Measure
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
@@ -39,7 +39,7 @@ from workflows.routing import route
 from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
-BATCH = 50
+BATCH = 200
 KEY = ["subject_type", "subject_id", "level", "deadline_version"]
 OWES_WORK = REFORM_MEASURE.tagged("owes_work")
 AWAITING_SIGNOFF = REFORM_MEASURE.tagged("with_head")
@@ -97,9 +97,7 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
     for kind, ids in (("measure", candidate_ids(engine, now, ladder)), ("instruction", open_instructions(engine)),
                       ("problem", problems_due(engine, run.today))):
         for start in range(0, len(ids), BATCH):
-            with write_session(engine) as session:
-                for row in lock_batch(session, kind, ids[start:start + BATCH]):
-                    sweep_one(session, kind, row, run, result)
+            sweep_batch(engine, kind, ids[start:start + BATCH], run, result)
     draft_report_of_late(engine, run, result)
     if result.unaddressed:  # one line per sweep, not one per measure
         log.warning("escalation sweep: %d rungs fired with nobody to tell (measures %s): add unit users or "
@@ -108,17 +106,21 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
 
 
 def candidate_ids(engine: Engine, now: datetime, ladder: Ladder) -> list[int]:
-    """Open measures near or past their deadline, awaiting sign-off, or reported; the exact test is rungs()."""
+    """Measures near or past their deadline whose ladder is not yet through (by the partial index on the due
+    date), awaiting sign-off, or reported; the exact test is rungs()."""
     earliest = min((lvl.offset for lvl in ladder.anchored("due")), default=0)
     horizon = local_day(now) + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
-    stmt = select(Measure.id).where(or_(
-        Measure.state.in_(sorted(OWES_WORK)) & Measure.due_date.is_not(None) & Measure.extension_date.is_(None)
-        & (Measure.due_date <= horizon),
+    others = select(Measure.id).where(or_(
         Measure.state.in_(sorted(AWAITING_SIGNOFF)) & Measure.submitted_at.is_not(None),
         Measure.state.in_(sorted(AWAITING_REVIEW)) & Measure.reported_at.is_not(None),
-    )).order_by(Measure.id)
+    ))
     with Session(engine) as session:
-        return list(session.execute(stmt).scalars())
+        pending = session.execute(_LADDER_PENDING, {"horizon": horizon}).scalars()
+        return sorted(set(pending) | set(session.execute(others).scalars()))
+
+
+_LADDER_PENDING = text(f"SELECT id FROM measure WHERE {LADDER_PENDING} AND due_date <= :horizon"
+                       ).bindparams(bindparam("horizon", type_=Date()))
 
 
 def open_instructions(engine: Engine) -> list[int]:
@@ -145,6 +147,27 @@ def lock_batch(session: Session, kind: str, ids: list[int]) -> list:
     return list(session.execute(stmt).scalars())
 
 
+def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: SweepResult) -> None:
+    """One transaction for the batch, no savepoint per subject; should one subject fail, the batch is rolled back
+    and done again with one savepoint each, so that subject is logged and skipped and the others are written."""
+    batch = SweepResult()
+    try:
+        with write_session(engine) as session:
+            rows = lock_batch(session, kind, ids)
+            recorded = recorded_rungs(session, kind, [row.id for row in rows])
+            for row in rows:
+                FIRE[kind](session, row, run, batch, recorded.get(row.id, set()))
+            mark_ladders_done(session, kind, rows, run)
+    except Exception:  # noqa: BLE001 - the slow path below names the subject and its error
+        with write_session(engine) as session:
+            rows = lock_batch(session, kind, ids)
+            for row in rows:
+                sweep_one(session, kind, row, run, result)
+            mark_ladders_done(session, kind, rows, run)
+        return
+    result.add(batch)  # only what the committed batch wrote
+
+
 def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> None:
     """One subject inside its own savepoint: its failure is logged and the sweep goes on."""
     counted = SweepResult()
@@ -162,6 +185,31 @@ def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult)
     result.add(counted)  # only what this savepoint wrote
 
 
+def recorded_rungs(session: Session, kind: str, ids: list[int]) -> dict[int, set[tuple[str, int]]]:
+    """(level, deadline version) of every rung already recorded for the batch's subjects, in one query."""
+    out: dict[int, set[tuple[str, int]]] = {}
+    if ids:
+        for sid, level, version in session.execute(select(Escalation.subject_id, Escalation.level,
+                                                          Escalation.deadline_version)
+                                                   .where(Escalation.subject_type == kind,
+                                                          Escalation.subject_id.in_(ids))):
+            out.setdefault(sid, set()).add((level, version))
+    return out
+
+
+def mark_ladders_done(session: Session, kind: str, rows: list, run: Sweep) -> None:
+    """Measures whose due ladder has its top rung recorded for the current deadline leave the sweep's index."""
+    due = run.ladder.anchored("due")
+    if kind != "measure" or not rows or not due:
+        return
+    top = due[-1].code
+    done = (select(Escalation.id).where(Escalation.subject_type == "measure", Escalation.subject_id == Measure.id,
+                                        Escalation.level == top,
+                                        Escalation.deadline_version == Measure.deadline_version).exists())
+    session.execute(update(Measure).where(Measure.id.in_([r.id for r in rows]), done)
+                    .values(ladder_done=Measure.deadline_version).execution_options(synchronize_session=False))
+
+
 def ladder_subject(row: Measure) -> LadderSubject:
     return LadderSubject(owes_work=row.state in OWES_WORK, awaiting_review=row.state in AWAITING_REVIEW,
                          due_date=row.due_date, deadline_version=row.deadline_version,
@@ -171,37 +219,45 @@ def ladder_subject(row: Measure) -> LadderSubject:
                          submitted_on=stored_day(row.submitted_at) if row.submitted_at else None)
 
 
-def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult) -> None:
+def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult,
+                 recorded: set[tuple[str, int]] | None = None) -> None:
     due = rungs(run.ladder, ladder_subject(row), run.today, run.calendar)
     for group in by_anchor(due).values():
-        fire_ladder(session, "measure", row.id, row, group, run, result)
+        fire_ladder(session, "measure", row.id, row, group, run, result, recorded=recorded)
 
 
-def fire_instruction(session: Session, row: Instruction, run: Sweep, result: SweepResult) -> None:
+def fire_instruction(session: Session, row: Instruction, run: Sweep, result: SweepResult,
+                     recorded: set[tuple[str, int]] | None = None) -> None:
     due = anchored_rungs(run.ladder.anchored("instruction"), stored_day(row.created_at), row.id, run.today,
                          run.calendar)
     fire_ladder(session, "instruction", row.id, session.get(Measure, row.measure_id), due, run, result,
-                {"instruction_id": row.id, "text": row.text})
+                {"instruction_id": row.id, "text": row.text}, recorded=recorded)
 
 
-def fire_problem(session: Session, row: Problem, run: Sweep, result: SweepResult) -> None:
+def fire_problem(session: Session, row: Problem, run: Sweep, result: SweepResult,
+                 recorded: set[tuple[str, int]] | None = None) -> None:
     due = anchored_rungs(run.ladder.anchored("problem"), row.due_date, row.due_date.toordinal(), run.today,
                          run.calendar)
     fire_ladder(session, "problem", row.id, session.get(Measure, row.measure_id), due, run, result,
-                {"problem_id": row.id, "problem": row.text[:60], "problem_state": PROBLEM.label(row.state)})
+                {"problem_id": row.id, "problem": row.text[:60], "problem_state": PROBLEM.label(row.state)},
+                recorded=recorded)
 
 
 FIRE = {"measure": fire_measure, "instruction": fire_instruction, "problem": fire_problem}
 
 
 def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, due: list[Rung], run: Sweep,
-                result: SweepResult, extra: dict | None = None) -> None:
-    """Record the due rungs of one ladder of one subject: the highest new one is sent, the others superseded."""
+                result: SweepResult, extra: dict | None = None, recorded: set[tuple[str, int]] | None = None
+                ) -> None:
+    """Record the due rungs of one ladder of one subject: the highest new one is sent, the others superseded.
+    `recorded`: the subject's rungs already written, when the batch fetched them (a rung another sweeper writes
+    meanwhile is still caught by the UNIQUE key)."""
     if not due:
         return
-    recorded = {(lvl, ver) for lvl, ver in session.execute(
-        select(Escalation.level, Escalation.deadline_version).where(Escalation.subject_type == kind,
-                                                                    Escalation.subject_id == subject_id))}
+    if recorded is None:
+        recorded = {(lvl, ver) for lvl, ver in session.execute(
+            select(Escalation.level, Escalation.deadline_version).where(Escalation.subject_type == kind,
+                                                                        Escalation.subject_id == subject_id))}
     send, superseded = catch_up(due, recorded)
     skipped_duban = None  # a 通报 presupposes the 督办: caught up past L2, its 督办通知单 is drafted all the same
     for rung in superseded:

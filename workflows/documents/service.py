@@ -90,6 +90,7 @@ def draft_duban(session: Session, measure: Measure, escalation_id: int, overdue:
                    facts=json.dumps(facts, ensure_ascii=False), created_at=now, state=DOCUMENT.initial[0])
     session.add(doc)
     session.flush()
+    _record_draft(session, doc, now, {"escalation_id": escalation_id, "measure_id": measure.id})
     return doc
 
 
@@ -107,7 +108,17 @@ def draft_tongbao(session: Session, late: list[tuple[Measure, int]], now: dateti
                    created_at=now, state=DOCUMENT.initial[0])
     session.add(doc)
     session.flush()
+    _record_draft(session, doc, now, {"measure_ids": [m.id for m, _ in late]})
     return doc
+
+
+def _record_draft(session: Session, doc: Document, now: datetime, data: dict) -> None:
+    """The sweep's draft is the document's first version: recorded like every version, so the audit chain holds."""
+    from engine import history
+
+    history.append(session, workflow=DOCUMENT.name, subject_id=doc.id, action="drafted", from_state=None,
+                   to_state=doc.state, version=doc.version, actor_id=None, actor_name="system", at=now,
+                   comment=doc.number, data={"kind": doc.kind, **data}, locked=True)
 
 
 def _default_required() -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
-from workflows.ledger.keys import key_prefix, next_keys
+from workflows.ledger.keys import KeyCounter, key_prefix
 from workflows.ledger.match import MatchPlan, match
 from workflows.ledger.rows import ParsedLedger, ParsedMeasure
 from workflows.models import LEAD, Category, Evidence, Extension, Item, Measure, MeasureUnit, Plan, Unit
@@ -201,15 +201,14 @@ def _compare_measures(ledger: ParsedLedger, snap: Snapshot, result: ImportResult
     items_by_id = {i.id: i for i in snap.items.values()}
     plan = match(ledger, snap.measures.values(), items_by_id)
     next_seq = max(snap.measures, default=0) + 1
-    codes = [m.key_code for m in snap.measures.values() if m.key_code] + [m.code for m in ledger.measures if m.code]
-    prefix = key_prefix(ledger.plan_code)
+    keys = KeyCounter(key_prefix(ledger.plan_code), [m.key_code for m in snap.measures.values() if m.key_code]
+                      + [m.code for m in ledger.measures if m.code])
     for pair in plan.pairs:
         m, row = pair.source, pair.stored
         result.matched[pair.how] = result.matched.get(pair.how, 0) + 1
         new = measure_values(m)
         if row is None:
-            code = m.code or next_keys(prefix, m.item[0], codes, 1)[0]
-            codes.append(code)
+            code = m.code or keys.next(m.item[0])
             result.measures.created += 1
             result.changes.append(Change("measure", next_seq, CREATED, {k: (None, v) for k, v in new.items()}, code))
             result.targets[next_seq] = (m, None)

@@ -31,3 +31,25 @@ def next_keys(prefix: str, item_no: str, taken: Iterable[str], count: int) -> li
     used = [int(k[len(head):]) for k in taken if k.startswith(head) and k[len(head):].isdigit()]
     start = max(used, default=0) + 1
     return [measure_key(prefix, item_no, n) for n in range(start, start + count)]
+
+
+class KeyCounter:
+    """next_keys for a whole import: the highest number each item's keys reached, kept as they are given, so
+    that naming 10⁴ new measures is linear rather than a scan of every key per measure."""
+
+    def __init__(self, prefix: str, taken: Iterable[str]) -> None:
+        self.prefix, self.top = prefix, {}
+        for code in taken:
+            self.add(code)
+
+    def add(self, code: str) -> None:
+        head, _, n = code.rpartition("-")
+        if n.isdigit():
+            self.top[head] = max(self.top.get(head, 0), int(n))
+
+    def next(self, item_no: str) -> str:
+        code = measure_key(self.prefix, item_no, 0)
+        head = code.rsplit("-", 1)[0]
+        n = self.top.get(head, 0) + 1
+        self.top[head] = n
+        return f"{head}-{n}"

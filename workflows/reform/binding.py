@@ -5,7 +5,9 @@ Validation lives in the table (field rules, conditions); `apply` only writes and
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -70,6 +72,25 @@ def urged_on(session: Session, measure_id: int, day: date) -> bool:
     return found.first() is not None
 
 
+class LazyFacts(Mapping[str, Any]):
+    """A mapping whose callable values are computed on first access, then kept."""
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self._facts = facts
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._facts[key]
+        if callable(value):
+            value = self._facts[key] = value()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
 class MeasureBinding:
     row_type = Measure
 
@@ -79,11 +100,13 @@ class MeasureBinding:
     def view(self, session: Session, row: Measure) -> View:
         links = links_of(session, row.id)
         today = local_day(self.clock.now()) if self.clock else None
-        pending, earlier = _evidence(session, row.id)
-        facts = {"pending_evidence": tuple(ev.id for ev in pending),
-                 "earlier_evidence": tuple(ev.id for ev in earlier), "links": links,
-                 "unit_has_head": has_active_head(session, links.primary.id if links.primary else None),
-                 "urged_today": bool(today) and urged_on(session, row.id, today)}
+        # each fact is read when a rule asks for it (`start` needs none of the queries); the evidence once for both
+        evidence = cache(lambda: _evidence(session, row.id))
+        facts = LazyFacts({
+            "pending_evidence": lambda: tuple(ev.id for ev in evidence()[0]),
+            "earlier_evidence": lambda: tuple(ev.id for ev in evidence()[1]), "links": links,
+            "unit_has_head": lambda: has_active_head(session, links.primary.id if links.primary else None),
+            "urged_today": lambda: bool(today) and urged_on(session, row.id, today)})
         return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.member_ids,
                     record=row, extra=facts)
 
