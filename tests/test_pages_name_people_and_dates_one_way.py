@@ -139,5 +139,5 @@ def test_a_single_month_of_completions_draws_a_readable_axis(rt):
     ticks = [int(t) for t in re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', chart)]
     assert re.findall(r"<title>([^<：]+)：(\d+) 项</title>", chart) == [("2022年6月", "1")]
     assert ticks[0] == 0 and len(ticks) >= 4 and ticks[-1] > 1  # not a bare 0–1
-    assert all(b - a == ticks[1] - ticks[0] for a, b in zip(ticks, ticks[1:], strict=False))  # even steps of whole numbers
+    assert all(b - a == ticks[1] - ticks[0] for a, b in zip(ticks, ticks[1:], strict=False))  # even whole steps
     assert "每月核验通过的举措数（2022年6月）" in chart and "2022-06" not in visible(chart)
