@@ -6,7 +6,7 @@ from litestar import get
 from litestar.response import Template
 
 from web.ui.common import RT, Me, Who, page, unit_name
-from web.ui.work import sections_for
+from web.ui.work import next_line, sections_for
 from workflows.roles import ORG
 
 
@@ -16,6 +16,7 @@ def workbench(rt: RT, user: Me, access: Who) -> Template:
         sections = sections_for(rt, session, access, unit_name(rt, user.unit_id))
     missing = rt.calendar_missing() if ORG.in_group(user.role, "calendar") else None
     return page(rt, user, "workbench.html", sections=sections, now=rt.clock.now(), calendar_missing=missing,
+                next_step=next_line(sections, rt.config.ladder.review_within),
                 may_import=ORG.in_group(user.role, "administration"))
 
 
