@@ -50,6 +50,9 @@ def test_tables_become_cards_on_a_phone_and_unit_names_stay_whole(person, site, 
     office.open("/")
     expect(office.page.locator("#next-step")).to_contain_text("下一步：")
     office.shot(f"workbench-office-{suffix}", full_page=False)
+    office.open("/overview")
+    assert sideways(office) <= 0
+    office.shot(f"overview-{suffix}", full_page=False)
     office.open("/help")
     expect(office.page.locator("#for-clerk")).to_contain_text("倒排时间表")
     assert sideways(office) <= 0
@@ -91,6 +94,10 @@ def test_mark_done_asks_in_the_browser_once_then_can_be_undone(person, site):
     expect(clerk.page.locator(".alert-ok")).to_contain_text("已标记完成")
     assert asked == ["确认将该节点标记为已完成？"]  # asked once, by the browser; no second page
     clerk.shot("timetable-done-desktop", full_page=False)
+    phone = person("clerk2", PHONE)
+    phone.open(f"/measures/{measure}/timetable")
+    assert row_display(phone, "table.cards > tbody > tr") == "block" and sideways(phone) <= 0
+    phone.shot("timetable-phone", full_page=False)
     clerk.page.get_by_role("button", name="撤销（恢复为待完成）").click()
     expect(clerk.page.locator(".alert-ok")).to_contain_text("已撤销完成")
     with read_session(site.rt.engine) as session:
