@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 import tests.world as world_module
+from tests.mail_support import mail_runtime, parsed, running_sink
 from tests.web_support import as_user
 from tests.world import june_scenario, report_build
 from web.app import create_app
@@ -141,3 +142,21 @@ def test_a_single_month_of_completions_draws_a_readable_axis(rt):
     assert ticks[0] == 0 and len(ticks) >= 4 and ticks[-1] > 1  # not a bare 0–1
     assert all(b - a == ticks[1] - ticks[0] for a, b in zip(ticks, ticks[1:], strict=False))  # even whole steps
     assert "每月核验通过的举措数（2022年6月）" in chart and "2022-06" not in visible(chart)
+
+
+def test_mails_name_people_by_display_name(site, rt):
+    c, w = site
+    mail_rt = mail_runtime(rt)
+    with running_sink(mail_rt):
+        mail_rt.flush()
+    messages = parsed(mail_rt)
+    assert messages, "the June world's returns and reports were mailed"
+    texts = []
+    for message in messages:
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                texts.append(re.sub(r"[\w.+-]+@[\w.-]+", " ", visible(part.get_content())))  # addresses aside
+    found = [f"…{t[max(0, h.start() - 30):h.end() + 20]}…" for t in texts for login in w.users
+             for h in re.finditer(rf"(?<![A-Za-z0-9_.@/-]){login}(?![A-Za-z0-9_@-])", t)]
+    assert found == [], "\n".join(found[:10])
+    assert any("孙志强" in t for t in texts)  # the reviewer who returned the work, by name
