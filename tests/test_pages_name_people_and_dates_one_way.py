@@ -9,13 +9,14 @@ import re
 
 import pytest
 from litestar.testing import TestClient
-from sqlmodel import select
+from sqlmodel import Session, select
 
 import tests.world as world_module
 from tests.mail_support import mail_runtime, parsed, running_sink
 from tests.web_support import as_user
 from tests.world import june_scenario, report_build
 from web.app import create_app
+from web.sessions import CSRF_COOKIE
 from workflows.accounts_models import User
 from workflows.models import COOPERATING, MeasureUnit, Unit
 
@@ -160,3 +161,18 @@ def test_mails_name_people_by_display_name(site, rt):
              for h in re.finditer(rf"(?<![A-Za-z0-9_.@/-]){login}(?![A-Za-z0-9_@-])", t)]
     assert found == [], "\n".join(found[:10])
     assert any("孙志强" in t for t in texts)  # the reviewer who returned the work, by name
+
+
+def test_an_account_needs_a_name_to_be_called_by(site, rt):
+    c, w = site
+    as_user(c, rt, w.users["admin"])
+    c.get("/admin/users")
+    form = {"username": "lisi", "display_name": " ", "role": "office", "password": "long-enough-1",
+            "email": "lisi@wulong.example", "_csrf_token": c.cookies.get(CSRF_COOKIE)}
+    refused = c.post("/admin/users", data=form)
+    assert refused.status_code == 400 and "请填写姓名" in visible(refused.text)
+    assert 'value="lisi"' in refused.text and 'value="lisi@wulong.example"' in refused.text  # the rest is kept
+    with Session(rt.engine) as s:
+        assert s.exec(select(User).where(User.username == "lisi")).first() is None
+    added = c.post("/admin/users", data={**form, "display_name": "李四"}, follow_redirects=False)
+    assert added.status_code == 303
