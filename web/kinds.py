@@ -36,7 +36,7 @@ MEASURES = Kind("measures", REFORM_MEASURE, MeasureDetail, MeasureAction,
 PROBLEMS = Kind("problems", PROBLEM, ProblemDetail, ProblemAction,
                 detail=lambda rt, s, a, i: rt.problems.detail(s, a, i),
                 act=lambda rt, s, a, i, action, body: rt.problems.act(s, a, i, action, body),
-                template="problem.html", id_param="problem_id")
+                template="problems/detail.html", id_param="problem_id")
 
 KINDS: tuple[Kind, ...] = (MEASURES, PROBLEMS)
 

@@ -30,6 +30,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORM_PATH = re.compile(r"^(/measures/\d+)/(?:actions/.*|evidence)$")
 # (path, label, role group that sees it, or None for everyone signed in)
 NAV = (("/", "工作台", None), ("/ledger", "台账", None), ("/overview", "总览", None), ("/reports", "报表", None),
+       ("/problems", "问题", None), ("/documents", "文书", None), ("/cockpit", "驾驶舱", "cockpit"),
        ("/mail", "邮件", "outbox"), ("/admin", "管理", "administration"), ("/help", "帮助", None))
 
 

@@ -17,18 +17,20 @@ from web.kinds import MEASURES, Kind
 from web.ui.acting import submit_action, upload_files
 from web.ui.common import RT, Me, Who, page, see_other
 from web.ui.measure_view import Failure, measure_page
+from web.ui.supervision_view import done_message, measure_panels
 
 
 def render(rt, user, access, measure_id: int, failure: Failure | None = None, status: int = 200,
            ok: str | None = None) -> Template:
     with rt.read() as session:
         view = measure_page(session, rt, access, measure_id, failure)
-    done = None
+        sup = measure_panels(session, rt, access, view.m, failure)
+    done = done_message(ok)
     if ok == "upload":
         done = "佐证材料已上传。"
     elif ok and MEASURES.definition.action(ok):
         done = f"已完成“{MEASURES.definition.action_label(ok)}”。"
-    return page(rt, user, MEASURES.template, status, view=view, m=view.m, failure=failure, done=done,
+    return page(rt, user, MEASURES.template, status, view=view, m=view.m, failure=failure, done=done, sup=sup,
                 max_mb=rt.settings.max_upload_bytes // (1024 * 1024), max_bytes=rt.settings.max_upload_bytes,
                 earlier_ids={ev.id for ev in view.earlier}, defn=MEASURES.definition)
 

@@ -7,9 +7,25 @@ form), and the page then fails with "'coroutine' object has no attribute 'to_asg
 
 from litestar import Router
 
-from web.ui import admin, admin_robots, auth, help, ledger, mail, measure, overview, preferences, workbench
+from web.ui import (
+         admin,
+         admin_robots,
+         auth,
+         cockpit,
+         documents,
+         help,
+         ledger,
+         mail,
+         measure,
+         overview,
+         preferences,
+         problems,
+         supervision,
+         workbench,
+)
 
 PAGES = [*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES, *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
          *mail.ROUTES, *admin.ROUTES,
-         *admin_robots.ROUTES, *preferences.ROUTES]
+         *admin_robots.ROUTES, *preferences.ROUTES,
+         *problems.ROUTES, *supervision.ROUTES, *documents.ROUTES, *cockpit.ROUTES]
 ROUTES: list = [Router(path="/", route_handlers=PAGES, include_in_schema=False)]
