@@ -64,11 +64,12 @@ def pages_for(w) -> dict[str, list[str]]:
     every_measure = [f"/measures/{i}" for i in m] + [f"/measures/{i}/timetable" for i in m]
     return {
         "office": ["/", "/ledger", "/overview", "/reports", "/reports/monthly?month=2022-06", "/reports/assessment",
-                   "/reports/records", "/reports/classes", "/reports/typical-cases", "/help", "/mail", *every_measure],
-        "reviewer": ["/", "/ledger", "/overview", f"/measures/{m[4]}", f"/measures/{m[0]}"],
+                   "/reports/records", "/reports/classes", "/reports/typical-cases", "/help", "/mail", "/cockpit",
+                   "/documents", "/problems", "/urge", *every_measure],
+        "reviewer": ["/", "/ledger", "/overview", "/documents", "/problems", f"/measures/{m[4]}", f"/measures/{m[0]}"],
         "scjg": ["/", "/ledger", "/overview", "/reports/monthly?month=2022-06", f"/measures/{m[0]}",
                  f"/measures/{m[1]}", f"/measures/{m[1]}/timetable"],
-        "zw": ["/", "/ledger", f"/measures/{m[3]}", f"/measures/{m[4]}", f"/measures/{m[3]}/timetable"],
+        "zw": ["/", "/ledger", "/problems", f"/measures/{m[3]}", f"/measures/{m[4]}", f"/measures/{m[3]}/timetable"],
         "admin": ["/", "/admin/units", "/admin/calendar", "/admin/import", "/mail"],
     }
 
