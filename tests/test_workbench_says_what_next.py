@@ -9,8 +9,10 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.web_support import as_user
-from tests.world import bj, june_scenario
+from tests.world import bj, build, june_scenario
 from web.app import create_app
+from web.sessions import CSRF_COOKIE
+from workflows.problems.table import PROBLEM
 
 
 @pytest.fixture
@@ -56,3 +58,18 @@ def test_the_office_is_told_what_waits_for_evaluation(site, rt):
     c, w = site
     line = next_step(c, rt, w.users["office"])
     assert line.startswith("下一步：待评估：") and "核验通过" in line and re.search(r"另有 \d+ 项待办", line)
+
+
+def test_without_measure_work_the_line_names_the_problem_to_act_on(rt):
+    w = build(rt)  # the office has nothing to evaluate here; a clerk's problem waits for it
+    with TestClient(create_app(rt)) as c:
+        as_user(c, rt, w.users["clerk"])
+        c.get("/")
+        mid = w.measures[0]
+        raised = c.post(f"/measures/{mid}/problems/raise", follow_redirects=False,
+                        data={"text": "市政接入需区财政局共享数据", "level": "区级", "needs": "区财政局",
+                              "_csrf_token": c.cookies.get(CSRF_COOKIE)})
+        assert raised.status_code == 303, raised.text[:300]
+        office_line = next_step(c, rt, w.users["office"])
+    todo = "、".join(PROBLEM.action_label(a.name) for a in PROBLEM.actions if PROBLEM.initial[0] in a.source)
+    assert office_line.startswith(f"下一步：{todo}：“") and "见下方列表" not in office_line

@@ -146,10 +146,20 @@ def sections_for(rt: Runtime, session: Session, access: Access, unit: str) -> li
     return review_sections(rt, session, access) + evaluation_sections(rt, session, access)
 
 
-def next_line(sections: list[Section], review_within: int | None) -> str:
-    """The workbench's one line at the top: the most urgent task of the first section that has one, and by when."""
+def next_line(sections: list[Section], review_within: int | None, others: list | None = None) -> str:
+    """The workbench's one line at the top: the most urgent task of the first section that has one, and by when;
+    without one, the first of `others` (the supervision pages' work lines: problems, 批示) this person must act on."""
     tasks = [t for s in sections for t in s.tasks]
     if not tasks:
+        acting = [w for w in others or [] if not w.todo.startswith("等待")]  # "等待…" lines follow others' work
+        if acting:
+            w = acting[0]
+            when = f"，期限 {cn_date(w.due)}" if w.due else ""
+            more = f"另有 {len(acting) - 1} 项待办，见下方列表。" if len(acting) > 1 else ""
+            return f"{w.todo}：“{w.title}”{when}。{more}"
+        waiting = len(others or [])
+        if waiting:
+            return f"您目前没有需要办理的事项；下方 {waiting} 项正在等待其他单位办理。"
         return "您目前没有待办事项。新的交办、退回或待核验事项会出现在这里，并同时通知您。"
     t, m = tasks[0], tasks[0].measure
     what = f"“{m.item_no}. {m.text if len(m.text) <= 24 else m.text[:23] + '…'}”"

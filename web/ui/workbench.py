@@ -18,7 +18,8 @@ def workbench(rt: RT, user: Me, access: Who) -> Template:
         supervision = supervision_work(rt, session, access)
     missing = rt.calendar_missing() if ORG.in_group(user.role, "calendar") else None
     return page(rt, user, "workbench.html", sections=sections, now=rt.clock.now(), calendar_missing=missing,
-                next_step=next_line(sections, rt.config.ladder.review_within),
+                next_step=next_line(sections, rt.config.ladder.review_within,
+                                    [line for _, lines, _ in supervision for line in lines]),
                 may_import=ORG.in_group(user.role, "administration"), supervision=supervision)
 
 
