@@ -1,4 +1,5 @@
-"""Read scenarios at K clients: the list, one measure, red lights and the overview page, against /health."""
+"""Read scenarios at K clients: the list (first and deep pages), one measure, red lights, the overview, the
+workbench and the cockpit, against /health."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ ENDPOINTS = (
              lambda c, ids: c.get(f"/api/measures/{random.randint(*ids)}")),
     Endpoint("red", "GET /api/measures?light=red", False, lambda c, _: c.get("/api/measures", params={"light": "red"})),
     Endpoint("overview", "GET /overview (cookie)", True, lambda c, _: c.get("/overview")),
+    Endpoint("deep", "GET /api/measures?limit=50&offset=(random)", False,
+             lambda c, ids: c.get("/api/measures", params={"limit": 50,
+                                                           "offset": random.randint(0, max(0, ids[1] - ids[0] - 50))})),
+    Endpoint("workbench", "GET / workbench (cookie)", True, lambda c, _: c.get("/")),
+    Endpoint("cockpit", "GET /api/cockpit", False, lambda c, _: c.get("/api/cockpit")),
 )
 
 

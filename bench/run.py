@@ -24,9 +24,10 @@ from bench.synthetic import ensure, recorded
 from bench.writes import run_writes
 
 READS = ("list", "detail", "red", "overview")
-SCENARIOS = ("build", "writes", *READS, "signoff", "sweep", "import", "help")
-GROUPS = {"all": SCENARIOS, "reads": READS, "http": (*READS, "signoff")}
-ON_LEDGER = {"writes", *READS, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
+PAGES = ("deep", "workbench", "cockpit")  # more reads: a deep page, the supervisor's workbench, the cockpit
+SCENARIOS = ("build", "writes", *READS, *PAGES, "signoff", "sweep", "import", "help")
+GROUPS = {"all": SCENARIOS, "reads": READS, "pages": PAGES, "http": (*READS, *PAGES, "signoff")}
+ON_LEDGER = {"writes", *READS, *PAGES, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="1e4,1e5,1e6", help="measures in the synthetic ledger, comma-separated")
     p.add_argument("--backends", default="pg,sqlite")
     p.add_argument("--quick", action="store_true", help="10^4 only, short load runs, 2-minute HTTP timeouts")
-    p.add_argument("--scenarios", default="all", help=f"comma-separated: {', '.join(SCENARIOS)}; or reads, http")
+    p.add_argument("--scenarios", default="all", help=f"comma-separated: {', '.join(SCENARIOS)}; or reads, pages, http")
     p.add_argument("--timeout", type=float, help="seconds per scenario (default 600; --quick: 120 for HTTP figures)")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--duration", type=float, help="seconds of load per HTTP figure (default 15, --quick 8)")
@@ -123,7 +124,7 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
     if "writes" in want:
         figures += guarded(lambda: run_writes(url, backend, size, pool, opts.writes, Deadline(opts.timeout)),
                            "engine vs raw SQL writes", backend, size, "writes")
-    if want & set(READS):
+    if want & {*READS, *PAGES}:
         figures += guarded(lambda: run_reads(url, backend, size, cfg, set(want), log), "reads", backend, size, "")
     if "signoff" in want:
         raw = next((f.baseline for f in figures if f.kind == "writes" and f.status == "ok"), None)

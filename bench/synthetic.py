@@ -108,12 +108,12 @@ def escalation_rows(ledger: Ledger, spec: Spec) -> Iterator[tuple]:
             for rank, (code, offset) in enumerate(due_levels):
                 fire_on = m.due + timedelta(days=offset * 7 // 5)
                 status = "fired" if rank == len(due_levels) - 1 else "superseded"
-                yield (m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
+                yield (m.id, "measure", m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
         elif m.state == "reported" and m.reported_at is not None:
             day = m.reported_at.astimezone(SHANGHAI).date()
             for code, _, offset in (lv for lv in ladder if lv[1] == "reported"):
                 fire_on = day + timedelta(days=offset * 7 // 5)
-                yield (m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
+                yield (m.id, "measure", m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
 
 
 def _at(day) -> datetime:
@@ -148,7 +148,8 @@ def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
                  ("links", lambda: w.insert("measure_unit", ("measure_id", "unit_id", "position"),
                                             link_rows(ledger, ids))),
                  ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic"))),
-                 ("escalations", lambda: w.insert("escalation", ("measure_id", "level", "deadline_version",
+                 ("escalations", lambda: w.insert("escalation", ("measure_id", "subject_type", "subject_id", "level",
+                                                                 "deadline_version",
                                                                  "due_date", "fire_on", "fired_at", "status",
                                                                  "recipients"), escalation_rows(ledger, spec)))]
         for name, step in steps:

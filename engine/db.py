@@ -14,6 +14,9 @@ from sqlmodel import Session, create_engine
 
 # The largest id (or counter) a row can hold: id columns are INTEGER, 32 bits on PostgreSQL, the narrower of both.
 MAX_ID = 2**31 - 1
+# A server runs sync handlers on anyio's worker threads (40 by default): one connection each at the peak, so no
+# request waits for a connection; half are kept open when idle, so N processes stay far below max_connections.
+POOL_SIZE, POOL_OVERFLOW = 20, 20
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -24,6 +27,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_pragmas(engine)
         return engine
+    if "poolclass" not in kwargs:
+        kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

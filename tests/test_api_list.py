@@ -68,6 +68,30 @@ def test_paging_keeps_the_total_and_caps_the_limit(rt, world):
         assert c.get("/api/measures", params={"limit": "many"}, headers=office).status_code == 400
 
 
+def test_keyset_pages_walk_the_same_order_as_offsets(rt, world):
+    m = world.measures
+    office = world.auth("office")
+    with client(rt) as c:
+        seen, after, pages = [], None, 0
+        while True:
+            params = {"limit": 2} if after is None else {"limit": 2, "after": after}
+            body = c.get("/api/measures", params=params, headers=office).json()
+            assert body["total"] == 5  # the whole count, whatever the page
+            seen += [x["id"] for x in body["items"]]
+            pages += 1
+            after = body["next_after"]
+            if after is None:
+                break
+        assert seen == m and pages == 3
+        green = c.get("/api/measures", params={"light": "green", "limit": 1, "after": m[0]}, headers=office).json()
+        assert [x["id"] for x in green["items"]] == [m[3]] and green["total"] == 3 and green["next_after"] == m[3]
+        last = c.get("/api/measures", params={"light": "green", "after": m[3]}, headers=office).json()
+        assert [x["id"] for x in last["items"]] == [m[4]] and last["next_after"] is None
+        gone = c.get("/api/measures", params={"after": 2**31 - 1}, headers=office)
+        assert gone.status_code == 200 and gone.json()["items"] == [] and gone.json()["next_after"] is None
+        assert c.get("/api/measures", params={"after": 0}, headers=office).status_code == 400
+
+
 def test_units_see_only_their_own_measures(rt, world):
     m = world.measures
     with client(rt) as c:

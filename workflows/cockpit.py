@@ -1,31 +1,28 @@
 """驾驶舱: the whole pilot at a glance for district leaders and the offices, every figure counted in SQL.
 
-Overdue means not reported by the end of the due day: a measure in a state tagged `owes_work` whose deadline is
-before today. Due soon: deadline within the ladder's warning window (two cut-off dates computed once). A leader
-with 分管 units sees theirs first.
+Overdue and due soon are the light's own SQL (workflows.lights.LightSQL: red, and yellow by the deadline), from
+the cut-off dates computed once per request. A leader with 分管 units sees theirs first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import msgspec
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlmodel import Session
 
 from engine.db import is_postgres
 from workflows.access import Access
-from workflows.calendar import WorkCalendar
 from workflows.directory import overseen_units
 from workflows.instructions.service import InstructionService
 from workflows.instructions.views import InstructionView
+from workflows.lights import LightSQL
 from workflows.models import Category, Item, Measure, MeasureUnit, Unit
 from workflows.problems.table import PROBLEM
 from workflows.reform.table import REFORM_MEASURE
 from workflows.supervision_models import Problem
 
-OWES_WORK = sorted(REFORM_MEASURE.tagged("owes_work"))
 DONE = sorted(REFORM_MEASURE.tagged("done"))
 LIST_SIZE = 20
 
@@ -84,16 +81,6 @@ class Cockpit(msgspec.Struct, frozen=True, kw_only=True):
     overseen: list[str]
 
 
-@dataclass(frozen=True)
-class Cutoffs:
-    today: date
-    soon: date  # the last deadline that is "due soon"
-
-
-def cutoffs(today: date, calendar: WorkCalendar, within: int) -> Cutoffs:
-    return Cutoffs(today, calendar.add_workdays(today, within))
-
-
 def local_date(session: Session, column):
     """The Beijing date of a stored UTC instant, in SQL."""
     if is_postgres(session):
@@ -112,12 +99,13 @@ def _primary():
             .subquery("primary_unit"))
 
 
-def build(session: Session, access: Access, cal: Cutoffs, instructions: InstructionService) -> Cockpit:
-    mine = set(overseen_units(session, access.actor.id))
-    base = access.filter(select(Measure.id))
-    ids = base.subquery()
-    late = and_(Measure.state.in_(OWES_WORK), Measure.due_date < cal.today)
-    soon = and_(Measure.state.in_(OWES_WORK), Measure.due_date >= cal.today, Measure.due_date <= cal.soon)
+def build(session: Session, access: Access, lights: LightSQL, instructions: InstructionService) -> Cockpit:
+    mine, cal = set(overseen_units(session, access.actor.id)), lights.cut
+    def ids(column):  # the access filter as a clause: nothing to join for those who see everything
+        clause = access.measure_clause(column)
+        return true() if clause is None else clause
+
+    late, soon = lights.late(Measure.state, Measure.due_date), lights.due_soon(Measure.state, Measure.due_date)
     on_time_done = and_(Measure.state.in_(DONE), Measure.reported_at.is_not(None),
                         local_date(session, Measure.reported_at) <= func.coalesce(Measure.due_date, date.max))
     row = session.execute(select(
@@ -126,9 +114,9 @@ def build(session: Session, access: Access, cal: Cutoffs, instructions: Instruct
         func.sum(case((and_(Measure.key, Measure.state.in_(DONE)), 1), else_=0)),
         func.sum(case((and_(Measure.key, late), 1), else_=0)),
         func.sum(case((or_due(Measure, cal), 1), else_=0)), func.sum(case((on_time_done, 1), else_=0)),
-    ).where(Measure.id.in_(select(ids)))).one()
+    ).where(ids(Measure.id))).one()
     total, done, overdue, due_soon, key_total, key_done, key_overdue, due, on_time = (int(v or 0) for v in row)
-    states = dict(session.execute(select(Measure.state, func.count()).where(Measure.id.in_(select(ids)))
+    states = dict(session.execute(select(Measure.state, func.count()).where(ids(Measure.id))
                                   .group_by(Measure.state)).all())
     return Cockpit(
         today=cal.today, total=total, by_state={s: states.get(s, 0) for s in REFORM_MEASURE.state_names},
@@ -142,7 +130,7 @@ def build(session: Session, access: Access, cal: Cutoffs, instructions: Instruct
         trend=_trend(session, ids), overseen=_names(session, mine))
 
 
-def or_due(table, cal: Cutoffs):
+def or_due(table, cal):
     """应完成: due by today, or already verified."""
     return (table.due_date <= cal.today) | table.state.in_(DONE)
 
@@ -151,41 +139,55 @@ def _categories(session: Session, ids, late) -> list[Count]:
     stmt = (select(Category.title, func.count(), func.sum(case((Measure.state.in_(DONE), 1), else_=0)),
                    func.sum(case((late, 1), else_=0)))
             .join(Item, Item.id == Measure.item_id).join(Category, Category.id == Item.category_id)
-            .where(Measure.id.in_(select(ids))).group_by(Category.title, Category.seq).order_by(Category.seq))
+            .where(ids(Measure.id)).group_by(Category.title, Category.seq).order_by(Category.seq))
     return [Count(name=t, total=n, done=int(d or 0), overdue=int(o or 0)) for t, n, d, o in session.execute(stmt)]
 
 
 def _late(session: Session, ids, where, mine: set[int], order) -> list[Late]:
+    """The first LIST_SIZE by `order` (this leader's units first): their ids from the measure table alone, then
+    their items and units for those few."""
     primary = _primary()
-    first = case((primary.c.unit_id.in_(sorted(mine) or [-1]), 0), else_=1)
+    picked: list[int] = []
+    if mine:
+        picked = list(session.execute(
+            select(Measure.id).join(primary, primary.c.measure_id == Measure.id)
+            .where(ids(Measure.id), where, primary.c.unit_id.in_(sorted(mine)))
+            .order_by(order, Measure.id).limit(LIST_SIZE)).scalars())
+    if len(picked) < LIST_SIZE:
+        rest = select(Measure.id).where(ids(Measure.id), where)
+        if picked:
+            rest = rest.where(Measure.id.not_in(picked))
+        picked += session.execute(rest.order_by(order, Measure.id).limit(LIST_SIZE - len(picked))).scalars()
+    if not picked:
+        return []
     stmt = (select(Measure, Item.item_no, Unit.name, primary.c.unit_id)
             .join(Item, Item.id == Measure.item_id).join(primary, primary.c.measure_id == Measure.id)
-            .join(Unit, Unit.id == primary.c.unit_id)
-            .where(Measure.id.in_(select(ids)), where).order_by(first, order, Measure.id).limit(LIST_SIZE))
+            .join(Unit, Unit.id == primary.c.unit_id).where(Measure.id.in_(picked)))
+    found = {m.id: (m, no, unit, uid) for m, no, unit, uid in session.execute(stmt)}
     return [Late(id=m.id, item_no=no, text=m.text, unit=unit, due_date=m.due_date, state=m.state,
                  state_label=REFORM_MEASURE.label(m.state), key=m.key, mine=uid in mine)
-            for m, no, unit, uid in session.execute(stmt)]
+            for m, no, unit, uid in (found[i] for i in picked if i in found)]
 
 
 def _lagging(session: Session, ids, late, mine: set[int]) -> list[LaggingUnit]:
     primary = _primary()
     stmt = (select(Unit.id, Unit.name, func.count()).join(primary, primary.c.unit_id == Unit.id)
             .join(Measure, Measure.id == primary.c.measure_id)
-            .where(Measure.id.in_(select(ids)), late).group_by(Unit.id, Unit.name)
+            .where(ids(Measure.id), late).group_by(Unit.id, Unit.name)
             .order_by(func.count().desc(), Unit.name).limit(LIST_SIZE))
     found = [LaggingUnit(unit=name, overdue=n, mine=uid in mine) for uid, name, n in session.execute(stmt)]
     return sorted(found, key=lambda u: (not u.mine, -u.overdue, u.unit))
 
 
 def _open_problems(session: Session, ids) -> int:
-    stmt = select(func.count()).select_from(Problem).where(Problem.measure_id.in_(select(ids)),
+    stmt = select(func.count()).select_from(Problem).where(ids(Problem.measure_id),
                                                            Problem.state.in_(sorted(PROBLEM.tagged("open"))))
     return session.execute(stmt).scalar_one()
 
 
 def _trend(session: Session, ids) -> list[Month]:
     month = month_of(session, Measure.verified_at)
-    stmt = (select(month, func.count()).where(Measure.id.in_(select(ids)), Measure.verified_at.is_not(None))
+    stmt = (select(month, func.count()).where(ids(Measure.id), Measure.verified_at.is_not(None))
             .group_by(month).order_by(month))
     return [Month(month=m, verified=n) for m, n in session.execute(stmt) if m][-12:]
 

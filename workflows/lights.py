@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, false, literal, not_, null, or_
 
 from engine.db import utc
 from engine.definition import WorkflowDefinition
@@ -147,3 +149,123 @@ def reviewer_overdue(measure, today: date, calendar: WorkCalendar, rules: LightR
 def review_late(waited_workdays: int, review_within: int | None) -> bool:
     """督查办 has `review_within` working days after the day of the report; a longer wait is 核验超时."""
     return review_within is not None and waited_workdays > review_within
+
+
+# --- the same rule in SQL: two cut-off dates computed once per request, then a CASE over state and due date ---
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The dates that turn lights on at one instant, computed once from the calendar and the ladder.
+
+    `late_before`: a deadline before it is past (the due day has ended). `soon`: the last deadline still
+    within the ladder's due-soon window (yellow); `known_through`: the last day whose working days the
+    calendar knows, contiguously from today (a later deadline has no yellow/green light); None when the
+    calendar does not know today. `review_before`: a report made before that day waits too long (核验超时).
+    """
+
+    today: date
+    late_before: date
+    soon: date | None
+    known_through: date | None
+    review_before: date | None
+
+
+def cutoffs(now: datetime, calendar: WorkCalendar, rules: LightRules) -> Cutoffs:
+    today, late_before = local_day(now), local_day(now + timedelta(microseconds=1))
+    known = _known_through(today, calendar)
+    if known is None:
+        return Cutoffs(today, late_before, None, None, None)
+    try:  # the day before the (n+1)-th working day after today: n working days lie in (today, soon]
+        soon = calendar.add_workdays(today, rules.due_soon_within + 1) - timedelta(days=1)
+    except CalendarUnknown:  # the window runs past what the calendar knows: every known deadline is in it
+        soon = known
+    review = None
+    if rules.review_within is not None:
+        try:  # the (n+1)-th working day back from today (today included): a report before it waited more than n
+            review = calendar.add_workdays(today + timedelta(days=1), -(rules.review_within + 1))
+        except CalendarUnknown:
+            review = None
+    return Cutoffs(today, late_before, min(soon, known), known, review)
+
+
+def _known_through(today: date, calendar: WorkCalendar) -> date | None:
+    year = today.year
+    while year <= date.max.year:
+        try:
+            calendar.source_of(year)
+        except CalendarUnknown:
+            break
+        year += 1
+    return None if year == today.year else date(year - 1, 12, 31)
+
+
+@dataclass(frozen=True)
+class LightSQL:
+    """SQL expressions of the light for rows with a state and a due-date column: the WHERE of `light=red`, the
+    GROUP BY of the overview, the counts of the cockpit. Equal to `light_info` for every state and deadline
+    (tests/test_lights_in_sql.py)."""
+
+    rules: LightRules
+    cut: Cutoffs
+
+    def _in(self, state, states) -> ColumnElement[bool]:
+        return state.in_(sorted(states)) if states else false()
+
+    def reported(self, state) -> ColumnElement[bool]:
+        return self._in(state, reported_states(self.rules.defn))
+
+    def owes(self, state) -> ColumnElement[bool]:
+        return self._in(state, self.rules.defn.tagged("owes_work"))
+
+    def unreported(self, state) -> ColumnElement[bool]:
+        """The states in which the unit's clock runs, as an IN list (an index on (state, due_date) serves it)."""
+        return self._in(state, set(self.rules.defn.state_names) - reported_states(self.rules.defn))
+
+    def late(self, state, due) -> ColumnElement[bool]:
+        """Red: the unit has not reported and the due day has ended."""
+        return and_(self.unreported(state), due.is_not(None), due < self.cut.late_before)
+
+    def due_soon(self, state, due) -> ColumnElement[bool]:
+        """Yellow by the deadline alone: not past it, and within the ladder's window of working days."""
+        if self.cut.soon is None:
+            return false()
+        return and_(self.unreported(state), due >= self.cut.late_before, due <= self.cut.soon)
+
+    def light_is(self, name: str, state, due, missed: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+        """`light(...) == name` as plain predicates over the columns, so indexes serve `light=` filters."""
+        cut, owes_missed = self.cut, false() if missed is None else and_(self.owes(state), missed)
+        if name == "red":
+            return self.late(state, due)
+        if cut.known_through is None:
+            return false()
+        if name == "yellow":
+            later = or_(due.is_(None), and_(due > cut.soon, due <= cut.known_through))
+            return or_(self.due_soon(state, due), and_(self.unreported(state), later, owes_missed))
+        if name == "green":
+            later = or_(due.is_(None), and_(due > cut.soon, due <= cut.known_through))
+            return or_(self.reported(state), and_(self.unreported(state), later, not_(owes_missed)))
+        raise ValueError(f"unknown light {name!r}")
+
+    def reviewer_overdue(self, state, reported_at) -> ColumnElement[bool]:
+        """Waiting for 督查办 longer than the ladder allows: reported (a stored instant) before the cut-off day
+        began in Beijing."""
+        if self.cut.review_before is None:
+            return false()
+        awaiting = self._in(state, self.rules.defn.tagged("awaiting_review"))
+        began = datetime.combine(self.cut.review_before, time(0), SHANGHAI)
+        return and_(awaiting, reported_at.is_not(None), reported_at < began)
+
+    def light(self, state, due, missed: ColumnElement[bool] | None = None) -> ColumnElement:
+        """'red' / 'yellow' / 'green', or NULL when the calendar cannot say; `missed` (a milestone missed)
+        turns green yellow while the unit owes the work."""
+        red, cut = literal("red"), self.cut
+        if cut.known_through is None:
+            return case((self.late(state, due), red), else_=null())
+        green = literal("green")
+        if missed is not None:
+            green = case((and_(self.owes(state), missed), literal("yellow")), else_=literal("green"))
+        whens = [(self.reported(state), literal("green")), (due.is_(None), green), (due < cut.late_before, red),
+                 (due > cut.known_through, null())]
+        if cut.soon is not None:
+            whens.append((due <= cut.soon, literal("yellow")))
+        return case(*whens, else_=green)

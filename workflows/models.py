@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
@@ -81,7 +81,9 @@ class UnitWebhook(SQLModel, table=True):
 
 class Measure(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "seq"),
-                      UniqueConstraint("plan_id", "key_code", name="uq_measure_key_code"))
+                      UniqueConstraint("plan_id", "key_code", name="uq_measure_key_code"),
+                      # the light's filters: unreported states IN (...) AND due_date against a cut-off
+                      Index("ix_measure_state_due", "state", "due_date"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -172,6 +174,7 @@ class Extension(SQLModel, table=True):
 
 
 class Milestone(SQLModel, table=True):
+    __table_args__ = (Index("ix_milestone_state_due", "state", "due_date"),)  # missed milestones, for the light
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
     due_date: date

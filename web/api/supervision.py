@@ -16,7 +16,7 @@ from engine.errors import BadRequest
 from web.api.common import RT, IdParam, Text, Who, api_get, api_post
 from web.files import receive_problem_evidence
 from web.responses import attachment
-from workflows.cockpit import Cockpit, build, cutoffs
+from workflows.cockpit import Cockpit, build
 from workflows.documents.service import DOCX_TYPE, DocumentList, DocumentSummary
 from workflows.documents.table import KINDS as DOCUMENT_KINDS
 from workflows.escalations import EscalationView, escalation_view
@@ -65,10 +65,9 @@ def urge(rt: RT, access: Who, measure_id: FromPath[int], data: JSONBody[dict[str
 @api_get("/api/cockpit", summary="驾驶舱：全区试点推进情况（区领导、营商办、督查办）")
 def cockpit(rt: RT, access: Who) -> Cockpit:
     access.require("cockpit", "查看驾驶舱")
-    today = local_day(rt.clock.now())
-    cut = cutoffs(today, rt.config.calendar, rt.config.ladder.due_soon_within)
+    lights = rt.measures.light_sql(rt.clock.now())
     with rt.read() as session:
-        return build(session, access, cut, rt.instructions)
+        return build(session, access, lights, rt.instructions)
 
 
 @api_get("/api/problems", summary="问题协调与督查整改：按状态、单位、举措、来源筛选")

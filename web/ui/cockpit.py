@@ -6,8 +6,7 @@ from litestar import get
 from litestar.response import Template
 
 from web.ui.common import RT, Me, Who, page
-from workflows.cockpit import build, cutoffs
-from workflows.lights import local_day
+from workflows.cockpit import build
 from workflows.problems.table import PROBLEM
 from workflows.reform.table import REFORM_MEASURE
 
@@ -15,10 +14,9 @@ from workflows.reform.table import REFORM_MEASURE
 @get("/cockpit", sync_to_thread=True)
 def cockpit(rt: RT, user: Me, access: Who) -> Template:
     access.require("cockpit", "查看驾驶舱")
-    today = local_day(rt.clock.now())
-    cut = cutoffs(today, rt.config.calendar, rt.config.ladder.due_soon_within)
+    lights = rt.measures.light_sql(rt.clock.now())
     with rt.read() as session:
-        data = build(session, access, cut, rt.instructions)
+        data = build(session, access, lights, rt.instructions)
     peak = max([m.verified for m in data.trend] or [1])
     return page(rt, user, "cockpit/index.html", c=data, peak=peak, may_urge=access.in_group("central"),
                 state_defs=REFORM_MEASURE.states, problem_title=PROBLEM.title)

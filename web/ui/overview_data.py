@@ -6,15 +6,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from runtime.core import Runtime
 from web.ui import charts
 from workflows.access import Access
+from workflows.cockpit import month_of
 from workflows.lights import LIGHT_COLOURS, LIGHT_LABELS, local_day
+from workflows.models import LEAD, Category, Item, Measure, MeasureUnit, Unit
 from workflows.reform.table import REFORM_MEASURE
 
 DONE = REFORM_MEASURE.tagged("done")
+OVERDUE_SHOWN = 50  # the most overdue first; the ledger lists them all (light=red)
 
 
 @dataclass
@@ -24,11 +28,12 @@ class Overview:
     lights: dict[str | None, int]
     by_category: list[tuple[str, dict[str, int]]]
     by_unit: list[tuple[str, dict[str, int]]]
-    overdue: list
-    reviewer_overdue: list
+    overdue: list  # the OVERDUE_SHOWN most overdue; lights["red"] counts them all
+    reviewer_overdue: int
     completions: list[tuple[str, int]]
     key_total: int
     key_done: int
+    due_soon_within: int = 0
 
 
 def month_span(first: str, last: str) -> list[str]:
@@ -41,30 +46,73 @@ def month_span(first: str, last: str) -> list[str]:
     return out
 
 
+def _counted(session: Session, stmt) -> list[tuple]:
+    """GROUP BY every labelled column of `stmt` (as a subquery, so an expression is grouped by its label)."""
+    rows = stmt.subquery()
+    cols = list(rows.c)
+    return list(session.execute(select(*cols, func.count()).group_by(*cols)))
+
+
 def overview(rt: Runtime, session: Session, access: Access, now: datetime) -> Overview:
-    rows = rt.measures.every(session, access)
-    by_category: dict[str, Counter] = {}
-    by_unit: dict[str, Counter] = {}
-    for m in rows:
-        by_category.setdefault(m.category, Counter())[m.state] += 1
-        by_unit.setdefault(m.primary_unit or "（无）", Counter())[m.state] += 1
-    months = Counter(f"{local_day(m.verified_at):%Y-%m}" for m in rows if m.verified_at)
+    """Every figure counted in SQL over the measures this actor may see; lights from the one SQL light. Each
+    count groups the measure table alone or joined once, into a handful of groups."""
+    lights = rt.measures.light_sql(now)
+    seen = access.filter(select(Measure.id)).scalar_subquery() if not access.sees_all else None
+
+    def visible(stmt):
+        return stmt if seen is None else stmt.where(Measure.id.in_(seen))
+
+    groups = _counted(session, visible(select(
+        Measure.state.label("state"), rt.measures.light_of(lights).label("light"), Measure.key.label("key"),
+        lights.reviewer_overdue(Measure.state, Measure.reported_at).label("waiting_late"))))
+    states, counted = Counter(), Counter()
+    for state, light, _, _, n in groups:
+        states[state] += n
+        counted[light] += n
+    by_cat = _counted(session, visible(select(Item.category_id.label("category"), Measure.state.label("state"))
+                                       .join(Item, Item.id == Measure.item_id)))
+    cats = {cid: (seq, title) for cid, seq, title in session.execute(
+        select(Category.id, Category.seq, Category.title).where(Category.id.in_({c for c, _, _ in by_cat})))}
+    by_unit = _counted(session, visible(
+        select(MeasureUnit.unit_id.label("unit"), Measure.state.label("state"))
+        .join(Measure, Measure.id == MeasureUnit.measure_id)
+        .where(MeasureUnit.position == 0, MeasureUnit.part == LEAD)))
+    unit_ids = {u for u, _, _ in by_unit}
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    units: dict[str, Counter] = {}
+    for uid, state, n in by_unit:
+        units.setdefault(names[uid], Counter())[state] += n
+    without = Counter(states) - sum(units.values(), Counter())
+    if without:
+        units["（无）"] = without
+    month = month_of(session, Measure.verified_at)
+    months = dict(session.execute(visible(select(month, func.count()).where(Measure.verified_at.is_not(None))
+                                          .group_by(month))).all())
     this_month = f"{local_day(now):%Y-%m}"
     span = month_span(min([*months, this_month]), max([*months, this_month]))
-    overdue = sorted((m for m in rows if m.light == "red"),
-                     key=lambda m: (-(m.light_detail.overdue_workdays or 0), m.id))
+    late = lights.late(Measure.state, Measure.due_date)
     return Overview(
-        total=len(rows),
-        by_state={s: sum(1 for m in rows if m.state == s) for s in REFORM_MEASURE.state_names},
-        lights=dict(Counter(str(m.light) if m.light else None for m in rows)),
-        by_category=[(c, dict(n)) for c, n in by_category.items()],
-        by_unit=sorted(((u, dict(n)) for u, n in by_unit.items()), key=lambda x: (-sum(x[1].values()), x[0])),
-        overdue=overdue,
-        reviewer_overdue=[m for m in rows if m.light_detail.reviewer_overdue],
+        total=sum(states.values()),
+        by_state={s: states.get(s, 0) for s in REFORM_MEASURE.state_names},
+        lights=dict(counted),
+        by_category=_per_category(by_cat, cats),
+        by_unit=sorted(((u, dict(n)) for u, n in units.items()), key=lambda x: (-sum(x[1].values()), x[0])),
+        overdue=rt.measures.every(session, access, where=late, order=(Measure.due_date, Measure.id),
+                                  limit=OVERDUE_SHOWN),
+        reviewer_overdue=sum(n for _, _, _, late, n in groups if late),
         completions=[(mon, months.get(mon, 0)) for mon in span],
-        key_total=sum(1 for m in rows if m.key),
-        key_done=sum(1 for m in rows if m.key and m.state in DONE),
+        key_total=sum(n for _, _, key, _, n in groups if key),
+        key_done=sum(n for state, _, key, _, n in groups if key and state in DONE),
+        due_soon_within=rt.config.ladder.due_soon_within,
     )
+
+
+def _per_category(rows: list[tuple], cats: dict[int, tuple[int, str]]) -> list[tuple[str, dict[str, int]]]:
+    out: dict[str, dict[str, int]] = {}
+    for cid, state, n in sorted(rows, key=lambda r: (cats[r[0]][0], r[1])):
+        counts = out.setdefault(cats[cid][1], {})
+        counts[state] = counts.get(state, 0) + n
+    return list(out.items())
 
 
 def month_label(month: str, short: bool = False) -> str:

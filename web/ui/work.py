@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from engine.history import HistoryRecord
@@ -18,12 +18,14 @@ from web.ui.common import cn_date
 from web.ui.measure_view import deadline_words, people
 from workflows.access import Access
 from workflows.calendar import CalendarUnknown
-from workflows.lights import local_day
+from workflows.lights import LIGHTS, local_day
+from workflows.models import Measure
 from workflows.reform.table import REFORM_MEASURE as DEFN
 
 LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2, None: 3}
 OWES_WORK, UNSTARTED = DEFN.tagged("owes_work"), DEFN.tagged("unstarted")
 RETURNS = DEFN.actions_tagged("returns")
+SHOWN = 50  # a see-all section lists its most urgent SHOWN; the count and the ledger give the rest
 
 
 @dataclass
@@ -42,6 +44,27 @@ class Section:
     title: str
     tasks: list[Task]
     empty: str
+    total: int | None = None  # when more wait than are listed
+
+
+def tagged(tag: str):
+    return Measure.state.in_(sorted(DEFN.tagged(tag)))
+
+
+def urgent_first(rt: Runtime):
+    """SQL order of `urgency`: red, yellow, green, no light; the earliest deadline (the most overdue) first."""
+    light = rt.measures.light_of(rt.measures.light_sql(rt.clock.now()))
+    rank = case(*((light == name, LIGHT_RANK[name]) for name in LIGHTS), else_=LIGHT_RANK[None])
+    return rank, Measure.due_date.is_(None), Measure.due_date, Measure.id
+
+
+def capped(rt: Runtime, session: Session, access: Access, where, order) -> tuple[list, int | None]:
+    """The first SHOWN measures in `order`, and how many match when that is more."""
+    rows = rt.measures.every(session, access, where=where, order=order, limit=SHOWN)
+    if len(rows) < SHOWN:
+        return rows, None
+    count = session.execute(access.filter(select(func.count(Measure.id)).where(where))).scalar_one()
+    return rows, count if count > len(rows) else None
 
 
 def last_returns(session: Session, measure_ids: list[int]) -> dict[int, dict]:
@@ -73,7 +96,7 @@ def may_take(access: Access, tag: str) -> bool:
 
 
 def unit_sections(rt: Runtime, session: Session, access: Access, unit: str) -> list[Section]:
-    mine = [m for state in sorted(OWES_WORK) for m in rt.measures.every(session, access, state=state)]
+    mine = rt.measures.every(session, access, where=tagged("owes_work"))
     returns = last_returns(session, [m.id for m in mine if m.state not in UNSTARTED])
     lead, helping = [], []
     for m in mine:
@@ -105,39 +128,38 @@ def waited_workdays(rt: Runtime, m, today: date) -> int | None:
 def review_sections(rt: Runtime, session: Session, access: Access) -> list[Section]:
     today, within = local_day(rt.clock.now()), rt.config.ladder.review_within
     waiting = []
-    for state in sorted(DEFN.tagged("awaiting_review")):
-        for m in rt.measures.every(session, access, state=state):
-            days = waited_workdays(rt, m, today)
-            late = within is not None and days is not None and days > within
-            waiting.append(Task(m, "待核验", DEFN.actions_tagged("verifies")[0], waited=days,
-                                note=f"已超过 {within} 个工作日" if late else "", rank=(-(days or 0), m.id)))
+    rows, waiting_total = capped(rt, session, access, tagged("awaiting_review"),
+                                 (Measure.reported_at.is_(None), Measure.reported_at, Measure.id))
+    for m in rows:
+        days = waited_workdays(rt, m, today)
+        late = within is not None and days is not None and days > within
+        waiting.append(Task(m, "待核验", DEFN.actions_tagged("verifies")[0], waited=days,
+                            note=f"已超过 {within} 个工作日" if late else "", rank=(-(days or 0), m.id)))
     waiting.sort(key=lambda t: t.rank)
+    rows, asked = capped(rt, session, access, tagged("owes_work") & Measure.extension_date.is_not(None),
+                         urgent_first(rt))
     extensions = [Task(m, f"延期申请：申请延至 {cn_date(m.extension.proposed_due_date)}", "decide_extension",
-                       note=m.extension.reason, rank=urgency(m))
-                  for state in sorted(OWES_WORK) for m in rt.measures.every(session, access, state=state)
-                  if m.extension]
+                       note=m.extension.reason, rank=urgency(m)) for m in rows]
     extensions.sort(key=lambda t: t.rank)
     out = []
     if may_take(access, "verifies"):
-        out.append(Section("待核验的报送（等待最久的在前）", waiting, "没有待核验的报送。"))
+        out.append(Section("待核验的报送（等待最久的在前）", waiting, "没有待核验的报送。", waiting_total))
     if may_take(access, "decides_extension"):
-        out.append(Section("待审批的延期申请", extensions, "没有待审批的延期申请。"))
+        out.append(Section("待审批的延期申请", extensions, "没有待审批的延期申请。", asked))
     return out
 
 
 def evaluation_sections(rt: Runtime, session: Session, access: Access) -> list[Section]:
     if not may_take(access, "evaluates"):
         return []
-    verified = sorted((Task(m, "待评估", DEFN.actions_tagged("evaluates")[0],
-                            rank=(m.verified_at.isoformat() if m.verified_at else "", m.id))
-                       for state in sorted(DEFN.tagged("awaiting_evaluation"))
-                       for m in rt.measures.every(session, access, state=state)), key=lambda t: t.rank)
+    rows, verified_total = capped(rt, session, access, tagged("awaiting_evaluation"),
+                                  (Measure.verified_at.is_not(None), Measure.verified_at, Measure.id))
+    verified = [Task(m, "待评估", DEFN.actions_tagged("evaluates")[0]) for m in rows]
+    rows, evaluated_total = capped(rt, session, access, tagged("awaiting_replication"), (Measure.id,))
     evaluated = [Task(m, "待复制推广或调整优化", "replicate" if m.rating != "差" else "adjust",
-                      note=f"评估等级：{m.rating or '—'}", rank=(m.id,))
-                 for state in sorted(DEFN.tagged("awaiting_replication"))
-                 for m in rt.measures.every(session, access, state=state)]
-    return [Section("已核验，待评估", verified, "没有待评估的举措。"),
-            Section("已评估，待复制推广", evaluated, "没有待复制推广的举措。")]
+                      note=f"评估等级：{m.rating or '—'}") for m in rows]
+    return [Section("已核验，待评估", verified, "没有待评估的举措。", verified_total),
+            Section("已评估，待复制推广", evaluated, "没有待复制推广的举措。", evaluated_total)]
 
 
 def sections_for(rt: Runtime, session: Session, access: Access, unit: str) -> list[Section]:

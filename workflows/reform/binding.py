@@ -26,30 +26,33 @@ from workflows.roles import HEAD, STAFF, SUPERVISOR
 URGE = "urge"  # the escalation level a one-click 催办 is listed under
 
 
+def _evidence(session: Session, measure_id: int) -> tuple[list[Evidence], list[Evidence]]:
+    """(pending, earlier) from one query: the files not yet carried by a report, and those of earlier rounds once
+    per content (the newest round's row kept) that are not pending again."""
+    rows = session.execute(select(Evidence).where(Evidence.measure_id == measure_id, Evidence.problem_id.is_(None))
+                           .order_by(Evidence.id)).scalars().all()
+    pending = [ev for ev in rows if ev.report_version is None]
+    fresh, seen = {ev.sha256 for ev in pending}, {}
+    for ev in sorted((ev for ev in rows if ev.report_version is not None), key=lambda e: (-e.report_version, e.id)):
+        if ev.sha256 not in fresh:
+            seen.setdefault(ev.sha256, ev)
+    return pending, sorted(seen.values(), key=lambda e: e.id)
+
+
 def pending_evidence(session: Session, measure_id: int) -> list[Evidence]:
     """Evidence uploaded and not yet carried by a report."""
-    stmt = select(Evidence).where(Evidence.measure_id == measure_id, Evidence.report_version.is_(None),
-                                  Evidence.problem_id.is_(None))
-    return list(session.execute(stmt.order_by(Evidence.id)).scalars())
+    return _evidence(session, measure_id)[0]
 
 
 def earlier_evidence(session: Session, measure_id: int) -> list[Evidence]:
     """The files of earlier report rounds, once per content (newest row first kept), not already pending."""
-    rows = session.execute(select(Evidence).where(Evidence.measure_id == measure_id, Evidence.problem_id.is_(None),
-                                                  Evidence.report_version.is_not(None))
-                           .order_by(Evidence.report_version.desc(), Evidence.id)).scalars()
-    pending = {ev.sha256 for ev in pending_evidence(session, measure_id)}
-    seen: dict[str, Evidence] = {}
-    for ev in rows:
-        if ev.sha256 not in pending:
-            seen.setdefault(ev.sha256, ev)
-    return sorted(seen.values(), key=lambda e: e.id)
+    return _evidence(session, measure_id)[1]
 
 
 def default_files(session: Session, measure_id: int) -> list[int]:
     """What a report that names no files carries: the pending files and those of earlier rounds."""
-    return [ev.id for ev in pending_evidence(session, measure_id)] + \
-        [ev.id for ev in earlier_evidence(session, measure_id)]
+    pending, earlier = _evidence(session, measure_id)
+    return [ev.id for ev in pending] + [ev.id for ev in earlier]
 
 
 def has_active_head(session: Session, unit_id: int | None) -> bool:
@@ -76,8 +79,9 @@ class MeasureBinding:
     def view(self, session: Session, row: Measure) -> View:
         links = links_of(session, row.id)
         today = local_day(self.clock.now()) if self.clock else None
-        facts = {"pending_evidence": tuple(ev.id for ev in pending_evidence(session, row.id)),
-                 "earlier_evidence": tuple(ev.id for ev in earlier_evidence(session, row.id)), "links": links,
+        pending, earlier = _evidence(session, row.id)
+        facts = {"pending_evidence": tuple(ev.id for ev in pending),
+                 "earlier_evidence": tuple(ev.id for ev in earlier), "links": links,
                  "unit_has_head": has_active_head(session, links.primary.id if links.primary else None),
                  "urged_today": bool(today) and urged_on(session, row.id, today)}
         return View(id=row.id, state=row.state, owner_ids=links.primary_ids, participant_ids=links.member_ids,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlmodel import Session
 
 from engine import history
@@ -18,8 +18,8 @@ from engine.errors import BadRequest
 from engine.service import WorkflowService, version_of
 from workflows.access import Access
 from workflows.calendar import WorkCalendar
-from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, light_info, local_day
-from workflows.milestones.service import missed_measure_ids
+from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, LightSQL, cutoffs, light_info, local_day
+from workflows.milestones.service import missed_clause, missed_measure_ids
 from workflows.models import Category, Evidence, Item, Measure, Unit
 from workflows.reform import views
 from workflows.reform.binding import default_files
@@ -39,6 +39,7 @@ class MeasureQuery:
     key: bool | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    after: int | None = None  # keyset paging: the id of the last measure of the previous page
 
     def checked(self) -> MeasureQuery:
         """Blank filters dropped; a bad one raises BadRequest naming it."""
@@ -54,6 +55,8 @@ class MeasureQuery:
             raise BadRequest(f"每页条数 limit 须在 1 到 {MAX_LIMIT} 之间")
         if self.offset < 0:
             raise BadRequest("offset 不能为负数")
+        if self.after is not None and self.after < 1:
+            raise BadRequest("after 须为上一页最后一条举措的编号（正整数）")
         return replace(self, **clean)
 
 
@@ -62,21 +65,27 @@ def with_item():
             .join(Category, Category.id == Item.category_id))
 
 
-def filtered(access: Access, query: MeasureQuery):
-    stmt = access.filter(with_item())
+def filtered(access: Access, query: MeasureQuery, light=None, stmt=None):
+    """The visible measures matching the query; `light` is the SQL light (LightSQL.light) when filtering by it."""
+    stmt = access.filter(with_item() if stmt is None else stmt)
     if query.state:
         stmt = stmt.where(Measure.state == query.state)
     if query.unit:
         stmt = stmt.where(Measure.id.in_(measures_led_by_name(Unit.name == query.unit)))
     if query.item:
-        stmt = stmt.where(Item.item_no == query.item)
+        stmt = stmt.where(Measure.item_id.in_(select(Item.id).where(Item.item_no == query.item)))
     if query.key is not None:
         stmt = stmt.where(Measure.key == query.key)
     if query.q:
-        stmt = stmt.where(or_(Measure.text.icontains(query.q, autoescape=True),
-                              Item.title.icontains(query.q, autoescape=True),
+        titled = select(Item.id).where(Item.title.icontains(query.q, autoescape=True))
+        stmt = stmt.where(or_(Measure.text.icontains(query.q, autoescape=True), Measure.item_id.in_(titled),
                               Measure.id.in_(measures_led_by_name(Unit.name.icontains(query.q, autoescape=True)))))
-    return stmt.order_by(Measure.plan_id, Measure.seq, Measure.id)
+    if query.light and light is not None:
+        stmt = stmt.where(light)
+    return stmt
+
+
+ORDER = (Measure.plan_id, Measure.seq)  # unique together: the list's order and its keyset
 
 
 @dataclass
@@ -102,34 +111,59 @@ class MeasureService:
         """Measures with a milestone past its date and not done (倒排时间表): their light turns yellow."""
         return missed_measure_ids(session, local_day(now), measure_ids)
 
-    def list(self, session: Session, access: Access, query: MeasureQuery) -> views.MeasureList:
-        """The measures this actor may see, filtered and paged."""
-        query, now = query.checked(), self.clock.now()
-        stmt = filtered(access, query)
-        if query.light:
-            # the light is computed, not stored: filter the candidates in Python, then page
-            missed = self.missed(session, now)
-            rows = [(r, self.light(r[0], now, r[0].id in missed)) for r in session.execute(stmt)]
-            rows = [(r, info) for r, info in rows if info.light == query.light]
-            total, page = len(rows), rows[query.offset:query.offset + query.limit]
-        else:
-            total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-            found = list(session.execute(stmt.limit(query.limit).offset(query.offset)))
-            missed = self.missed(session, now, [m.id for m, _, _ in found])
-            page = [(r, self.light(r[0], now, r[0].id in missed)) for r in found]
-        links = links_of_many(session, [m.id for (m, _, _), _ in page])
-        items = [views.summary(m, item, cat, links[m.id], info) for (m, item, cat), info in page]
-        return views.MeasureList(items=items, total=total)
+    def light_sql(self, now: datetime) -> LightSQL:
+        """The light's SQL expressions at `now`: the cut-off dates are computed here, once."""
+        return LightSQL(self.rules, cutoffs(now, self.calendar, self.rules))
 
-    def every(self, session: Session, access: Access, **filters: Any) -> list[views.MeasureSummary]:
-        """Every measure this actor may see that matches the filters (for pages that show them all)."""
-        out, offset = [], 0
-        while True:
-            page = self.list(session, access, MeasureQuery(limit=MAX_LIMIT, offset=offset, **filters))
-            out.extend(page.items)
-            offset += MAX_LIMIT
-            if offset >= page.total:
-                return out
+    def light_of(self, lights: LightSQL, table=Measure):
+        """The SQL light of `table`'s rows (Measure or an alias), a missed milestone included."""
+        return lights.light(table.state, table.due_date, missed_clause(lights.cut.today, table.id))
+
+    def light_filter(self, now: datetime, name: str):
+        """WHERE the light is `name`, as predicates the indexes serve."""
+        lights = self.light_sql(now)
+        return lights.light_is(name, Measure.state, Measure.due_date, missed_clause(lights.cut.today, Measure.id))
+
+    def list(self, session: Session, access: Access, query: MeasureQuery) -> views.MeasureList:
+        """The measures this actor may see, filtered and paged (by offset, or by keyset after a given id)."""
+        query, now = query.checked(), self.clock.now()
+        light = self.light_filter(now, query.light) if query.light else None
+        total = session.execute(filtered(access, query, light, select(func.count(Measure.id)))).scalar_one()
+        ids = filtered(access, query, light, select(Measure.id))
+        if query.after is not None:
+            last = session.execute(select(*ORDER).where(Measure.id == query.after)).one_or_none()
+            if last is None:  # no such measure: nothing comes after it
+                return views.MeasureList(items=[], total=total)
+            ids = ids.where(tuple_(*ORDER) > tuple(last))
+        # the page's ids first (an index walk), then only those rows with their item and category
+        ids = ids.order_by(*ORDER).limit(query.limit + 1).offset(query.offset)
+        found = list(session.execute(self._with_missed(now).where(Measure.id.in_(ids)).order_by(*ORDER)))
+        more, found = len(found) > query.limit, found[:query.limit]
+        items = self._summaries(session, found, now)
+        return views.MeasureList(items=items, total=total, next_after=items[-1].id if more else None)
+
+    def every(self, session: Session, access: Access, *, where=None, order=ORDER, limit: int | None = None,
+              **filters: Any) -> list[views.MeasureSummary]:
+        """Every measure this actor may see that matches the filters and the SQL clause `where`, in `order`
+        (the list's by default), the first `limit` of them when given (for pages that show them all)."""
+        query, now = MeasureQuery(**filters).checked(), self.clock.now()
+        light = self.light_filter(now, query.light) if query.light else None
+        stmt = filtered(access, query, light, self._with_missed(now) if limit is None else select(Measure.id))
+        if where is not None:
+            stmt = stmt.where(where)
+        if limit is not None:  # the first ids from the measure table alone, then their rows
+            stmt = self._with_missed(now).where(Measure.id.in_(stmt.order_by(*order).limit(limit)))
+        return self._summaries(session, list(session.execute(stmt.order_by(*order))), now)
+
+    def _with_missed(self, now: datetime):
+        """The rows with their item, category and whether a milestone was missed, in one statement."""
+        return with_item().add_columns(missed_clause(local_day(now), Measure.id))
+
+    def _summaries(self, session: Session, found: list, now: datetime) -> list[views.MeasureSummary]:
+        """Summaries of (measure, item, category, missed) rows; their units in one more query."""
+        links = links_of_many(session, [row[0].id for row in found])
+        return [views.summary(m, item, cat, links[m.id], self.light(m, now, bool(missed)))
+                for m, item, cat, missed in found]
 
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
@@ -137,9 +171,9 @@ class MeasureService:
         return self._detail(session, access, row)
 
     def _detail(self, session: Session, access: Access, row: Measure) -> views.MeasureDetail:
-        _, item, cat = session.execute(with_item().where(Measure.id == row.id)).one()
         now = self.clock.now()
-        info = self.light(row, now, missed=row.id in self.missed(session, now, [row.id]))
+        _, item, cat, missed = session.execute(self._with_missed(now).where(Measure.id == row.id)).one()
+        info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
         told = self.instructions.for_measure(session, access, row.id) if self.instructions else []
         return views.MeasureDetail(

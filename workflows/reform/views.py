@@ -145,6 +145,7 @@ class ProblemLine(Struct):
 class MeasureList(Struct):
     items: list[MeasureSummary]
     total: int
+    next_after: int | None = None  # more follow: pass it as `after` for the next page (keyset paging)
 
 
 def light_detail(info: LightInfo) -> LightDetail:

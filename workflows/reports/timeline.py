@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from workflows import lights
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports.facts import Event, MeasureFact
-from workflows.reports.periods import end_of_day, local_day
+from workflows.reports.periods import local_day
 
 REPORTED = lights.reported_states(REFORM_MEASURE)  # the unit's report stands: waiting for 督查办, or verified
 OWES = frozenset(REFORM_MEASURE.state_names) - REPORTED  # the unit still owes its report: its deadline runs
@@ -105,14 +105,27 @@ def is_overdue(measure: MeasureFact, events: Sequence[Event], cutoff: datetime) 
 def overdue_workdays(measure: MeasureFact, events: Sequence[Event], cutoff: datetime, calendar: lights.Workdays,
                      first: date | None = None) -> int:
     """Working days after the deadline (and from `first`, when given) to the cut-off's day on which the unit still
-    owed its report: at the end of the day, or at the cut-off for its own day."""
+    owed its report: at the end of the day, or at the cut-off for its own day.
+
+    The state is constant between the days of the actions, so each stretch is one lookup in the working-day index
+    (`calendar.workdays_between`), not a step per day."""
     due = measure.effective_due
     if due is None:
         return 0
-    owes = owes_checker(measure, events)
-    start = due if first is None else max(due, first - timedelta(days=1))
-    return lights.overdue_workdays(start, local_day(cutoff), calendar,
-                                   lambda day: owes(min(end_of_day(day), cutoff)))
+    start, until = (due if first is None else max(due, first - timedelta(days=1))), local_day(cutoff)
+    if until <= start:
+        return 0
+    state = events[0].to_state if events else measure.state  # before its first record, as `owes_checker` reads
+    total, since = 0, start  # days after `since` have `state` until the next action's day
+    for e in events:
+        if e.at > cutoff:
+            continue
+        day = local_day(e.at)  # the state at the end of `day` (or at the cut-off) follows this action
+        if day > since:
+            total += calendar.workdays_between(since, day - timedelta(days=1)) if state in OWES else 0
+            since = day - timedelta(days=1)
+        state = e.to_state
+    return total + (calendar.workdays_between(since, until) if state in OWES else 0)
 
 
 def events_between(events: Sequence[Event], start: datetime, end: datetime, *actions: str) -> list[Event]:
