@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -108,7 +108,7 @@ def clean_values(name: str, specs: tuple[FieldSpec, ...], fields: Mapping[str, A
             cleaned[spec.name] = coerce(spec, fields.get(spec.name), ctx)
         except FieldInvalid as exc:
             problems[spec.name] = exc.problem
-    ctx = Context(ctx.record, cleaned, ctx.limits, ctx.extra)
+    ctx = replace(ctx, fields=cleaned)  # keeps `now`: rules such as "not in the past" read it
     for spec in specs:
         if spec.name in problems:
             continue

@@ -124,7 +124,8 @@ def test_admin_user_forms_are_bounded(client, rt, world, field, value, said):
 
 def test_an_overlong_password_is_refused(client, world):
     token = sign_in(client, "admin")
-    form = {"username": "new-user", "role": "office", "password": "p" * 129, "_csrf_token": token}
+    form = {"username": "new-user", "display_name": "新用户", "role": "office", "password": "p" * 129,
+            "_csrf_token": token}
     resp = client.post("/admin/users", data=form)
     assert resp.status_code == 400 and "密码最多 128 个字符" in resp.text
 
@@ -165,7 +166,7 @@ def test_a_comment_on_an_action_that_declares_none_is_bounded_too(client, world)
 
 def test_a_unit_name_with_a_nul_is_an_unknown_unit(client, world):
     token = sign_in(client, "admin")
-    form = {"username": "new-user", "role": "unit_staff", "unit": "区财政局\x00", "password": "long-enough-1",
-            "_csrf_token": token}
+    form = {"username": "new-user", "display_name": "新用户", "role": "unit_staff", "unit": "区财政局\x00",
+            "password": "long-enough-1", "_csrf_token": token}
     resp = client.post("/admin/users", data=form)
     assert resp.status_code == 400 and "未知单位" in resp.text

@@ -69,6 +69,7 @@ def test_another_unit_cannot_even_see_the_timetable(client, rt, world):
 
 
 @pytest.mark.parametrize("body, field", [({"due_date": "2022-07-01"}, "description"),
+                                         ({"due_date": "2022-05-31", "description": "早于今天"}, "due_date"),
                                          ({"due_date": "7月1日", "description": "x"}, "due_date"),
                                          ({"due_date": "2023-01-31", "description": "晚于时间节点"}, "due_date")])
 def test_bad_milestones_are_422_naming_the_field(client, rt, world, body, field):
@@ -86,6 +87,7 @@ def test_a_missed_milestone_shows_in_the_monthly_report(client, rt, world):
     m3, m1 = world.measures[3], world.measures[1]
     post(client, rt, world, "zw", m3, due_date="2022-06-10", description="完成调研")
     post(client, rt, world, "zw", m3, due_date="2022-06-30", description="出台方案")
+    rt.clock.set(bj("2022-05-31 09:00"))  # planned the day before it fell due (no node may be set in the past)
     post(client, rt, world, "scjg", m1, due_date="2022-05-31", description="已按期完成的节点")
     mid = client.get(f"/api/measures/{m1}/milestones", headers=token(rt, world.users["scjg"])).json()["items"][0]["id"]
     client.post(f"/api/measures/{m1}/milestones/{mid}/done", headers=token(rt, world.users["scjg"]))

@@ -49,8 +49,11 @@ class Access:
         row = session.get(Measure, measure_id)
         if row is None:
             raise NotFound("找不到该举措", detail=f"measure {measure_id} not found")
-        if not self.sees_all and not (self.actor.unit_ids & links_of(session, measure_id).member_ids):
-            raise PermissionDenied("此举措不由您所在的单位牵头，您无权查看",
+        links = None if self.sees_all else links_of(session, measure_id)
+        if links is not None and not (self.actor.unit_ids & links.member_ids):
+            leads = "、".join(u.name for u in links.leads) or "其他单位"
+            raise PermissionDenied(f"这项举措由{leads}牵头，不是您所在单位承担的举措，所以这里不显示它的办理情况。"
+                                   "您单位的举措在工作台和台账中可以找到。",
                                    detail=f"measure {measure_id}: user {self.actor.username!r} is not of a lead unit")
         return row
 

@@ -44,7 +44,7 @@ def test_another_units_measure_cannot_be_opened_acted_on_or_downloaded(person, s
     other = person("clerk2")
     response = other.measure(mid)
     assert response.status == 403
-    expect(other.page.get_by_role("alert")).to_contain_text("无权")
+    expect(other.page.get_by_role("alert")).to_contain_text("不是您所在单位承担的举措")  # said plainly
 
     other.measure(site.ids["gov"])  # a page of their own, for a valid CSRF token
     token = other.page.locator("input[name=_csrf_token]").first.input_value()

@@ -98,7 +98,13 @@
   function confirmDanger() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (e) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+        if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); return; }
+        // asked here already: the server's own confirmation step (for pages without script) is skipped
+        if (!form.querySelector('input[name="confirmed"]')) {
+          var yes = document.createElement("input");
+          yes.type = "hidden"; yes.name = "confirmed"; yes.value = "1";
+          form.appendChild(yes);
+        }
       });
     });
   }

@@ -77,6 +77,8 @@ def add_user(rt: Runtime, by: By, form: dict) -> User:
     email = form.get("email", "").strip()
     if email and not EMAIL.match(email[:255]):
         raise AdminInputError(f"邮箱地址“{email[:255]}”格式不正确")
+    if not form.get("display_name", "").strip():  # pages, 办理记录 and mails name people, never by their login
+        raise AdminInputError("请填写姓名：页面、办理记录和邮件中用姓名称呼此人，不显示用户名")
     try:
         with rt.write() as session:
             user = accounts.add_user(session, form.get("username", "").strip(), form.get("role", ""),

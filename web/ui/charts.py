@@ -92,15 +92,25 @@ def stacked_bars(rows: list[tuple[str, dict[str, int]]], colours: dict, names: d
     return BarChart(WIDTH, int(y) + 24, LABEL_W, out, legend)
 
 
+def value_ticks(biggest: int, most: int = 5) -> list[int]:
+    """Whole-number ticks from 0 in steps of 1, 2, 5, 10, 20, …, at least four steps high: one month with one
+    measure reads 0–4, not a bare 0–1."""
+    step = 1
+    while max(biggest, 4) > step * most:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    top = max(-(-biggest // step) * step, 4 * step)
+    return list(range(0, top + 1, step))
+
+
 def columns(points: list[tuple[str, int]], width: int = WIDTH, height: int = 220) -> ColumnChart:
-    """A column per point (for example one per month), with a few value ticks."""
-    top = max((v for _, v in points), default=0) or 1
+    """A column per point (for example one per month), on a whole-number axis with a few ticks."""
+    tick_values = value_ticks(max((v for _, v in points), default=0))
+    top = tick_values[-1]
     base, left, plot_h = height - 28.0, 36.0, height - 48.0
     step = (width - left - 10) / max(len(points), 1)
     bar = min(step * .7, 56.0)
     cols = [Column(left + i * step + (step - bar) / 2, base - v / top * plot_h, bar, v / top * plot_h, label, v)
             for i, (label, v) in enumerate(points)]
-    tick_values = sorted({0, top // 2, top}) if top > 1 else [0, 1]
     ticks = [(base - t / top * plot_h, t) for t in tick_values]
     return ColumnChart(width, height, base, cols, ticks)
 

@@ -35,13 +35,13 @@ NAV = (("/", "工作台", None), ("/ledger", "台账", None), ("/overview", "总
 
 
 def cn_date(value: date | datetime | None, with_time: bool = False) -> str:
-    """2022年6月30日 (and 9时02分 where a time matters): how dates read on every page."""
+    """2022年6月30日 (and 2022年6月30日 9:05 where a time matters): how dates read on every page."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         local = value.astimezone(SHANGHAI) if value.tzinfo else value
         text = f"{local.year}年{local.month}月{local.day}日"
-        return f"{text} {local.hour}时{local.minute:02d}分" if with_time else text
+        return f"{text} {local.hour}:{local.minute:02d}" if with_time else text
     return f"{value.year}年{value.month}月{value.day}日"
 
 

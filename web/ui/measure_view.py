@@ -16,7 +16,7 @@ from web.ui.forms import ActionForm, anything_typed, build_form, shown_values
 from workflows import evidence
 from workflows.access import Access
 from workflows.accounts_models import User
-from workflows.models import Unit
+from workflows.models import Replication, Unit
 from workflows.reform.binding import earlier_evidence
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import ORG
@@ -70,6 +70,7 @@ class MeasurePage:
     rounds: list[Round] = field(default_factory=list)
     returned: Round | None = None  # the latest round, when it came back and is not yet reported again
     earlier: list = field(default_factory=list)  # files of earlier rounds, offered again when re-reporting
+    replication: Replication | None = None  # the latest 复制推广: its 推广范围 and 推广说明
 
     @property
     def pending_and_earlier(self) -> list:
@@ -206,4 +207,11 @@ def measure_page(session: Session, rt: Runtime, access: Access, measure_id: int,
     return MeasurePage(m, forms, timeline(session, m), pending,
                        [ev for ev in m.evidence if ev.report_version is not None],
                        evidence.may_upload(session, access, measure_id), lost, primary,
-                       next_step_line(m, primary, returned), rounds, returned, earlier)
+                       next_step_line(m, primary, returned), rounds, returned, earlier,
+                       latest_replication(session, measure_id))
+
+
+def latest_replication(session: Session, measure_id: int) -> Replication | None:
+    stmt = (select(Replication).where(Replication.measure_id == measure_id)
+            .order_by(Replication.at.desc(), Replication.id.desc()).limit(1))
+    return session.execute(stmt).scalars().first()

@@ -6,14 +6,14 @@ from litestar import get
 from litestar.response import Template
 
 from web.ui.common import RT, Me, Who, page
-from web.ui.overview_data import chart_set, overview
+from web.ui.overview_data import chart_set, month_label, overview
 
 
 @get("/overview", sync_to_thread=True)
 def overview_page(rt: RT, user: Me, access: Who) -> Template:
     with rt.read() as session:
         ov = overview(rt, session, access, rt.clock.now())
-    return page(rt, user, "overview.html", ov=ov, charts=chart_set(ov))
+    return page(rt, user, "overview.html", ov=ov, charts=chart_set(ov), month_label=month_label)
 
 
 ROUTES: list = [overview_page]

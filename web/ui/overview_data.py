@@ -115,6 +115,12 @@ def _per_category(rows: list[tuple], cats: dict[int, tuple[int, str]]) -> list[t
     return list(out.items())
 
 
+def month_label(month: str, short: bool = False) -> str:
+    """"2022-06" as 2022年6月, or 6月 under a column where many months share the axis (the caption names the span)."""
+    year, mon = (int(p) for p in month.split("-"))
+    return f"{mon}月" if short else f"{year}年{mon}月"
+
+
 def chart_set(ov: Overview) -> dict:
     light_parts = [(LIGHT_LABELS.get(k, "未知"), ov.lights.get(k, 0), LIGHT_COLOURS[k])
                    for k in ("red", "yellow", "green", None)]
@@ -126,5 +132,7 @@ def chart_set(ov: Overview) -> dict:
         "states": charts.donut(state_parts), "state_parts": state_parts,
         "categories": charts.stacked_bars(ov.by_category, colours, labels),
         "units": charts.stacked_bars(ov.by_unit, colours, labels),
-        "months": charts.columns(ov.completions, width=380, height=200),
+        "months_span": "–".join(dict.fromkeys(month_label(m) for m in (ov.completions[0][0], ov.completions[-1][0]))),
+        "months": charts.columns([(month_label(mon, len(ov.completions) > 4), n) for mon, n in ov.completions],
+                                 width=380, height=200),
     }

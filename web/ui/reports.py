@@ -21,20 +21,22 @@ from web.ui import report_charts as charts
 from web.ui.common import RT, Form, Me, Who
 from workflows.access import Access
 from workflows.accounts_models import User
+from workflows.documents.text import is_end_of_day
 from workflows.items.table import ITEM_CLASSES, UNCLASSED
 from workflows.milestones.service import MilestoneList
 from workflows.milestones.table import MILESTONE
 from workflows.models import Measure
 from workflows.reform.table import REFORM_MEASURE
 from workflows.reports import classes, records, service
-from workflows.reports.periods import SHANGHAI, local_day, parse_year
+from workflows.reports.periods import local_day, parse_year
 from workflows.reports.rows import cutoff_label, due_shown
 
 Text = FromQuery[str | None]
 
 
-def beijing(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return instant.astimezone(SHANGHAI).strftime(fmt) if instant else ""
+def page_cutoff(cutoff: datetime) -> str:
+    """A report's 统计截止 on a page: 2022年6月30日24时 for a finished day, 2022年6月20日 9:00 while it runs."""
+    return cutoff_label(cutoff) if is_end_of_day(cutoff) else common.cn_date(cutoff, with_time=True)
 
 
 def score(value: float | None) -> str:
@@ -49,7 +51,7 @@ def points(value: float | None) -> str:
 
 def page(rt: Runtime, name: str, user: User, status: int = 200, **context: Any) -> Template:
     return common.page(rt, user, f"reports/{name}.html", status, level_titles=rt.config.ladder.headings,
-                       beijing=beijing, action_labels_ms=MILESTONE.action_labels, cutoff_label=cutoff_label,
+                       action_labels_ms=MILESTONE.action_labels, cutoff_label=page_cutoff,
                        due_shown=shown_due, score=score, points=points, **context)
 
 
@@ -184,9 +186,24 @@ def timetable_view(rt: Runtime, access: Access, measure_id: int) -> TimetableVie
         return TimetableView(session.get(Measure, measure_id), found)
 
 
+def timetable(rt: Runtime, user: User, access: Access, measure_id: int, status: int = 200, **context: Any) -> Template:
+    """The timetable page; `context` may name a form being corrected, a step to confirm or what was just done."""
+    context = {"form": {}, "problems": {}, "editing": None, "confirming": None, "done": None,
+               **timetable_words(rt), **context}
+    return page(rt, "timetable", user, status, view=timetable_view(rt, access, measure_id), **context)
+
+
+def timetable_words(rt: Runtime) -> dict[str, Any]:
+    """What the timetable template reads besides the view: the actions as declared, and today for the date inputs."""
+    return {"acts": {a.name: a for a in MILESTONE.actions}, "today": local_day(rt.clock.now())}
+
+
 @get("/measures/{measure_id:int}/timetable", sync_to_thread=True)
-def timetable_page(rt: RT, user: Me, access: Who, measure_id: FromPath[int]) -> Template:
-    return page(rt, "timetable", user, view=timetable_view(rt, access, measure_id), form={}, problems={})
+def timetable_page(rt: RT, user: Me, access: Who, measure_id: FromPath[int], done: Text = None,
+                   ms: FromQuery[int | None] = None) -> Template:
+    """`?done=complete&ms=3` after an action: says what happened and offers the way back (撤销)."""
+    just = {"action": done, "label": MILESTONE.action_label(done), "id": ms} if MILESTONE.action(done or "") else None
+    return timetable(rt, user, access, measure_id, done=just)
 
 
 @post("/measures/{measure_id:int}/timetable", sync_to_thread=True)
@@ -196,22 +213,32 @@ def timetable_add(rt: RT, user: Me, access: Who, measure_id: FromPath[int], data
             rt.milestones.add(session, access, measure_id, dict(data))
     except WorkflowError as exc:  # keep what was typed and say what is wrong, next to the field
         problems = {name: p.message for name, p in exc.fields.items()}
-        return failed(rt, "timetable", user, exc, view=timetable_view(rt, access, measure_id), form=data,
-                      problems=problems)
+        return timetable(rt, user, access, measure_id, status_for(exc), error=exc.message, form=data,
+                         problems=problems)
     return common.see_other(f"/measures/{measure_id}/timetable")
 
 
 @post("/measures/{measure_id:int}/timetable/{milestone_id:int}/{action:str}", sync_to_thread=True)
 def timetable_act(rt: RT, user: Me, access: Who, measure_id: FromPath[int], milestone_id: FromPath[int],
                   action: FromPath[str], data: Form) -> Template | Redirect:
+    """An action on one milestone; one the table asks to confirm is first shown as a question (no script needed)."""
+    act = MILESTONE.action(action)
+    fields = {k: v for k, v in dict(data).items() if k != "confirmed"}
+    if act is not None and act.confirm and data.get("confirmed") != "1":
+        view = timetable_view(rt, access, measure_id)
+        asked = next((ms for ms in view.milestones.items if ms.id == milestone_id and action in ms.allowed_actions),
+                     None)
+        if asked is not None:  # otherwise the action is refused below, with the reason
+            return page(rt, "timetable", user, view=view, form={}, problems={}, editing=None, done=None,
+                        confirming={"action": act, "milestone": asked}, **timetable_words(rt))
     try:
         with rt.write() as session:
-            rt.milestones.act(session, access, measure_id, milestone_id, action, dict(data))
+            rt.milestones.act(session, access, measure_id, milestone_id, action, fields)
     except WorkflowError as exc:
         problems = {name: p.message for name, p in exc.fields.items()}
-        return failed(rt, "timetable", user, exc, view=timetable_view(rt, access, measure_id), form=data,
-                      problems=problems)
-    return common.see_other(f"/measures/{measure_id}/timetable")
+        return timetable(rt, user, access, measure_id, status_for(exc), error=exc.message, form=data,
+                         problems=problems, editing=milestone_id if problems else None)
+    return common.see_other(f"/measures/{measure_id}/timetable?done={action}&ms={milestone_id}")
 
 
 # One Router: see web/api/reports.py (handlers sharing a path must be registered together).

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from engine.history import HistoryRecord
 from runtime.core import Runtime
 from web.ui.common import cn_date
-from web.ui.measure_view import people
+from web.ui.measure_view import deadline_words, people
 from workflows.access import Access
 from workflows.calendar import CalendarUnknown
 from workflows.lights import LIGHTS, local_day
@@ -166,3 +166,33 @@ def sections_for(rt: Runtime, session: Session, access: Access, unit: str) -> li
     if access.is_unit_user:
         return unit_sections(rt, session, access, unit)
     return review_sections(rt, session, access) + evaluation_sections(rt, session, access)
+
+
+def next_line(sections: list[Section], review_within: int | None, others: list | None = None) -> str:
+    """The workbench's one line at the top: the most urgent task of the first section that has one, and by when;
+    without one, the first of `others` (the supervision pages' work lines: problems, 批示) this person must act on."""
+    tasks = [t for s in sections for t in s.tasks]
+    if not tasks:
+        acting = [w for w in others or [] if not w.todo.startswith("等待")]  # "等待…" lines follow others' work
+        if acting:
+            w = acting[0]
+            when = f"，期限 {cn_date(w.due)}" if w.due else ""
+            more = f"另有 {len(acting) - 1} 项待办，见下方列表。" if len(acting) > 1 else ""
+            return f"{w.todo}：“{w.title}”{when}。{more}"
+        waiting = len(others or [])
+        if waiting:
+            return f"您目前没有需要办理的事项；下方 {waiting} 项正在等待其他单位办理。"
+        return "您目前没有待办事项。新的交办、退回或待核验事项会出现在这里，并同时通知您。"
+    t, m = tasks[0], tasks[0].measure
+    what = f"“{m.item_no}. {m.text if len(m.text) <= 24 else m.text[:23] + '…'}”"
+    if t.waited is not None:
+        limit = f"，应在报送后 {review_within} 个工作日内核验" if review_within is not None else ""
+        when = f"报送已等待 {t.waited} 个工作日{limit}"
+    elif m.state in OWES_WORK and m.light_detail and m.light_detail.overdue_workdays:
+        when = f"时间节点 {cn_date(m.due_date)} 已过（逾期 {m.light_detail.overdue_workdays} 个工作日），请尽快完成"
+    elif m.state in OWES_WORK:
+        when = f"{deadline_words(m)}完成"
+    else:
+        when = f"{cn_date(m.verified_at)}核验通过，请尽快办理" if m.verified_at else "请尽快办理"
+    more = f"另有 {len(tasks) - 1} 项待办，见下方列表。" if len(tasks) > 1 else ""
+    return f"{t.todo}：{what}，{when}。{more}"
