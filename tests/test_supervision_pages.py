@@ -173,6 +173,16 @@ def test_bulk_urge_of_red_measures_reports_each_one(web, rt, world):
     assert web.as_("clerk").get("/urge").status_code == 403
 
 
+def test_the_red_list_of_the_ledger_offers_bulk_urge_to_the_offices_only(web, rt, world):
+    rt.clock.set(bj("2022-06-27 09:00"))
+    link = '<a class="btn btn-small" href="/urge">批量催办红灯举措</a>'
+    assert link in web.as_("reviewer").get("/ledger", params={"light": "red"}).text
+    assert link in web.as_("office").get("/ledger", params={"light": "red"}).text
+    assert link not in web.as_("reviewer").get("/ledger").text  # not on the whole ledger
+    assert link not in web.as_("clerk").get("/ledger", params={"light": "red"}).text
+    assert link not in web.as_("leader").get("/ledger", params={"light": "red"}).text
+
+
 def test_a_leaders_instruction_is_answered_by_the_unit_and_shown_on_page_desk_and_cockpit(web, rt, world):
     mid = world.measures[0]
     web.as_("leader")

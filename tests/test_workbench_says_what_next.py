@@ -73,3 +73,15 @@ def test_without_measure_work_the_line_names_the_problem_to_act_on(rt):
         office_line = next_step(c, rt, w.users["office"])
     todo = "、".join(PROBLEM.action_label(a.name) for a in PROBLEM.actions if PROBLEM.initial[0] in a.source)
     assert office_line.startswith(f"下一步：{todo}：“") and "见下方列表" not in office_line
+
+
+def test_a_leader_with_nothing_to_answer_is_pointed_at_the_cockpit_not_at_administration(rt):
+    w = build(rt)
+    with TestClient(create_app(rt)) as c:
+        as_user(c, rt, w.users["leader"])
+        leader = c.get("/").text
+        as_user(c, rt, w.users["admin"])
+        admin = c.get("/").text
+    assert "系统管理" not in leader and 'href="/admin"' not in leader
+    assert '<a href="/cockpit">' in leader and '<a href="/ledger?light=red">' in leader
+    assert "<h2>系统管理</h2>" in admin and '<a href="/admin">' in admin

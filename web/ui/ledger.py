@@ -58,7 +58,7 @@ def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: 
                           page_no=1, pages=1)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return page(rt, user, "ledger.html", filters=filters, units=units, groups=grouped(found.items),
-                total=found.total, page_no=page_no, pages=pages, error=None)
+                total=found.total, page_no=page_no, pages=pages, error=None, may_urge=access.in_group("central"))
 
 
 ROUTES: list = [ledger_page]
