@@ -67,7 +67,8 @@ def cockpit(rt: RT, access: Who) -> Cockpit:
     access.require("cockpit", "查看驾驶舱")
     lights = rt.measures.light_sql(rt.clock.now())
     with rt.read() as session:
-        return build(session, access, lights, rt.instructions)
+        return rt.figures.get(session, ("cockpit", lights.cut, access),
+                              lambda: build(session, access, lights, rt.instructions))
 
 
 @api_get("/api/problems", summary="问题协调与督查整改：按状态、单位、举措、来源筛选")
