@@ -53,8 +53,8 @@ def reply(rt: RT, access: Who, instruction_id: FromPath[int], data: JSONBody[dic
 def urge(rt: RT, access: Who, measure_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> EscalationView:
     with rt.write() as session:
         row = access.measure(session, measure_id)
-        rt.measures.act(session, access, measure_id, "urge", {"version": data.get("version", row.version),
-                                                              "comment": data.get("comment")})
+        rt.measures.fire(session, access, measure_id, "urge", {"version": data.get("version", row.version),
+                                                               "comment": data.get("comment")})
         day = local_day(rt.clock.now()).toordinal()
         esc = session.execute(select(Escalation).where(Escalation.subject_type == "measure",
                                                        Escalation.subject_id == measure_id, Escalation.level == URGE,
