@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -32,7 +32,59 @@ def make_engine(url: str, **kwargs) -> Engine:
     # no pre-ping: a SELECT 1 on every checkout is a round trip per request; a connection the server closed
     # fails once and is replaced (pool_recycle bounds how long one lives)
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _count_changes(engine)
+    return engine
+
+
+# --- the data version: a number that moves after every transaction that changed rows (PostgreSQL) ---
+# A sequence, bumped when a connection that ran a change goes back to the pool, i.e. after its commit (or
+# rollback) and before the request that made the change answers: a figure cached under the version read before
+# its queries is never served after a change has returned. nextval takes no lock, so writers stay parallel.
+DATA_VERSION = "reform_data_version"
+# statements that change no row; anything else (INSERT, UPDATE, DELETE, DDL, COPY, ...) counts as a change
+_READS = frozenset({"select", "show", "begin", "savepoint", "release", "rollback", "commit", "set", "explain",
+                    "reset", "discard"})
+# tables no cached figure reads: signing in and the periodic jobs' timestamps change no figure
+QUIET_TABLES = ("web_session", "api_token", "job_run")
+
+
+def _changes(statement: str) -> bool:
+    head = statement.lstrip()[:80].lower()
+    word = head.split(None, 1)[0] if head else ""
+    if word in _READS:
+        return False
+    return not any(f" {table}" in head.split("(", 1)[0] for table in QUIET_TABLES)
+
+
+def _count_changes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _params, _context, _many) -> None:
+        if "changed" not in conn.info and _changes(statement):
+            conn.info["changed"] = True
+
+    @event.listens_for(engine, "checkin")
+    def _bump(dbapi_conn, record) -> None:
+        if record.info.pop("changed", None) is None or dbapi_conn is None:
+            return
+        was = dbapi_conn.autocommit
+        try:  # the connection is idle here (the pool has reset it): one autocommit round trip
+            dbapi_conn.autocommit = True
+            try:
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(f"SELECT nextval('{DATA_VERSION}')")
+            finally:
+                dbapi_conn.autocommit = was
+        except Exception:  # not migrated yet (no sequence): data_version reads None, nothing is cached
+            pass
+
+
+def data_version(session: Session):
+    """The data version as the session's next statement sees it, or None (SQLite, or never bumped): read it
+    before the queries of a figure cached under it."""
+    if not is_postgres(session):
+        return None
+    return session.execute(text(f"SELECT pg_sequence_last_value(to_regclass('{DATA_VERSION}'))")).scalar()
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -29,6 +29,7 @@ from notifications.email import EmailChannel
 from notifications.mailer import SmtpConfig
 from notifications.robot_channel import RobotChannel
 from notifications.robots import Pacing
+from runtime.figures import FigureCache
 from workflows.calendar import WorkCalendar
 from workflows.calendar_store import missing_year, stored_overrides, stored_stamp
 from workflows.directory import email_addresses, robot_webhooks
@@ -84,6 +85,11 @@ class Runtime:
     def write(self):
         """A session whose transaction commits when the block ends, or rolls back on an exception."""
         return write_session(self.engine)
+
+    @cached_property
+    def figures(self) -> FigureCache:
+        """The whole-ledger figures (总览, 驾驶舱) kept per data version, day and reader."""
+        return FigureCache()
 
     @cached_property
     def evidence_store(self) -> EvidenceStore:

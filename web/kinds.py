@@ -23,7 +23,9 @@ class Kind:
     detail_type: type
     action_type: type
     detail: Callable[[Runtime, Session, Access, int], Any]
-    act: Callable[[Runtime, Session, Access, int, str, dict], Any]
+    act: Callable[[Runtime, Session, Access, int, str, dict], Any]  # fire, then the detail in the same transaction
+    fire: Callable[[Runtime, Session, Access, int, str, dict], Any]  # fire only (the write)
+    acted: Callable[[Runtime, Session, Access, int], Any]  # the detail an action answers with, read after its commit
     template: str  # the page of one subject
     id_param: str = "subject_id"  # the path parameter's name: measure_id in /api/measures/{measure_id}
 
@@ -31,11 +33,15 @@ class Kind:
 MEASURES = Kind("measures", REFORM_MEASURE, MeasureDetail, MeasureAction,
                 detail=lambda rt, s, a, i: rt.measures.detail(s, a, i),
                 act=lambda rt, s, a, i, action, body: rt.measures.act(s, a, i, action, body),
+                fire=lambda rt, s, a, i, action, body: rt.measures.fire(s, a, i, action, body),
+                acted=lambda rt, s, a, i: rt.measures.acted(s, a, i),
                 template="measure.html", id_param="measure_id")
 
 PROBLEMS = Kind("problems", PROBLEM, ProblemDetail, ProblemAction,
                 detail=lambda rt, s, a, i: rt.problems.detail(s, a, i),
                 act=lambda rt, s, a, i, action, body: rt.problems.act(s, a, i, action, body),
+                fire=lambda rt, s, a, i, action, body: rt.problems.fire(s, a, i, action, body),
+                acted=lambda rt, s, a, i: rt.problems.detail(s, a, i),
                 template="problems/detail.html", id_param="problem_id")
 
 KINDS: tuple[Kind, ...] = (MEASURES, PROBLEMS)

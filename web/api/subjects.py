@@ -37,9 +37,11 @@ def detail_route(kind: Kind):
 
 def action_route(kind: Kind):
     def act(**kw):
-        rt = kw["rt"]
-        with rt.write() as session:
-            return kind.act(rt, session, kw["access"], kw[kind.id_param], str(kw["action"]), kw["data"])
+        rt, access, subject_id = kw["rt"], kw["access"], kw[kind.id_param]
+        with rt.write() as session:  # the write alone: its locks are held only as long as the change takes
+            kind.fire(rt, session, access, subject_id, str(kw["action"]), kw["data"])
+        with rt.read() as session:  # the answer, read after the commit
+            return kind.acted(rt, session, access, subject_id)
 
     signed(act, kind.detail_type, rt=RT, access=Who, **{kind.id_param: FromPath[int]},
            action=FromPath[kind.action_type], data=JSONBody[dict[str, Any]])

@@ -53,8 +53,8 @@ def reply(rt: RT, access: Who, instruction_id: FromPath[int], data: JSONBody[dic
 def urge(rt: RT, access: Who, measure_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> EscalationView:
     with rt.write() as session:
         row = access.measure(session, measure_id)
-        rt.measures.act(session, access, measure_id, "urge", {"version": data.get("version", row.version),
-                                                              "comment": data.get("comment")})
+        rt.measures.fire(session, access, measure_id, "urge", {"version": data.get("version", row.version),
+                                                               "comment": data.get("comment")})
         day = local_day(rt.clock.now()).toordinal()
         esc = session.execute(select(Escalation).where(Escalation.subject_type == "measure",
                                                        Escalation.subject_id == measure_id, Escalation.level == URGE,
@@ -67,7 +67,8 @@ def cockpit(rt: RT, access: Who) -> Cockpit:
     access.require("cockpit", "查看驾驶舱")
     lights = rt.measures.light_sql(rt.clock.now())
     with rt.read() as session:
-        return build(session, access, lights, rt.instructions)
+        return rt.figures.get(session, ("cockpit", lights.cut, access),
+                              lambda: build(session, access, lights, rt.instructions))
 
 
 @api_get("/api/problems", summary="问题协调与督查整改：按状态、单位、举措、来源筛选")

@@ -43,7 +43,7 @@ def submit_action(rt: Runtime, access: Access, kind: Kind, subject_id: int, act:
         if new_ids and any(s.kind == "files" for s in act.fields):
             typed["evidence"] = [*typed.get("evidence", []), *(str(i) for i in new_ids)]
         with rt.write() as session:
-            kind.act(rt, session, access, subject_id, act.name, body_from(act, typed, form.get("version")))
+            kind.fire(rt, session, access, subject_id, act.name, body_from(act, typed, form.get("version")))
     except UploadFailed as exc:
         return Failure(act.name, exc.message, typed), status_for(exc.cause)
     except InvalidFields as exc:

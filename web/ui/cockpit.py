@@ -16,7 +16,8 @@ def cockpit(rt: RT, user: Me, access: Who) -> Template:
     access.require("cockpit", "查看驾驶舱")
     lights = rt.measures.light_sql(rt.clock.now())
     with rt.read() as session:
-        data = build(session, access, lights, rt.instructions)
+        data = rt.figures.get(session, ("cockpit", lights.cut, access),
+                              lambda: build(session, access, lights, rt.instructions))
     peak = max([m.verified for m in data.trend] or [1])
     return page(rt, user, "cockpit/index.html", c=data, peak=peak, may_urge=access.in_group("central"),
                 state_defs=REFORM_MEASURE.states, problem_title=PROBLEM.title)

@@ -101,7 +101,7 @@ def act_on_problem(rt: Runtime, access: Access, problem_id: int, act: Action, fo
         if ids and any(s.kind == "files" for s in act.fields):
             typed["evidence"] = [*typed.get("evidence", []), *(str(i) for i in ids)]
         with rt.write() as session:
-            PROBLEMS.act(rt, session, access, problem_id, act.name, body_from(act, typed, form.get("version")))
+            PROBLEMS.fire(rt, session, access, problem_id, act.name, body_from(act, typed, form.get("version")))
 
     failure, status, _ = attempt(act, typed, do)
     if failure is not None and failure.stale:

@@ -96,7 +96,7 @@ def urge_many(rt: Runtime, access: Access, ids: list[int], comment: str) -> list
         try:
             with rt.write() as session:
                 row = access.measure(session, mid)
-                rt.measures.act(session, access, mid, URGE.name, {"version": row.version, "comment": comment})
+                rt.measures.fire(session, access, mid, URGE.name, {"version": row.version, "comment": comment})
             results.append((mid, "已催办", True))
         except WorkflowError as exc:
             results.append((mid, exc.message, False))

@@ -120,11 +120,16 @@ class ProblemService:
 
     def act(self, session: Session, access: Access, problem_id: int, action: str, body: Mapping[str, Any]
             ) -> ProblemDetail:
+        return self.detail(session, access, self.fire(session, access, problem_id, action, body).id)
+
+    def fire(self, session: Session, access: Access, problem_id: int, action: str, body: Mapping[str, Any]
+             ) -> Problem:
+        """Fire `action` inside the caller's write transaction; the problem row, changed."""
         row = self.get(session, access, problem_id)
         fields = dict(body)
         version = version_of(action, fields.pop("version", None))
         self.workflow.fire(session, row, action, access.actor, fields, version)
-        return self.detail(session, access, row.id)
+        return row
 
     def detail(self, session: Session, access: Access, problem_id: int) -> ProblemDetail:
         row = self.get(session, access, problem_id)

@@ -186,6 +186,11 @@ class MeasureService:
     def act(self, session: Session, access: Access, measure_id: int, action: str, body: Mapping[str, Any]
             ) -> views.MeasureDetail:
         """Fire `action` inside the caller's write transaction; the measure as the caller now sees it."""
+        return self._detail(session, access, self.fire(session, access, measure_id, action, body))
+
+    def fire(self, session: Session, access: Access, measure_id: int, action: str, body: Mapping[str, Any]
+             ) -> Measure:
+        """Fire `action` inside the caller's write transaction; the measure row, changed."""
         row = access.measure(session, measure_id)
         fields = dict(body)
         version = version_of(action, fields.pop("version", None))
@@ -194,6 +199,14 @@ class MeasureService:
             if spec.kind == "files" and fields.get(spec.name) is None:  # naming no files: pending + earlier rounds
                 fields[spec.name] = default_files(session, row.id)
         self.workflow.fire(session, row, action, access.actor, fields, version)
+        return row
+
+    def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
+        """The detail an action answers with, read after its transaction committed: the actor was allowed to act
+        on the measure, so it is shown as `act` would have shown it, even if the action moved it out of view."""
+        row = session.get(Measure, measure_id)
+        if row is None:  # gone between the commit and this read
+            return self.detail(session, access, measure_id)
         return self._detail(session, access, row)
 
 
