@@ -25,10 +25,12 @@ class FigureCache:
     def __init__(self, size: int = KEPT) -> None:
         self._size, self._lock = size, threading.Lock()
         self._rows: OrderedDict[tuple, object] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}  # one gate per key being computed now
 
     def get(self, session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         """The figure under `key` at the session's data version; `compute()` (queries on the same session, run
-        after the version was read) when it is not kept."""
+        after the version was read) when it is not kept. One reader computes a missing key while the others
+        asking for it wait for its value (16 readers after a change run one scan, not 16)."""
         version = data_version(session)
         if version is None:
             return compute()
@@ -37,9 +39,20 @@ class FigureCache:
             if full in self._rows:
                 self._rows.move_to_end(full)
                 return self._rows[full]  # type: ignore[return-value]
-        value = compute()
-        with self._lock:
-            self._rows[full] = value
-            while len(self._rows) > self._size:
-                self._rows.popitem(last=False)
+            gate = self._computing.setdefault(full, threading.Lock())
+        with gate:
+            with self._lock:
+                if full in self._rows:  # computed by the reader this one waited for
+                    self._rows.move_to_end(full)
+                    return self._rows[full]  # type: ignore[return-value]
+            try:
+                value = compute()
+                with self._lock:
+                    self._rows[full] = value
+                    while len(self._rows) > self._size:
+                        self._rows.popitem(last=False)
+            finally:
+                with self._lock:
+                    if self._computing.get(full) is gate:
+                        del self._computing[full]
         return value

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from datetime import date
 
+import pytest
+from litestar.testing import TestClient
 from sqlalchemy import event, select, update
 
 from engine.db import data_version, is_postgres
+from tests.web_support import as_user
 from tests.world import bj, client, headers, people
+from web.app import create_app
 from web.ui.overview_data import overview
 from workflows.access import access_for
 from workflows.accounts import actor_for
@@ -97,3 +104,72 @@ def test_the_overview_is_kept_per_reader_and_day(rt, ledger):
     v3, changed = cached()
     assert changed.lights["red"] == later.lights["red"] + 1
     assert v1 is None or v3 != v1
+
+
+def test_readers_of_a_missing_figure_wait_for_the_one_computing_it(rt):
+    readers, calls, lock = 6, [], threading.Lock()
+    start = threading.Barrier(readers)
+
+    def slow():
+        with lock:
+            calls.append(1)
+        time.sleep(0.2)  # long enough for every other reader to arrive while it counts
+        return object()
+
+    def read(out: list) -> None:
+        with rt.read() as session:
+            start.wait()
+            out.append(rt.figures.get(session, ("slow figure",), slow))
+
+    got: list = []
+    threads = [threading.Thread(target=read, args=(got,)) for _ in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with rt.read() as session:
+        kept = data_version(session) is not None
+    assert len(got) == readers
+    if kept:  # PostgreSQL: one computed, the others waited for its value
+        assert len(calls) == 1 and all(g is got[0] for g in got)
+    else:  # SQLite keeps nothing: each reader counts
+        assert len(calls) == readers
+
+
+def test_a_failed_computation_leaves_the_figure_to_the_next_reader(rt):
+    def broken():
+        raise RuntimeError("the scan failed")
+
+    with rt.read() as session, pytest.raises(RuntimeError):
+        rt.figures.get(session, ("fragile",), broken)
+    with rt.read() as session:
+        assert rt.figures.get(session, ("fragile",), lambda: 42) == 42
+
+
+def _red_tile(html: str) -> int:
+    found = re.search(r'tile-red"><span>[^<]*</span><strong>(\d+)</strong>', html)
+    assert found, "the overview shows the red tile"
+    return int(found.group(1))
+
+
+def test_the_overview_and_workbench_pages_are_drawn_once_per_version_with_their_own_token(rt, ledger):
+    rt.clock.set(bj("2022-06-20 09:00"))
+    office = people(rt, {"boss": (OFFICE, None)})["boss"]
+    scans = _scans(rt)
+    with TestClient(create_app(rt)) as c:
+        as_user(c, rt, office)
+        first, home = c.get("/overview"), c.get("/")
+        assert first.status_code == home.status_code == 200
+        with rt.read() as session:
+            pg = is_postgres(session)
+        scans.clear()
+        again, home_again = c.get("/overview"), c.get("/")
+        assert (scans == []) if pg else scans, "PostgreSQL serves the drawn pages; SQLite counts again"
+        assert again.text == first.text and home_again.text == home.text
+        red = _red_tile(first.text)
+        with rt.write() as session:
+            session.get(Measure, _open_not_late(rt)[0]).due_date = date(2022, 1, 5)
+        assert _red_tile(c.get("/overview").text) == red + 1, "a change is seen by the next reader"
+        c.cookies.clear()
+        as_user(c, rt, people(rt, {"boss2": (OFFICE, None)})["boss2"])
+        assert _red_tile(c.get("/overview").text) == red + 1, "another reader gets the same counts"

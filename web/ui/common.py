@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from litestar import Request
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from engine.errors import WorkflowError
 from runtime.core import Runtime
@@ -72,6 +74,13 @@ def page(rt: Runtime, user: User | None, template: str, status: int = 200, **con
             "me_sees_all": bool(user) and ORG.in_group(user.role, "see_all"), "demo": rt.settings.demo,
             **vocabulary()}
     return Template(template_name=template, context=base | context, status_code=status)
+
+
+def fragment(request: Request, template: str, **context: Any) -> Markup:
+    """A part of a page rendered on its own, with the vocabulary: the same for every reader of the same figures,
+    so it is kept with them (never a part holding a form's token)."""
+    engine = request.app.template_engine.engine  # type: ignore[union-attr]
+    return Markup(engine.get_template(template).render(**vocabulary(), **context))
 
 
 def failed(rt: Runtime, user: User | None, template: str, exc: WorkflowError, **context: Any) -> Template:

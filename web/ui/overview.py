@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Request, get
 from litestar.response import Template
 
-from web.ui.common import RT, Me, Who, page
+from web.ui.common import RT, Me, Who, fragment, page
 from web.ui.overview_data import chart_set, month_label, overview
 
 
 @get("/overview", sync_to_thread=True)
-def overview_page(rt: RT, user: Me, access: Who) -> Template:
+def overview_page(request: Request, rt: RT, user: Me, access: Who) -> Template:
+    """The figures, their charts and their tables are counted and drawn once per data version, cut-off dates and
+    reader (rt.figures); each request only wraps them in the layout (its own token and navigation)."""
     now = rt.clock.now()
     cut = rt.measures.light_sql(now).cut
+
+    def drawn():
+        ov = overview(rt, session, access, now)
+        return fragment(request, "_overview_body.html", ov=ov, charts=chart_set(ov), month_label=month_label,
+                        me_sees_all=access.sees_all)
+
     with rt.read() as session:
-        ov = rt.figures.get(session, ("overview", cut, access), lambda: overview(rt, session, access, now))
-    return page(rt, user, "overview.html", ov=ov, charts=chart_set(ov), month_label=month_label)
+        body = rt.figures.get(session, ("overview page", cut, access), drawn)
+    return page(rt, user, "overview.html", body=body)
 
 
 ROUTES: list = [overview_page]
