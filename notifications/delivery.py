@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -141,10 +142,18 @@ def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list
 
 
 OUTBOX = OutboxMessage.__table__
-# One statement for every row of a claim (an executemany): compiling an UPDATE per digest cost more than the SQL.
-TAKE = OUTBOX.update().where(OUTBOX.c.id == bindparam("b_id")).values(
-    status=SENDING, attempts=OUTBOX.c.attempts + 1, message_id=bindparam("b_mid"), recipient=bindparam("b_to"),
-    recipient_name=bindparam("b_name"), next_attempt_at=bindparam("b_until"))
+# Every row of a claim taken in one statement, each with its digest's identifier, address and name: an
+# executemany (a parameter set per row) cost more than the SQL. PostgreSQL joins arrays (unnest); SQLite a JSON
+# list of digests, each with its ids (json_each), so the identifier and address are sent once per digest.
+_TAKE_SET = ("SET status = :b_status, attempts = outbox.attempts + 1, message_id = v.mid, recipient = v.rto, "
+             "recipient_name = v.rname, next_attempt_at = :b_until")
+TAKE_PG = sql_text(f"UPDATE outbox {_TAKE_SET} FROM unnest(CAST(:b_ids AS INTEGER[]), CAST(:b_mids AS VARCHAR[]), "
+               "CAST(:b_tos AS VARCHAR[]), CAST(:b_names AS VARCHAR[])) AS v(id, mid, rto, rname) "
+               "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
+TAKE_SQLITE = sql_text(f"UPDATE outbox {_TAKE_SET} FROM (SELECT i.value AS id, json_extract(g.value, '$[0]') AS mid, "
+                   "json_extract(g.value, '$[1]') AS rto, json_extract(g.value, '$[2]') AS rname "
+                   "FROM json_each(:b_groups) AS g, json_each(g.value, '$[3]') AS i) AS v "
+                   "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
 # Taken digests of a batch in one statement. A row is matched by id and `sending` alone: its message_id never
 # changes, so it would not tell a reclaimed row apart, and a row another sender reclaimed after our lease ran
 # out was sent all the same (by us, under the same Message-ID).
@@ -153,10 +162,21 @@ TAKEN = OUTBOX.update().where(OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)
 
 
 def _take(session: Session, groups: list[Group], until: datetime) -> None:
-    params = [{"b_id": row_id, "b_mid": g.message_id, "b_to": g.address.shown[:255], "b_name": g.address.name[:128],
-               "b_until": until} for g in groups for row_id in g.ids]
-    if params:
-        session.connection().execute(TAKE, params)
+    if not groups:
+        return
+    taken = [(g.message_id, g.address.shown[:255], g.address.name[:128], g.ids) for g in groups]
+    if is_postgres(session):
+        ids, mids, tos, names = [], [], [], []
+        for mid, to, name, rows in taken:
+            ids += rows
+            mids += [mid] * len(rows)
+            tos += [to] * len(rows)
+            names += [name] * len(rows)
+        params = {"b_ids": ids, "b_mids": mids, "b_tos": tos, "b_names": names}
+        session.connection().execute(TAKE_PG, {**params, "b_status": SENDING, "b_until": until})
+    else:
+        session.connection().execute(TAKE_SQLITE, {"b_groups": msgspec.json.encode(taken).decode(),
+                                                   "b_status": SENDING, "b_until": until})
 
 
 def _group(session: Session, channel: Channel | None, name: str, rows: list, groups: dict[tuple, Group],
