@@ -51,7 +51,7 @@ from engine.outbox import (
 from notifications.channels import Channel, Deferred, Group, PerRow, Refused
 
 log = logging.getLogger("reform.outbox")
-decode = msgspec.json.Decoder(dict).decode  # a payload per row: several times faster than json.loads
+decode_all = msgspec.json.Decoder(list[dict]).decode  # a claim's payloads: several times faster than json.loads
 NO_ADDRESS_TEXT = "收件人在此渠道没有可用的地址（请在管理页面补充邮箱或工作群机器人，或为单位填写主要负责人邮箱）"
 DUE = (OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.user_id, OutboxMessage.unit_id,
        OutboxMessage.endpoint_id, OutboxMessage.recipient_name, OutboxMessage.payload, OutboxMessage.message_id)
@@ -187,7 +187,7 @@ def _group(session: Session, channel: Channel | None, name: str, rows: list, gro
         return
     addresses = channel.addresses(session, [Recipient(r.user_id, r.unit_id, r.recipient_name, r.endpoint_id)
                                             for r in rows])
-    missing = []
+    missing, placed, payloads = [], [], []
     for row, address in zip(rows, addresses, strict=True):
         if address is None:
             missing.append(row.id)
@@ -197,7 +197,11 @@ def _group(session: Session, channel: Channel | None, name: str, rows: list, gro
         group = groups.get(key)
         if group is None:
             group = groups[key] = Group(name, address, row.message_id or channel.message_id(), [])
-        group.rows.append((row.id, row.kind, decode(row.payload or "{}")))
+        placed.append((group.rows, row.id, row.kind))
+        payloads.append(row.payload or "{}")
+    # the payloads of the rows that go, decoded in one call (a JSON list of them) rather than one call per row
+    for (into, row_id, kind), payload in zip(placed, decode_all("[" + ",".join(payloads) + "]"), strict=True):
+        into.append((row_id, kind, payload))
     if missing:
         _nowhere(session, missing, NO_ADDRESS, NO_ADDRESS_TEXT, result)
 
