@@ -144,17 +144,20 @@ def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list
 
 OUTBOX = OutboxMessage.__table__
 # Every row of a claim taken in one statement, each with its digest's identifier, address and name: an
-# executemany (a parameter set per row) cost more than the SQL. PostgreSQL joins arrays (unnest); SQLite a JSON
-# list of digests, each with its ids (json_each), so the identifier and address are sent once per digest.
+# executemany (a parameter set per row) cost more than the SQL. The digests go as one JSON list, each with its
+# ids, so an identifier and address are sent once per digest and nothing is bound per row. PostgreSQL is given
+# the ids as an array too: without it, it guessed the JSON's size and hashed the whole outbox, sent rows and all.
 _TAKE_SET = ("SET status = :b_status, attempts = outbox.attempts + 1, message_id = v.mid, recipient = v.rto, "
              "recipient_name = v.rname, next_attempt_at = :b_until")
-TAKE_PG = sql_text(f"UPDATE outbox {_TAKE_SET} FROM unnest(CAST(:b_ids AS INTEGER[]), CAST(:b_mids AS VARCHAR[]), "
-               "CAST(:b_tos AS VARCHAR[]), CAST(:b_names AS VARCHAR[])) AS v(id, mid, rto, rname) "
-               "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
+TAKE_PG = sql_text(f"UPDATE outbox {_TAKE_SET} FROM (SELECT CAST(i.value AS INTEGER) AS id, g.value->>0 AS mid, "
+                   "g.value->>1 AS rto, g.value->>2 AS rname FROM json_array_elements(CAST(:b_groups AS JSON)) AS g, "
+                   "json_array_elements_text(g.value->3) AS i) AS v "
+                   "WHERE outbox.id = v.id AND outbox.id = ANY(CAST(:b_ids AS INTEGER[]))"
+                   ).bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
 TAKE_SQLITE = sql_text(f"UPDATE outbox {_TAKE_SET} FROM (SELECT i.value AS id, json_extract(g.value, '$[0]') AS mid, "
-                   "json_extract(g.value, '$[1]') AS rto, json_extract(g.value, '$[2]') AS rname "
-                   "FROM json_each(:b_groups) AS g, json_each(g.value, '$[3]') AS i) AS v "
-                   "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
+                       "json_extract(g.value, '$[1]') AS rto, json_extract(g.value, '$[2]') AS rname "
+                       "FROM json_each(:b_groups) AS g, json_each(g.value, '$[3]') AS i) AS v "
+                       "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
 # Taken digests of a batch in one statement. A row is matched by id and `sending` alone: its message_id never
 # changes, so it would not tell a reclaimed row apart, and a row another sender reclaimed after our lease ran
 # out was sent all the same (by us, under the same Message-ID). The ids go as one array (a JSON list on SQLite):
@@ -169,19 +172,13 @@ TAKEN_SQLITE = sql_text(f"UPDATE outbox {TAKEN_SET} WHERE id IN (SELECT value FR
 def _take(session: Session, groups: list[Group], until: datetime) -> None:
     if not groups:
         return
-    taken = [(g.message_id, g.address.shown[:255], g.address.name[:128], g.ids) for g in groups]
+    taken = msgspec.json.encode([(g.message_id, g.address.shown[:255], g.address.name[:128], g.ids)
+                                 for g in groups]).decode()
+    params = {"b_groups": taken, "b_status": SENDING, "b_until": until}
     if is_postgres(session):
-        ids, mids, tos, names = [], [], [], []
-        for mid, to, name, rows in taken:
-            ids += rows
-            mids += [mid] * len(rows)
-            tos += [to] * len(rows)
-            names += [name] * len(rows)
-        params = {"b_ids": ids, "b_mids": mids, "b_tos": tos, "b_names": names}
-        session.connection().execute(TAKE_PG, {**params, "b_status": SENDING, "b_until": until})
+        session.connection().execute(TAKE_PG, {**params, "b_ids": [i for g in groups for i in g.ids]})
     else:
-        session.connection().execute(TAKE_SQLITE, {"b_groups": msgspec.json.encode(taken).decode(),
-                                                   "b_status": SENDING, "b_until": until})
+        session.connection().execute(TAKE_SQLITE, params)
 
 
 def _group(session: Session, channel: Channel | None, name: str, rows: list, groups: dict[tuple, Group],
