@@ -179,11 +179,12 @@ def _notice_subject(section: Section) -> str:
     return f"【{text.tag}】{what}等 {len(section.items)} 项举措{text.verb}"
 
 
-def subject_for(items: Sequence[DigestItem]) -> str:
-    """The most serious section names the subject: 【通报】区市场监管局 3 项举措逾期超过10个工作日."""
+def subject_for(items: Sequence[DigestItem], grouped: Sequence[Section] | None = None) -> str:
+    """The most serious section names the subject: 【通报】区市场监管局 3 项举措逾期超过10个工作日.
+    grouped: the items' sections when the caller has them already."""
     if not items:
         return "【改革事项督办】没有新的提醒"
-    top = sections(items)[0]
+    top = (grouped if grouped is not None else sections(items))[0]
     head = _escalation_subject(top) if top.items[0].kind == ESCALATION else _notice_subject(top)
     rest = len(items) - len(top.items)
     return head + (f"（另有 {rest} 条提醒）" if rest else "")

@@ -30,8 +30,9 @@ def environment() -> Environment:
 
 def render_digest(recipient_name: str, items: list[DigestItem], base_url: str, generated_at: str) -> Rendered:
     """generated_at: when the items were fired, as people read it (2022年6月20日 09:00)."""
-    subject = subject_for(items)
-    context = {"recipient_name": recipient_name or "您好", "sections": sections(items), "count": len(items),
+    grouped = sections(items)
+    subject = subject_for(items, grouped)
+    context = {"recipient_name": recipient_name or "您好", "sections": grouped, "count": len(items),
                "subject": subject, "base_url": base_url.rstrip("/"), "generated_at": generated_at}
     env = environment()
     return Rendered(subject, env.get_template("digest.txt").render(context),
