@@ -336,3 +336,15 @@ def test_a_problems_forms_are_the_actions_the_table_allows_this_person_in_each_s
         for name in shown:  # each form has the table's fields, by name
             for spec in PROBLEM.action(name).fields:
                 assert f'name="{spec.name}"' in html or spec.kind == "files", (name, spec.name)
+
+
+def test_a_problems_page_opens_with_the_next_step_for_this_person(web, rt, world):
+    pid = raise_on_page(web, world.measures[0])
+    line = re.compile(r'<p class="next-step" id="next-step">(.*?)</p>', re.S)
+
+    def next_step(who: str) -> str:
+        html = web.as_(who).get(f"/problems/{pid}").text
+        return re.sub(r"<[^>]+>", "", line.search(html).group(1))
+
+    assert next_step("office").startswith("下一步：请“受理并交办”")  # 营商办 must act
+    assert next_step("clerk") == "下一步：等待营商办受理"  # the raising unit waits, told for whom
