@@ -80,11 +80,11 @@ def sqlite_checkpoint(path: Path) -> None:
 
 
 @contextmanager
-def fresh(backend: str, label: str) -> Iterator[str]:
-    """An empty database (not migrated), removed afterwards."""
+def _scratch(backend: str, label: str, cached: str | None = None) -> Iterator[str]:
+    """A database of its own, removed afterwards: empty, or a copy of `cached` (its PG name or SQLite path)."""
     if backend == "pg":
         name = f"reform_bench_{label}_{uuid.uuid4().hex[:8]}"
-        pg_create(name)
+        pg_create(name, template=cached)
         try:
             yield pg_url(name)
         finally:
@@ -93,26 +93,18 @@ def fresh(backend: str, label: str) -> Iterator[str]:
     folder = VAR / "tmp" / f"{label}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     try:
+        if cached:
+            shutil.copyfile(cached, folder / "reform.db")
         yield sqlite_url(folder / "reform.db")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def clone(backend: str, cached: str) -> Iterator[str]:
+def fresh(backend: str, label: str):
+    """An empty database (not migrated), removed afterwards."""
+    return _scratch(backend, label)
+
+
+def clone(backend: str, cached: str):
     """A throw-away copy of a cached database (its PG name or SQLite path): scenarios may write to it."""
-    if backend == "pg":
-        name = f"reform_bench_run_{uuid.uuid4().hex[:8]}"
-        pg_create(name, template=cached)
-        try:
-            yield pg_url(name)
-        finally:
-            pg_drop(name)
-        return
-    folder = VAR / "tmp" / f"run-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
-    try:
-        shutil.copyfile(cached, folder / "reform.db")
-        yield sqlite_url(folder / "reform.db")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return _scratch(backend, "run", cached)
