@@ -105,6 +105,16 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def upsert_insert(session_or_engine):
+    """The dialect's INSERT with ON CONFLICT, imported when first needed: a SQLite process never loads the
+    PostgreSQL dialect (a sixth of a command's start-up)."""
+    if is_postgres(session_or_engine):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def is_postgres(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
-from engine.db import AwareDateTime, is_postgres, utc
+from engine.db import AwareDateTime, upsert_insert, utc
 
 
 class JobRun(SQLModel, table=True):
@@ -22,7 +20,7 @@ class JobRun(SQLModel, table=True):
 
 def record_run(session: Session, name: str, at: datetime) -> None:
     """Upsert, so two processes finishing a sweep at once never collide."""
-    insert = pg_insert if is_postgres(session) else sqlite_insert
+    insert = upsert_insert(session)
     stmt = insert(JobRun).values(name=name, last_run_at=utc(at), runs=1)
     table = JobRun.__table__
     stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={

@@ -14,11 +14,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, quote_plus
 from zoneinfo import ZoneInfo
-
-import httpx
 
 # Which answers are retried and which are permanent, with the sources: notifications/robot_answers.py (ERRCODES).
 from notifications.robot_answers import (
@@ -32,6 +30,9 @@ from notifications.robot_answers import (
     retry_after_seconds,
     throttle_pause,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DELIVERY_HEADER", "ERRCODES", "FAILED", "RETRY", "SENT", "KINDS", "SIZE_LIMITS", "Outcome", "Pacing",
            "RobotItem", "RobotMessage", "RobotSender", "RobotTarget", "body_for", "bodies_for", "classify",
@@ -274,6 +275,8 @@ class RobotSender:
     def __init__(self, *, pacing: Pacing | None = None, connect_timeout: float = 5.0, total_timeout: float = 10.0,
                  clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
                  client: httpx.AsyncClient | None = None) -> None:
+        import httpx  # here, not at the top: the configuration and every command import this module
+
         self.pacing = pacing or Pacing()
         self.total_timeout, self.clock_ms = total_timeout, clock_ms
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
@@ -301,6 +304,8 @@ class RobotSender:
     async def _post(self, target: RobotTarget, body: dict, idempotency_key: str) -> Outcome:
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", DELIVERY_HEADER: idempotency_key}
+        import httpx
+
         try:
             # httpx's timeouts are per phase; asyncio.timeout bounds the whole exchange.
             async with asyncio.timeout(self.total_timeout):

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,12 +24,6 @@ from engine.db import make_engine, read_session, write_session
 from engine.definition import Limits
 from engine.jobs import record_run
 from engine.service import WorkflowService
-from notifications.channels import Attachment, Channel
-from notifications.delivery import Delivery, DeliveryPolicy, FlushResult, flush
-from notifications.email import EmailChannel
-from notifications.mailer import SmtpConfig
-from notifications.robot_channel import RobotChannel
-from notifications.robots import Pacing
 from runtime.figures import FigureCache
 from workflows.calendar import WorkCalendar
 from workflows.calendar_store import missing_year, stored_overrides, stored_stamp
@@ -51,6 +46,10 @@ from workflows.reform.service import MeasureService
 from workflows.reform.table import measure_definition
 from workflows.routing import route
 from workflows.sweep import SweepResult, sweep
+
+if TYPE_CHECKING:  # delivery (SMTP, HTTP, templates) is imported when a process first delivers: a sweep never does
+    from notifications.channels import Attachment, Channel
+    from notifications.delivery import Delivery, DeliveryPolicy, FlushResult
 
 log = logging.getLogger("reform.calendar")
 SWEEP_JOB = "sweep"
@@ -191,6 +190,11 @@ class Runtime:
     @cached_property
     def channels(self) -> dict[str, Channel]:
         """Email, and the units' group robots (paced per robot for the life of the process)."""
+        from notifications.email import EmailChannel
+        from notifications.mailer import SmtpConfig
+        from notifications.robot_channel import RobotChannel
+        from notifications.robots import Pacing
+
         s = self.settings
         email = EmailChannel(SmtpConfig.from_settings(s), s.base_url, email_addresses, issued_documents)
         robot = RobotChannel(s.base_url, robot_webhooks, pacing=Pacing(limit=s.robot_per_minute),
@@ -199,6 +203,8 @@ class Runtime:
 
     @cached_property
     def delivery(self) -> Delivery:
+        from notifications.delivery import Delivery, DeliveryPolicy
+
         return Delivery(self.engine, self.clock, self.channels, DeliveryPolicy.from_settings(self.settings))
 
     def sweep(self, now: datetime | None = None, *, queued_at: datetime | None = None) -> SweepResult:
@@ -232,6 +238,8 @@ class Runtime:
 
     def flush(self, policy: DeliveryPolicy | None = None) -> FlushResult:
         """Deliver what is due in the outbox now."""
+        from notifications.delivery import flush
+
         return flush(replace(self.delivery, policy=policy) if policy else self.delivery)
 
 
@@ -247,4 +255,6 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
 
 def issued_documents(session, refs) -> list[Attachment]:
     """The issued 督办文书 a digest's items name, each once, as the .docx files the units print."""
+    from notifications.channels import Attachment
+
     return [Attachment(name, DOCX_TYPE, content) for name, content in issued_files(session, refs)]

@@ -25,13 +25,13 @@ from workflows.calendar_sources import (
     OVERRIDE,
     PACKAGE,
     PROVISIONAL,
-    RULE_YEARS,
     YearFacts,
     YearOverride,
     override_facts,
     package_facts,
     package_years,
     provisional_facts,
+    rule_years,
     source_versions,
 )
 
@@ -49,7 +49,7 @@ class CalendarUnknown(ValueError):
         when = f"（日期 {day.isoformat()}）" if isinstance(day, date) else ""
         super().__init__(
             f"工作日历缺少 {self.year} 年的数据{when}：请升级 chinesecalendar 或在 config/calendar.toml 中补充该年的"
-            f"放假与调休安排（按法定节假日规则推算只覆盖 {RULE_YEARS.start}–{RULE_YEARS.stop - 1} 年）"
+            f"放假与调休安排（按法定节假日规则推算只覆盖 {rule_years().start}–{rule_years().stop - 1} 年）"
         )
 
 
@@ -131,7 +131,7 @@ class WorkCalendar:
             return OVERRIDE
         if year in self._package_years:
             return PACKAGE
-        return PROVISIONAL if self._flags[1] and year in RULE_YEARS else None
+        return PROVISIONAL if self._flags[1] and year in rule_years() else None
 
     def _facts_of(self, year: int, day: date | None = None) -> YearFacts:
         found = self._facts.get(year)

@@ -10,12 +10,23 @@ from importlib.metadata import version as distribution_version
 from types import MappingProxyType
 
 import chinese_calendar
-import holidays
-from holidays.countries.china import China
 
 OVERRIDE, PACKAGE, PROVISIONAL = "override", "package", "provisional"
-# The statutory rules need the lunar tables of `holidays`; outside them a year cannot even be guessed.
-RULE_YEARS = range(China.start_year, China.end_year + 1)
+
+
+@cache
+def rule_years() -> range:
+    """The years the statutory rules cover: they need the lunar tables of `holidays`, and outside them a year
+    cannot even be guessed. `holidays` loads every country's rules, so it is imported when first asked."""
+    from holidays.countries.china import China
+
+    return range(China.start_year, China.end_year + 1)
+
+
+def __getattr__(name: str):
+    if name == "RULE_YEARS":  # the constant's old name
+        return rule_years()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ def package_facts(year: int) -> YearFacts:
 
 def provisional_facts(year: int) -> YearFacts:
     """Weekends plus the statutory days and their weekday 补假; there are never make-up working days."""
+    import holidays
+
     rules = holidays.country_holidays("CN", years=year, language="zh_CN")
     off = {d: "、".join(rules.get_list(d)) for d in rules if d.weekday() < 5}
     return facts(year, PROVISIONAL, off, {})
@@ -93,5 +106,5 @@ def override_facts(year: int, override: YearOverride, base: YearFacts | None) ->
 @cache
 def source_versions(use_package: bool, use_provisional: bool) -> str:
     parts = [f"chinesecalendar={distribution_version('chinesecalendar')}" if use_package else "no-package",
-             f"holidays={holidays.__version__}" if use_provisional else "no-provisional"]
+             f"holidays={distribution_version('holidays')}" if use_provisional else "no-provisional"]
     return ";".join(parts)

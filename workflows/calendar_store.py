@@ -18,7 +18,7 @@ from engine.db import AwareDateTime
 from engine.errors import BadRequest
 from workflows.calendar import WorkCalendar, YearOverride
 from workflows.calendar_notice import Notice, NoticeDay, NoticeError, notice_to_override, parse_notice
-from workflows.calendar_sources import OVERRIDE, RULE_YEARS
+from workflows.calendar_sources import OVERRIDE, rule_years
 
 AUDIT = "calendar"  # the history's workflow name for calendar imports: subject = the year
 
@@ -68,8 +68,8 @@ def read_notice(text: str) -> tuple[Notice, str]:
         notice = parse_notice(text)
     except NoticeError as exc:
         raise CalendarImportError(str(exc)) from None
-    if notice.year not in RULE_YEARS:
-        raise CalendarImportError(f"{notice.year} 年超出系统支持的年份（{RULE_YEARS.start}–{RULE_YEARS.stop - 1}）")
+    if notice.year not in rule_years():
+        raise CalendarImportError(f"{notice.year} 年超出系统支持的年份（{rule_years().start}–{rule_years().stop - 1}）")
     title = next((line.strip() for line in text.splitlines() if "节假日" in line and "关于" in line), "")
     return notice, title[:255] or f"{notice.year}年部分节假日安排的通知"
 
@@ -120,9 +120,9 @@ def stored_stamp(session: Session) -> tuple[int, int]:
 def missing_year(calendar: WorkCalendar, today: date, warn_from: tuple[int, int]) -> int | None:
     """The year whose official schedule is missing and should be imported now: this year when it is still
     provisional, or from `warn_from` (1 November) on, next year when it is."""
-    if today.year in RULE_YEARS and calendar.is_provisional(today):
+    if today.year in rule_years() and calendar.is_provisional(today):
         return today.year
     ahead = today.year + 1
-    if (today.month, today.day) >= warn_from and ahead in RULE_YEARS and calendar.is_provisional(date(ahead, 1, 1)):
+    if (today.month, today.day) >= warn_from and ahead in rule_years() and calendar.is_provisional(date(ahead, 1, 1)):
         return ahead
     return None

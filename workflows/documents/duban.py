@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.documents import gongwen as gw
 from workflows.documents.numbering import DUBAN_FORMAT, format_number
 from workflows.documents.records import item_label
 from workflows.documents.text import cn_date, quoted
@@ -42,6 +41,8 @@ class DubanNotice:
 
 
 def duban_notice_bytes(d: DubanNotice) -> bytes:
+    from workflows.documents import gongwen as gw  # python-docx, loaded when a document is made
+
     doc = gw.new_document()
     gw.masthead(doc, gw.masthead_name(d.issuing_office), d.document_number)
     gw.title(doc, "督办通知单")

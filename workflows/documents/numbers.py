@@ -4,17 +4,15 @@ also with several processes on PostgreSQL (the counter row is locked FOR UPDATE;
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from engine.db import is_postgres
+from engine.db import is_postgres, upsert_insert
 from workflows.supervision_models import DocumentCounter
 
 
 def next_number(session: Session, kind: str, year: int) -> int:
     """The next number of `kind` in `year`, inside the caller's transaction (a rollback gives it back)."""
-    insert = pg_insert if is_postgres(session) else sqlite_insert
+    insert = upsert_insert(session)
     session.execute(insert(DocumentCounter).values(kind=kind, year=year, last=0)
                     .on_conflict_do_nothing(index_elements=["kind", "year"]))
     stmt = select(DocumentCounter).where(DocumentCounter.kind == kind, DocumentCounter.year == year)

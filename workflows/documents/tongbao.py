@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.documents import gongwen as gw
-from workflows.documents import tables as tb
 from workflows.documents.numbering import TONGBAO_FORMAT, format_number
 from workflows.documents.records import LATE_CENTRED, LATE_HEADER, LATE_WIDTHS, LateUnit, late_row
 from workflows.documents.text import cn_date, cn_ordinal
@@ -52,6 +50,8 @@ class Tongbao:
 
 
 def tongbao_bytes(t: Tongbao) -> bytes:
+    from workflows.documents import gongwen as gw  # python-docx, loaded when a document is made
+
     doc = gw.new_document()
     gw.masthead(doc, gw.masthead_name(t.issuing_office), t.document_number)
     gw.title(doc, *TITLE)
@@ -82,6 +82,9 @@ def opening(t: Tongbao) -> str:
 
 
 def _unit_section(doc, n: int, unit: LateUnit) -> None:
+    from workflows.documents import gongwen as gw
+    from workflows.documents import tables as tb
+
     gw.heading2(doc, f"（{cn_ordinal(n)}）{unit.unit}")
     count = len(unit.measures)
     worst = f"，最长逾期{unit.most_overdue}个工作日" if count > 1 else f"，已逾期{unit.most_overdue}个工作日"
