@@ -19,11 +19,14 @@ from bench.ledgergen import IMPORTED_AT, OPEN_STATES, SHANGHAI, Ledger, Spec, ge
 from bench.proc import ROOT, VAR, Deadline, reform
 from engine.history import digest
 
-BUILD_VERSION = 2  # bump when the rows written change, so old caches are not reused
+BUILD_VERSION = 3  # bump when the rows written change, so old caches are not reused
 PASSWORD = "bench-password-1"
 WORKFLOW = "reform_measure"
 GENESIS = "0" * 64
 MARGIN_DAYS = 14  # rungs of deadlines older than this were fired by earlier sweeps (recorded)
+HORIZON_DAYS = 30  # deadlines the sweep evaluates ahead of the clock (workflows.sweep.candidate_ids)
+SLACK_DAYS = 10  # how much earlier than the weekday estimate the calendar may put a rung (a holiday week)
+TONGBAO_ID = 1  # the 情况通报 earlier sweeps drafted for the 通报 rungs they fired
 Log = Callable[[str], None]
 
 
@@ -60,27 +63,38 @@ def write_structure(w: BulkWriter, ledger: Ledger, ids: Ids, code: str) -> None:
 
 
 def measure_rows(ledger: Ledger, spec: Spec | None = None) -> Iterator[tuple]:
-    """With `spec`, the measures whose whole due ladder escalation_rows records are marked through (ladder_done),
-    as the sweep (or migration 0007 on an older ledger) would have marked them."""
+    """With `spec`, what earlier sweeps left on each measure: the ones whose whole due ladder escalation_rows
+    records are marked through (ladder_done, no next rung); the other open ones near their deadline were evaluated
+    (swept_version) and wait for their first rung (sweep_after), estimated as weekdays and put SLACK_DAYS early so
+    that no rung the calendar puts earlier is missed; a report waiting for review has its rung recorded."""
     imported = IMPORTED_AT.astimezone(UTC)
     limit = spec.today - timedelta(days=MARGIN_DAYS) if spec else None
+    first = min((o for _, a, o in levels() if a == "due"), default=0)
     for m in ledger.measures:
         done = m.state not in OPEN_STATES + ("reported",)
         evaluated = m.state in ("evaluated", "replicated")
         progress = m.state == "in_progress" and m.seq % 2 == 0
+        through = bool(limit and m.state in OPEN_STATES and m.due < limit)
+        swept, after = None, None
+        if through or (spec and m.state == "reported" and m.reported_at is not None):
+            swept = 1
+        elif spec and m.state in OPEN_STATES and m.due <= spec.today + timedelta(days=HORIZON_DAYS):
+            swept, after = 1, m.due + timedelta(days=first * 7 // 5 - SLACK_DAYS)
         yield (m.id, 1, m.item, m.seq, m.text, m.due_text, m.due, 1, m.key, "重点改革事项" if m.key else "",
                False, m.state, 1, 50 if progress else None, "按计划推进" if progress else "",
                imported if progress else None, m.reported_at, m.reported_at + timedelta(days=3) if done else None,
                None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported,
-               1 if limit and m.state in OPEN_STATES and m.due < limit else None)
+               1 if through else None, swept, after)
 
 
 MEASURE_COLUMNS = ("id", "plan_id", "item_id", "seq", "text", "due_text", "due_date", "deadline_version", "key",
                    "note", "declared_done", "state", "version", "percent", "last_progress", "last_progress_at",
                    "reported_at", "verified_at", "extension_date", "extension_reason", "rating", "satisfaction",
-                   "typical_case", "case_text", "updated_at", "ladder_done")
+                   "typical_case", "case_text", "updated_at", "ladder_done", "swept_version", "sweep_after")
 ESCALATION_COLUMNS = ("measure_id", "subject_type", "subject_id", "level", "deadline_version", "due_date", "fire_on",
-                      "fired_at", "status", "recipients")
+                      "fired_at", "status", "recipients", "document_id")
+DOCUMENT_COLUMNS = ("id", "kind", "year", "seq", "number", "title", "required", "facts", "sha256", "created_at",
+                    "issued_at", "state", "version")
 HISTORY_COLUMNS = ("id", "seq", "workflow", "subject_id", "action", "from_state", "to_state", "version", "actor_id",
                    "actor_name", "at", "comment", "data", "prev_hash", "hash")
 
@@ -100,6 +114,27 @@ def history_rows(ledger: Ledger, source: str, first_seq: int = 1, prev: str = GE
                at, rec.comment, rec.data, rec.prev_hash, rec.hash)
 
 
+def document_history(seq: int) -> Iterator[tuple]:
+    """The 通报's one record (its version 1), the first of its own chain."""
+    at = IMPORTED_AT.astimezone(UTC)
+    rec = SimpleNamespace(seq=seq, workflow="document", subject_id=TONGBAO_ID, action="drafted", from_state=None,
+                          to_state="issued", version=1, actor_id=None, actor_name="system", at=at,
+                          comment=TONGBAO_NUMBER, data=json.dumps({"kind": "tongbao"}), prev_hash=GENESIS, hash="")
+    rec.hash = digest(rec)
+    yield (seq, seq, rec.workflow, rec.subject_id, rec.action, None, rec.to_state, 1, None, rec.actor_name, at,
+           rec.comment, rec.data, rec.prev_hash, rec.hash)
+
+
+TONGBAO_NUMBER = "武隆督查通报〔2022〕1号"
+
+
+def document_rows() -> Iterator[tuple]:
+    """The 情况通报 that covered the 通报 rungs earlier sweeps fired (one, issued: its content is not needed)."""
+    at = IMPORTED_AT.astimezone(UTC)
+    yield (TONGBAO_ID, "tongbao", 2022, 1, TONGBAO_NUMBER, "关于营商环境创新试点改革事项推进滞后情况的通报", "",
+           json.dumps({"as_of": "2022-01-01", "measures": []}), "", at, at, "issued", 1)
+
+
 def link_rows(ledger: Ledger, ids: Ids) -> Iterator[tuple]:
     for m in ledger.measures:
         for position, unit in enumerate(m.units):
@@ -114,13 +149,14 @@ def escalation_rows(ledger: Ledger, spec: Spec) -> Iterator[tuple]:
         if m.state in OPEN_STATES and m.due < limit:
             for rank, (code, offset) in enumerate(due_levels):
                 fire_on = m.due + timedelta(days=offset * 7 // 5)
-                status = "fired" if rank == len(due_levels) - 1 else "superseded"
-                yield (m.id, "measure", m.id, code, 1, m.due, fire_on, _at(fire_on), status, "")
+                top = rank == len(due_levels) - 1
+                yield (m.id, "measure", m.id, code, 1, m.due, fire_on, _at(fire_on), "fired" if top else "superseded",
+                       "", TONGBAO_ID if top else None)
         elif m.state == "reported" and m.reported_at is not None:
             day = m.reported_at.astimezone(SHANGHAI).date()
             for code, _, offset in (lv for lv in ladder if lv[1] == "review"):  # the review rung's anchor
                 fire_on = day + timedelta(days=offset * 7 // 5)
-                yield (m.id, "measure", m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "")
+                yield (m.id, "measure", m.id, code, day.toordinal(), fire_on, fire_on, _at(fire_on), "fired", "", None)
 
 
 def _at(day) -> datetime:
@@ -142,6 +178,12 @@ USER_COLUMNS = ("id", "username", "display_name", "email", "role", "unit_id", "p
                 "created_at", "failed_logins", "locked_until")
 
 
+def write_documents(w: BulkWriter, seq: int) -> None:
+    w.insert("document", DOCUMENT_COLUMNS, document_rows())
+    w.insert("document_counter", ("kind", "year", "last"), [("tongbao", 2022, 1)])
+    w.insert("history", HISTORY_COLUMNS, document_history(seq))
+
+
 def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
     """All rows in one transaction; returns seconds per phase."""
     phases, start = {}, time.perf_counter()
@@ -155,12 +197,13 @@ def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
                  ("links", lambda: w.insert("measure_unit", ("measure_id", "unit_id", "position"),
                                             link_rows(ledger, ids))),
                  ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic"))),
+                 ("documents", lambda: write_documents(w, len(ledger.measures) + 1)),
                  ("escalations", lambda: w.insert("escalation", ESCALATION_COLUMNS, escalation_rows(ledger, spec)))]
         for name, step in steps:
             t0 = time.perf_counter()
             step()
             phases[name] = time.perf_counter() - t0
-        w.reset_sequences(("plan", "category", "item", "unit", "user", "measure", "history", "escalation"))
+        w.reset_sequences(("plan", "category", "item", "unit", "user", "measure", "history", "escalation", "document"))
         t0 = time.perf_counter()
         w.commit()
         phases["commit"] = time.perf_counter() - t0

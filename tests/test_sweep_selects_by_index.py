@@ -32,30 +32,36 @@ def test_a_measure_through_its_ladder_is_no_longer_a_candidate(rt):
     result = rt.sweep(bj(NOW))
     assert result.fired["L3"] == 1 and [e[0] for e in escalations(rt, late) if e[2] == "fired"] == ["L3"]
     assert ladder_done(rt, late) == (1, 1) and ladder_done(rt, soon)[0] is None
-    assert candidate_ids(rt.engine, bj(NOW), rt.config.ladder) == [soon]
+    assert candidate_ids(rt.engine, bj(NOW), rt.config.ladder) == []  # `soon` waits for its next rung
     again = rt.sweep(bj(NOW))
     assert not again.fired and not again.superseded
-    with rt.write() as session:  # an extension moves the deadline: a new ladder for the new version
+    with rt.write() as session:  # an extension moves the deadline (an action: a new version): a new ladder
         row = session.get(Measure, late)
         row.due_date, row.deadline_version = date(2022, 6, 15), row.deadline_version + 1
+        row.version += 1
         session.add(row)
     assert late in candidate_ids(rt.engine, bj(NOW), rt.config.ladder)
     assert rt.sweep(bj(NOW)).fired["L3"] == 1 and ladder_done(rt, late) == (2, 2)
     assert later not in candidate_ids(rt.engine, bj(NOW), rt.config.ladder)
 
 
-def test_the_due_query_uses_the_partial_index_on_postgresql(rt):
+def test_the_sweeps_queries_use_the_partial_indexes_on_postgresql(rt):
     if rt.engine.dialect.name != "postgresql":
         import pytest
 
-        pytest.skip("the partial index's plan is checked on PostgreSQL, where the ledgers of 10⁶ live")
+        pytest.skip("the partial indexes' plans are checked on PostgreSQL, where the ledgers of 10⁶ live")
+    from workflows.sweep import _FALLS_DUE, _UNSWEPT_NEAR, _UNSWEPT_WAITING
+
     with rt.engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))
-        from workflows.models import LADDER_PENDING
+        def plan(query) -> str:
+            sql = query.compile(rt.engine, compile_kwargs={"literal_binds": True})
+            return "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {sql}")))
 
-        plan = "\n".join(r[0] for r in conn.execute(text(
-            f"EXPLAIN SELECT id FROM measure WHERE {LADDER_PENDING} AND due_date <= '2022-07-20'")))
-    assert "ix_measure_ladder_pending" in plan
+        plans = [plan(q) for q in (_UNSWEPT_NEAR.bindparams(horizon=date(2022, 7, 20)), _UNSWEPT_WAITING,
+                           _FALLS_DUE.bindparams(today=date(2022, 6, 30)))]
+    assert ["ix_measure_unswept" in plans[0], "ix_measure_unswept" in plans[1], "ix_measure_sweep_after" in plans[2]] \
+        == [True, True, True], plans
 
 
 def test_one_failing_measure_in_a_batch_leaves_the_others_written(rt, monkeypatch):

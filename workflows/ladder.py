@@ -127,6 +127,14 @@ def rungs(ladder: Ladder, m: LadderSubject, today: date, calendar: WorkCalendar)
     return found
 
 
+def next_fire_on(ladder: Ladder, m: LadderSubject, today: date, calendar: WorkCalendar) -> date | None:
+    """The first day after `today` on which a rung of the subject's ladders fires, as the subject is now; None when
+    no rung ever will (every ladder through, or none running)."""
+    later = [fire_on for anchor, day, _ in anchors_of(m) for lvl in ladder.anchored(anchor)
+             if (fire_on := calendar.add_workdays(day, lvl.offset)) > today]
+    return min(later, default=None)
+
+
 def anchored_rungs(levels: tuple[Level, ...], day: date, version: int, today: date, calendar: WorkCalendar
                    ) -> list[Rung]:
     """The due rungs of one ladder anchored on `day`."""

@@ -86,6 +86,13 @@ class UnitWebhook(SQLModel, table=True):
 LADDER_PENDING = ("state IN (" + ", ".join(f"'{s}'" for s in sorted(REFORM_MEASURE.tagged("owes_work")))
                   + ") AND extension_date IS NULL AND due_date IS NOT NULL"
                   " AND (ladder_done IS NULL OR ladder_done <> deadline_version)")
+# The rows no sweep has evaluated as they are now, among the states a ladder runs in: never evaluated, or changed
+# since (every action and every re-import moves `version`). Each sweep evaluates these, and the rows whose next
+# rung, as the last evaluation computed it, falls due (`sweep_after`): an idle sweep reads two small indexes.
+LADDER_STATES = sorted(REFORM_MEASURE.tagged("owes_work") | REFORM_MEASURE.tagged("with_head")
+                       | REFORM_MEASURE.tagged("awaiting_review"))
+UNSWEPT = ("state IN (" + ", ".join(f"'{s}'" for s in LADDER_STATES) + ")"
+           " AND (swept_version IS NULL OR swept_version <> version)")
 
 
 class Measure(SQLModel, table=True):
@@ -95,7 +102,12 @@ class Measure(SQLModel, table=True):
                       Index("ix_measure_state_due", "state", "due_date"),
                       # the sweep's: measures whose deadline ladder is not through yet, by due date
                       Index("ix_measure_ladder_pending", "due_date", postgresql_where=text(LADDER_PENDING),
-                            sqlite_where=text(LADDER_PENDING)))
+                            sqlite_where=text(LADDER_PENDING)),
+                      # the sweep's: what no sweep has evaluated as it is now, and when the next rung fires
+                      Index("ix_measure_unswept", "due_date", postgresql_where=text(UNSWEPT),
+                            sqlite_where=text(UNSWEPT)),
+                      Index("ix_measure_sweep_after", "sweep_after", postgresql_where=text("sweep_after IS NOT NULL"),
+                            sqlite_where=text("sweep_after IS NOT NULL")))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -106,6 +118,8 @@ class Measure(SQLModel, table=True):
     due_date: date | None = Field(default=None, index=True)
     deadline_version: int = 1
     ladder_done: int | None = None  # the deadline_version whose due ladder the sweep has fully recorded
+    swept_version: int | None = None  # the version at which a sweep last evaluated the measure's ladders
+    sweep_after: date | None = None  # at that version, the day its next rung fires (None: no rung will)
     key: bool = False
     note: str = Field(default="", sa_column=_text())
     declared_done: bool = False
@@ -218,3 +232,12 @@ class Escalation(SQLModel, table=True):
     recipients: str = Field(default="", sa_column=_text())
     # the 督办通知单 or 情况通报 drafted for this rung; a fired 通报 rung without one is picked up by the next sweep
     document_id: int | None = Field(default=None, index=True)
+
+
+class SweepBasis(SQLModel, table=True):
+    """What the sweep's stored next dates (`measure.sweep_after`) were computed with: the ladder and the calendar.
+    When either changes (a holiday notice imported, escalation.toml edited), every measure is evaluated afresh."""
+
+    __tablename__ = "sweep_basis"
+    name: str = Field(primary_key=True, max_length=32)
+    fingerprint: str = Field(max_length=64)

@@ -10,26 +10,34 @@ cannot be computed never stops the rest of its batch, and the summary counts onl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Date, bindparam, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Date, bindparam, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engine.db import is_postgres, write_session
+from engine.db import is_postgres, upsert_insert, write_session
 from engine.outbox import Notice
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
 from workflows.documents.service import Formats, draft_duban, draft_tongbao
 from workflows.instructions.table import INSTRUCTION
-from workflows.ladder import Ladder, LadderSubject, Rung, anchored_rungs, by_anchor, catch_up, rungs
+from workflows.ladder import (
+    Ladder,
+    LadderSubject,
+    Rung,
+    anchored_rungs,
+    by_anchor,
+    catch_up,
+    next_fire_on,
+    rungs,
+)
 from workflows.lights import local_day, stored_day
-from workflows.models import LADDER_PENDING, Escalation, Measure
+from workflows.models import UNSWEPT, Escalation, Measure, SweepBasis
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
@@ -40,6 +48,7 @@ from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
 BATCH = 200
+IN_CHUNK = 10_000  # ids bound in one statement: PostgreSQL takes at most 65,535 parameters
 KEY = ["subject_type", "subject_id", "level", "deadline_version"]
 OWES_WORK = REFORM_MEASURE.tagged("owes_work")
 AWAITING_SIGNOFF = REFORM_MEASURE.tagged("with_head")
@@ -94,8 +103,8 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
     run = Sweep(now, queued_at or now, ladder, calendar, formats or Formats("武隆督办〔{year}〕{n}号",
                                                                           "武隆督查通报〔{year}〕{n}号"))
     result = SweepResult()
-    for kind, ids in (("measure", candidate_ids(engine, now, ladder)), ("instruction", open_instructions(engine)),
-                      ("problem", problems_due(engine, run.today))):
+    for kind, ids in (("measure", candidate_ids(engine, now, ladder, calendar)),
+                      ("instruction", open_instructions(engine)), ("problem", problems_due(engine, run.today))):
         for start in range(0, len(ids), BATCH):
             sweep_batch(engine, kind, ids[start:start + BATCH], run, result)
     draft_report_of_late(engine, run, result)
@@ -105,22 +114,53 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
     return result
 
 
-def candidate_ids(engine: Engine, now: datetime, ladder: Ladder) -> list[int]:
-    """Measures near or past their deadline whose ladder is not yet through (by the partial index on the due
-    date), awaiting sign-off, or reported; the exact test is rungs()."""
+def candidate_ids(engine: Engine, now: datetime, ladder: Ladder, calendar: WorkCalendar | None = None) -> list[int]:
+    """Measures a ladder may fire for now: those no sweep has evaluated as they are now (never, or changed since),
+    near their deadline or awaiting sign-off or review; and those whose next rung, as the last evaluation computed
+    it, falls due today. Both by partial indexes, so an idle sweep reads what changed, not every open measure; the
+    exact test is rungs()."""
+    if calendar is not None:
+        reset_if_basis_changed(engine, ladder, calendar)
     earliest = min((lvl.offset for lvl in ladder.anchored("due")), default=0)
-    horizon = local_day(now) + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
-    others = select(Measure.id).where(or_(
-        Measure.state.in_(sorted(AWAITING_SIGNOFF)) & Measure.submitted_at.is_not(None),
-        Measure.state.in_(sorted(AWAITING_REVIEW)) & Measure.reported_at.is_not(None),
-    ))
+    today = local_day(now)
+    horizon = today + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
     with Session(engine) as session:
-        pending = session.execute(_LADDER_PENDING, {"horizon": horizon}).scalars()
-        return sorted(set(pending) | set(session.execute(others).scalars()))
+        found = set(session.execute(_UNSWEPT_NEAR, {"horizon": horizon}).scalars())
+        found |= set(session.execute(_UNSWEPT_WAITING).scalars())
+        found |= set(session.execute(_FALLS_DUE, {"today": today}).scalars())
+        return sorted(found)
 
 
-_LADDER_PENDING = text(f"SELECT id FROM measure WHERE {LADDER_PENDING} AND due_date <= :horizon"
-                       ).bindparams(bindparam("horizon", type_=Date()))
+_UNSWEPT_NEAR = text(f"SELECT id FROM measure WHERE {UNSWEPT} AND due_date <= :horizon"
+                     ).bindparams(bindparam("horizon", type_=Date()))
+_UNSWEPT_WAITING = text(f"SELECT id FROM measure WHERE {UNSWEPT} AND ("
+                        + " OR ".join(f"(state = '{s}' AND {col} IS NOT NULL)"
+                                      for s, col in [*((s, "submitted_at") for s in sorted(AWAITING_SIGNOFF)),
+                                                     *((s, "reported_at") for s in sorted(AWAITING_REVIEW))]) + ")")
+_FALLS_DUE = text("SELECT id FROM measure WHERE sweep_after IS NOT NULL AND sweep_after <= :today"
+                  ).bindparams(bindparam("today", type_=Date()))
+BASIS = "measure"
+
+
+def basis_of(ladder: Ladder, calendar: WorkCalendar) -> str:
+    """Names what the stored next dates depend on besides the measure: the ladder's levels and the calendar."""
+    levels = [(lvl.code, lvl.anchor, lvl.offset) for lvl in ladder.levels]
+    return hashlib.sha256(f"{levels!r}|{calendar.version}".encode()).hexdigest()[:32]
+
+
+def reset_if_basis_changed(engine: Engine, ladder: Ladder, calendar: WorkCalendar) -> None:
+    """A new ladder or calendar moves every fire date: then every measure is evaluated afresh by this sweep."""
+    fingerprint = basis_of(ladder, calendar)
+    with write_session(engine) as session:
+        stored = session.get(SweepBasis, BASIS)
+        if stored is not None and stored.fingerprint == fingerprint:
+            return
+        if stored is not None:
+            log.info("escalation sweep: the ladder or the calendar changed; every measure is evaluated afresh")
+            session.execute(update(Measure).where(Measure.swept_version.is_not(None))
+                            .values(swept_version=None, sweep_after=None).execution_options(synchronize_session=False))
+        insert = upsert_insert(session)(SweepBasis).values(name=BASIS, fingerprint=fingerprint)
+        session.execute(insert.on_conflict_do_update(index_elements=["name"], set_={"fingerprint": fingerprint}))
 
 
 def open_instructions(engine: Engine) -> list[int]:
@@ -158,18 +198,19 @@ def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: S
             for row in rows:
                 FIRE[kind](session, row, run, batch, recorded.get(row.id, set()))
             mark_ladders_done(session, kind, rows, run)
+            mark_swept(session, kind, rows, run)
     except Exception:  # noqa: BLE001 - the slow path below names the subject and its error
         with write_session(engine) as session:
             rows = lock_batch(session, kind, ids)
-            for row in rows:
-                sweep_one(session, kind, row, run, result)
+            done = [row for row in rows if sweep_one(session, kind, row, run, result)]
             mark_ladders_done(session, kind, rows, run)
+            mark_swept(session, kind, done, run)
         return
     result.add(batch)  # only what the committed batch wrote
 
 
-def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> None:
-    """One subject inside its own savepoint: its failure is logged and the sweep goes on."""
+def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> bool:
+    """One subject inside its own savepoint: its failure is logged and the sweep goes on (False)."""
     counted = SweepResult()
     try:
         with session.begin_nested():
@@ -177,12 +218,13 @@ def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult)
     except CalendarUnknown as exc:
         log.error("escalation sweep: %s %s skipped: %s", kind, row.id, exc)
         result.calendar_errors.append((row.id, str(exc)))
-        return
+        return False
     except Exception as exc:  # one bad subject must not stop the others
         log.exception("escalation sweep: %s %s failed", kind, row.id)
         result.errors.append((row.id, f"{type(exc).__name__}: {exc}"))
-        return
+        return False
     result.add(counted)  # only what this savepoint wrote
+    return True
 
 
 def recorded_rungs(session: Session, kind: str, ids: list[int]) -> dict[int, set[tuple[str, int]]]:
@@ -208,6 +250,26 @@ def mark_ladders_done(session: Session, kind: str, rows: list, run: Sweep) -> No
                                         Escalation.deadline_version == Measure.deadline_version).exists())
     session.execute(update(Measure).where(Measure.id.in_([r.id for r in rows]), done)
                     .values(ladder_done=Measure.deadline_version).execution_options(synchronize_session=False))
+
+
+_SWEPT = (update(Measure.__table__).where(Measure.__table__.c.id == bindparam("b_id"))
+          .values(swept_version=bindparam("b_version"), sweep_after=bindparam("b_after")))
+
+
+def mark_swept(session: Session, kind: str, rows: list, run: Sweep) -> None:
+    """Each evaluated measure remembers its version and the day its next rung fires; until then, or until it
+    changes, no sweep reads it. A measure whose next day the calendar cannot tell stays to be evaluated again."""
+    if kind != "measure" or not rows:
+        return
+    marks = []
+    for row in rows:
+        try:
+            after = next_fire_on(run.ladder, ladder_subject(row), run.today, run.calendar)
+        except CalendarUnknown:
+            continue
+        marks.append({"b_id": row.id, "b_version": row.version, "b_after": after})
+    if marks:
+        session.execute(_SWEPT, marks)
 
 
 def ladder_subject(row: Measure) -> LadderSubject:
@@ -326,14 +388,17 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
                 days = 0
             late.append((measure, days))
         doc = draft_tongbao(session, late, run.now, run.formats)
-        session.execute(update(Escalation).where(Escalation.id.in_([e.id for e in rows])).values(document_id=doc.id))
+        ids = [e.id for e in rows]
+        for start in range(0, len(ids), IN_CHUNK):  # a catch-up may cover more rungs than one statement binds
+            session.execute(update(Escalation).where(Escalation.id.in_(ids[start:start + IN_CHUNK]))
+                            .values(document_id=doc.id))
         result.documents.append(doc.number)
 
 
 def insert_once(session: Session, kind: str, subject_id: int, measure: Measure, rung: Rung, now: datetime,
                 status: str, recipients: str) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the id when this call wrote the row, None when it existed."""
-    insert = pg_insert if is_postgres(session) else sqlite_insert
+    insert = upsert_insert(session)
     stmt = (insert(Escalation).values(measure_id=measure.id, subject_type=kind, subject_id=subject_id,
                                       level=rung.level.code, deadline_version=rung.key_version,
                                       due_date=rung.deadline, fire_on=rung.fire_on, fired_at=now, status=status,

@@ -1,0 +1,43 @@
+"""sweep_next: each measure remembers the version at which a sweep last evaluated its ladders and the day its next
+rung fires, so a sweep reads what changed and what falls due instead of every open measure; `sweep_basis` holds the
+ladder and calendar those days were computed with.
+
+Revision ID: 0010_sweep_next
+Revises: 0009_perf2
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '0010_sweep_next'
+down_revision: str | None = '0009_perf2'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# as workflows.models.UNSWEPT at this revision
+UNSWEPT = ("state IN ('assigned', 'awaiting_signoff', 'in_progress', 'reported')"
+           " AND (swept_version IS NULL OR swept_version <> version)")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("measure") as batch:
+        batch.add_column(sa.Column("swept_version", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("sweep_after", sa.Date(), nullable=True))
+    op.create_index("ix_measure_unswept", "measure", ["due_date"], postgresql_where=sa.text(UNSWEPT),
+                    sqlite_where=sa.text(UNSWEPT))
+    op.create_index("ix_measure_sweep_after", "measure", ["sweep_after"],
+                    postgresql_where=sa.text("sweep_after IS NOT NULL"), sqlite_where=sa.text("sweep_after IS NOT NULL"))
+    op.create_table("sweep_basis",
+                    sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=32), primary_key=True),
+                    sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False))
+
+
+def downgrade() -> None:
+    op.drop_table("sweep_basis")
+    op.drop_index("ix_measure_sweep_after", table_name="measure")
+    op.drop_index("ix_measure_unswept", table_name="measure")
+    with op.batch_alter_table("measure") as batch:
+        batch.drop_column("sweep_after")
+        batch.drop_column("swept_version")
