@@ -7,7 +7,7 @@ import os
 import time
 import tomllib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,7 +24,8 @@ PASSWORD = "bench-password-1"
 WORKFLOW = "reform_measure"
 GENESIS = "0" * 64
 MARGIN_DAYS = 14  # rungs of deadlines older than this were fired by earlier sweeps (recorded)
-HORIZON_DAYS = 30  # deadlines the sweep evaluates ahead of the clock (workflows.sweep.candidate_ids)
+REACH_DAYS = 30  # how far before a deadline its first rung can fire, generously (workflows.sweep.Sweep.reach)
+NEVER = date(9999, 12, 31)  # workflows.models.SWEEP_NEVER
 SLACK_DAYS = 10  # how much earlier than the weekday estimate the calendar may put a rung (a holiday week)
 TONGBAO_ID = 1  # the 情况通报 earlier sweeps drafted for the 通报 rungs they fired
 Log = Callable[[str], None]
@@ -63,10 +64,11 @@ def write_structure(w: BulkWriter, ledger: Ledger, ids: Ids, code: str) -> None:
 
 
 def measure_rows(ledger: Ledger, spec: Spec | None = None) -> Iterator[tuple]:
-    """With `spec`, what earlier sweeps left on each measure: the ones whose whole due ladder escalation_rows
-    records are marked through (ladder_done, no next rung); the other open ones near their deadline were evaluated
-    (swept_version) and wait for their first rung (sweep_after), estimated as weekdays and put SLACK_DAYS early so
-    that no rung the calendar puts earlier is missed; a report waiting for review has its rung recorded."""
+    """With `spec`, what earlier sweeps left on each measure (workflows.sweep.wake_on): the ones whose whole due
+    ladder escalation_rows records are through (ladder_done, and no next rung); the other open ones wait for their
+    first rung (sweep_after), estimated as weekdays and put SLACK_DAYS early so that no rung the calendar puts
+    earlier is missed, or, far ahead, until they come within the ladder's reach; a report waiting for review has its
+    rung recorded."""
     imported = IMPORTED_AT.astimezone(UTC)
     limit = spec.today - timedelta(days=MARGIN_DAYS) if spec else None
     first = min((o for _, a, o in levels() if a == "due"), default=0)
@@ -75,22 +77,23 @@ def measure_rows(ledger: Ledger, spec: Spec | None = None) -> Iterator[tuple]:
         evaluated = m.state in ("evaluated", "replicated")
         progress = m.state == "in_progress" and m.seq % 2 == 0
         through = bool(limit and m.state in OPEN_STATES and m.due < limit)
-        swept, after = None, None
+        after = None
         if through or (spec and m.state == "reported" and m.reported_at is not None):
-            swept = 1
-        elif spec and m.state in OPEN_STATES and m.due <= spec.today + timedelta(days=HORIZON_DAYS):
-            swept, after = 1, m.due + timedelta(days=first * 7 // 5 - SLACK_DAYS)
+            after = NEVER
+        elif spec and m.state in OPEN_STATES:
+            far = m.due > spec.today + timedelta(days=REACH_DAYS)
+            after = m.due - timedelta(days=REACH_DAYS) if far else m.due + timedelta(days=first * 7 // 5 - SLACK_DAYS)
         yield (m.id, 1, m.item, m.seq, m.text, m.due_text, m.due, 1, m.key, "重点改革事项" if m.key else "",
                False, m.state, 1, 50 if progress else None, "按计划推进" if progress else "",
                imported if progress else None, m.reported_at, m.reported_at + timedelta(days=3) if done else None,
                None, "", "较好" if evaluated else None, 90 if evaluated else None, False, "", imported,
-               1 if through else None, swept, after)
+               1 if through else None, after)
 
 
 MEASURE_COLUMNS = ("id", "plan_id", "item_id", "seq", "text", "due_text", "due_date", "deadline_version", "key",
                    "note", "declared_done", "state", "version", "percent", "last_progress", "last_progress_at",
                    "reported_at", "verified_at", "extension_date", "extension_reason", "rating", "satisfaction",
-                   "typical_case", "case_text", "updated_at", "ladder_done", "swept_version", "sweep_after")
+                   "typical_case", "case_text", "updated_at", "ladder_done", "sweep_after")
 ESCALATION_COLUMNS = ("measure_id", "subject_type", "subject_id", "level", "deadline_version", "due_date", "fire_on",
                       "fired_at", "status", "recipients", "document_id")
 DOCUMENT_COLUMNS = ("id", "kind", "year", "seq", "number", "title", "required", "facts", "sha256", "created_at",

@@ -60,6 +60,9 @@ class WorkflowService:
         self._stamps = "updated_at" in table.c
         if self._stamps:
             values["updated_at"] = bindparam("b_at", type_=table.c.updated_at.type)
+        # what the binding derives from the row and wants recomputed after any change (the sweep's next day)
+        self._resets = dict(getattr(binding, "reset_on_change", {}))
+        values |= self._resets
         # ... and returns what the history append needs (its number, the subject's tail): one round trip
         claim = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
         subject = bindparam("b_id")
@@ -104,6 +107,8 @@ class WorkflowService:
         # what the UPDATE wrote is the row's committed state now: the unit of work writes only what apply changes
         set_committed_value(row, "state", to_state)
         set_committed_value(row, "version", expected_version + 1)
+        for column, value in self._resets.items():
+            set_committed_value(row, column, value)
         if self._stamps:
             set_committed_value(row, "updated_at", now)
         event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
@@ -160,6 +165,8 @@ class WorkflowService:
                 data: Mapping[str, Any] | None = None, actor_id: int | None = None) -> None:
         """Record an edit outside the table (a re-import): bumps the version like any action."""
         row.version += 1
+        for column, value in self._resets.items():
+            setattr(row, column, value)
         session.add(row)
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
                        from_state=row.state, to_state=row.state, version=row.version, actor_id=actor_id,

@@ -87,12 +87,12 @@ LADDER_PENDING = ("state IN (" + ", ".join(f"'{s}'" for s in sorted(REFORM_MEASU
                   + ") AND extension_date IS NULL AND due_date IS NOT NULL"
                   " AND (ladder_done IS NULL OR ladder_done <> deadline_version)")
 # The rows no sweep has evaluated as they are now, among the states a ladder runs in: never evaluated, or changed
-# since (every action and every re-import moves `version`). Each sweep evaluates these, and the rows whose next
-# rung, as the last evaluation computed it, falls due (`sweep_after`): an idle sweep reads two small indexes.
+# since (every action and every re-import clears `sweep_after`). Each sweep evaluates these, and the rows whose
+# next rung falls due by the day the last evaluation stored: an idle sweep reads two small indexes.
 LADDER_STATES = sorted(REFORM_MEASURE.tagged("owes_work") | REFORM_MEASURE.tagged("with_head")
                        | REFORM_MEASURE.tagged("awaiting_review"))
-UNSWEPT = ("state IN (" + ", ".join(f"'{s}'" for s in LADDER_STATES) + ")"
-           " AND (swept_version IS NULL OR swept_version <> version)")
+UNSWEPT = "state IN (" + ", ".join(f"'{s}'" for s in LADDER_STATES) + ") AND sweep_after IS NULL"
+SWEEP_NEVER = date(9999, 12, 31)  # sweep_after when no rung will fire for the measure as it is now
 
 
 class Measure(SQLModel, table=True):
@@ -118,8 +118,9 @@ class Measure(SQLModel, table=True):
     due_date: date | None = Field(default=None, index=True)
     deadline_version: int = 1
     ladder_done: int | None = None  # the deadline_version whose due ladder the sweep has fully recorded
-    swept_version: int | None = None  # the version at which a sweep last evaluated the measure's ladders
-    sweep_after: date | None = None  # at that version, the day its next rung fires (None: no rung will)
+    # the day the sweep looks at the measure again: its next rung's, as the last evaluation computed it (SWEEP_NEVER:
+    # none will); None: to be evaluated (new, or changed since)
+    sweep_after: date | None = None
     key: bool = False
     note: str = Field(default="", sa_column=_text())
     declared_done: bool = False

@@ -31,17 +31,18 @@ from workflows.ladder import (
     LadderSubject,
     Rung,
     anchored_rungs,
+    anchors_of,
     by_anchor,
     catch_up,
     next_fire_on,
     rungs,
 )
 from workflows.lights import local_day, stored_day
-from workflows.models import UNSWEPT, Escalation, Measure, SweepBasis
+from workflows.models import SWEEP_NEVER, UNSWEPT, Escalation, Measure, SweepBasis
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
-from workflows.reform.links import links_of
+from workflows.reform.links import Links, links_of, links_of_many
 from workflows.reform.table import REFORM_MEASURE
 from workflows.routing import route
 from workflows.supervision_models import Instruction, Problem
@@ -92,6 +93,17 @@ class Sweep:
     def today(self):
         return local_day(self.now)
 
+    @property
+    def reach(self) -> timedelta:
+        """How far before its deadline the due ladder's first rung can fire, in calendar days, generously."""
+        earliest = min((lvl.offset for lvl in self.ladder.anchored("due")), default=0)
+        return timedelta(days=2 * max(0, -earliest) + 20)
+
+    @property
+    def horizon(self):
+        """Deadlines after this day have no rung due yet."""
+        return self.today + self.reach
+
 
 def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalendar,
           queued_at: datetime | None = None, formats: Formats | None = None) -> SweepResult:
@@ -115,28 +127,18 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
 
 
 def candidate_ids(engine: Engine, now: datetime, ladder: Ladder, calendar: WorkCalendar | None = None) -> list[int]:
-    """Measures a ladder may fire for now: those no sweep has evaluated as they are now (never, or changed since),
-    near their deadline or awaiting sign-off or review; and those whose next rung, as the last evaluation computed
-    it, falls due today. Both by partial indexes, so an idle sweep reads what changed, not every open measure; the
-    exact test is rungs()."""
+    """Measures a ladder may fire for now: those no sweep has evaluated as they are now (new, or changed since), and
+    those whose next rung, as the last evaluation computed it, falls due today. Both by partial indexes, so an idle
+    sweep reads what changed, not every open measure; the exact test is rungs()."""
     if calendar is not None:
         reset_if_basis_changed(engine, ladder, calendar)
-    earliest = min((lvl.offset for lvl in ladder.anchored("due")), default=0)
-    today = local_day(now)
-    horizon = today + timedelta(days=2 * max(0, -earliest) + 20)  # working days -> calendar days, generously
     with Session(engine) as session:
-        found = set(session.execute(_UNSWEPT_NEAR, {"horizon": horizon}).scalars())
-        found |= set(session.execute(_UNSWEPT_WAITING).scalars())
-        found |= set(session.execute(_FALLS_DUE, {"today": today}).scalars())
+        found = set(session.execute(_UNSWEPT).scalars())
+        found |= set(session.execute(_FALLS_DUE, {"today": local_day(now)}).scalars())
         return sorted(found)
 
 
-_UNSWEPT_NEAR = text(f"SELECT id FROM measure WHERE {UNSWEPT} AND due_date <= :horizon"
-                     ).bindparams(bindparam("horizon", type_=Date()))
-_UNSWEPT_WAITING = text(f"SELECT id FROM measure WHERE {UNSWEPT} AND ("
-                        + " OR ".join(f"(state = '{s}' AND {col} IS NOT NULL)"
-                                      for s, col in [*((s, "submitted_at") for s in sorted(AWAITING_SIGNOFF)),
-                                                     *((s, "reported_at") for s in sorted(AWAITING_REVIEW))]) + ")")
+_UNSWEPT = text(f"SELECT id FROM measure WHERE {UNSWEPT}")
 _FALLS_DUE = text("SELECT id FROM measure WHERE sweep_after IS NOT NULL AND sweep_after <= :today"
                   ).bindparams(bindparam("today", type_=Date()))
 BASIS = "measure"
@@ -157,8 +159,8 @@ def reset_if_basis_changed(engine: Engine, ladder: Ladder, calendar: WorkCalenda
             return
         if stored is not None:
             log.info("escalation sweep: the ladder or the calendar changed; every measure is evaluated afresh")
-            session.execute(update(Measure).where(Measure.swept_version.is_not(None))
-                            .values(swept_version=None, sweep_after=None).execution_options(synchronize_session=False))
+            session.execute(update(Measure).where(Measure.sweep_after.is_not(None))
+                            .values(sweep_after=None).execution_options(synchronize_session=False))
         insert = upsert_insert(session)(SweepBasis).values(name=BASIS, fingerprint=fingerprint)
         session.execute(insert.on_conflict_do_update(index_elements=["name"], set_={"fingerprint": fingerprint}))
 
@@ -195,6 +197,7 @@ def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: S
         with write_session(engine) as session:
             rows = lock_batch(session, kind, ids)
             recorded = recorded_rungs(session, kind, [row.id for row in rows])
+            BatchMemo.of(session).preload(session, [row.measure_id if kind != "measure" else row.id for row in rows])
             for row in rows:
                 FIRE[kind](session, row, run, batch, recorded.get(row.id, set()))
             mark_ladders_done(session, kind, rows, run)
@@ -207,6 +210,47 @@ def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: S
             mark_swept(session, kind, done, run)
         return
     result.add(batch)  # only what the committed batch wrote
+
+
+class BatchMemo:
+    """What one batch's transaction looks up again and again, looked up once: the batch's measures' units (in one
+    query), the people a level reaches in a unit, and their addresses. It lives on the batch's session, so it
+    never outlives the transaction whose view of the directory it holds."""
+
+    KEY = "reform.sweep.memo"
+
+    def __init__(self) -> None:
+        self._links: dict[int, Links] = {}
+        self._people: dict[tuple, list] = {}
+        self._addresses: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, session: Session) -> BatchMemo:
+        memo = session.info.get(cls.KEY)
+        if memo is None:
+            memo = session.info[cls.KEY] = cls()
+        return memo
+
+    def preload(self, session: Session, measure_ids: list[int]) -> None:
+        self._links.update(links_of_many(session, measure_ids))
+
+    def links(self, session: Session, measure_id: int) -> Links:
+        found = self._links.get(measure_id)
+        if found is None:
+            found = self._links[measure_id] = links_of(session, measure_id)
+        return found
+
+    def recipients(self, session: Session, links: Links, level) -> list:
+        key = (links.primary.id if links.primary else None, tuple(u.id for u in links.cooperating), level.code)
+        found = self._people.get(key)
+        if found is None:
+            found = self._people[key] = recipients_for(session, links, level)
+        return found
+
+    def address(self, session: Session, person):
+        if person.key not in self._addresses:
+            self._addresses[person.key] = email_address(session, person)
+        return self._addresses[person.key]
 
 
 def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> bool:
@@ -253,23 +297,33 @@ def mark_ladders_done(session: Session, kind: str, rows: list, run: Sweep) -> No
 
 
 _SWEPT = (update(Measure.__table__).where(Measure.__table__.c.id == bindparam("b_id"))
-          .values(swept_version=bindparam("b_version"), sweep_after=bindparam("b_after")))
+          .values(sweep_after=bindparam("b_after")))
 
 
 def mark_swept(session: Session, kind: str, rows: list, run: Sweep) -> None:
-    """Each evaluated measure remembers its version and the day its next rung fires; until then, or until it
-    changes, no sweep reads it. A measure whose next day the calendar cannot tell stays to be evaluated again."""
+    """Each evaluated measure keeps the day the sweep should look at it again; until then, or until it changes, no
+    sweep reads it. A measure whose next day the calendar cannot tell stays to be evaluated again."""
     if kind != "measure" or not rows:
         return
     marks = []
     for row in rows:
         try:
-            after = next_fire_on(run.ladder, ladder_subject(row), run.today, run.calendar)
+            marks.append({"b_id": row.id, "b_after": wake_on(ladder_subject(row), run)})
         except CalendarUnknown:
             continue
-        marks.append({"b_id": row.id, "b_version": row.version, "b_after": after})
     if marks:
         session.execute(_SWEPT, marks)
+
+
+def wake_on(subject: LadderSubject, run: Sweep):
+    """The next day a rung fires for the subject as it is now (SWEEP_NEVER: none will). A deadline far ahead needs
+    no calendar yet: the subject is looked at again when it comes within the ladder's reach."""
+    anchors = anchors_of(subject)
+    if not anchors:
+        return SWEEP_NEVER
+    if (first := min(day for _, day, _ in anchors)) > run.horizon:
+        return first - run.reach
+    return next_fire_on(run.ladder, subject, run.today, run.calendar) or SWEEP_NEVER
 
 
 def ladder_subject(row: Measure) -> LadderSubject:
@@ -283,7 +337,10 @@ def ladder_subject(row: Measure) -> LadderSubject:
 
 def fire_measure(session: Session, row: Measure, run: Sweep, result: SweepResult,
                  recorded: set[tuple[str, int]] | None = None) -> None:
-    due = rungs(run.ladder, ladder_subject(row), run.today, run.calendar)
+    subject = ladder_subject(row)
+    if all(day > run.horizon for _, day, _ in anchors_of(subject)):
+        return  # nothing can be due yet (and a far year's calendar may not be known)
+    due = rungs(run.ladder, subject, run.today, run.calendar)
     for group in by_anchor(due).values():
         fire_ladder(session, "measure", row.id, row, group, run, result, recorded=recorded)
 
@@ -328,10 +385,11 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
             skipped_duban = (rung, esc_id) if rung.level.code == DUBAN_LEVEL else skipped_duban
     if send is None:
         return
-    links = links_of(session, measure.id)
+    memo = BatchMemo.of(session)
+    links = memo.links(session, measure.id)
     body = notice_payload(session, measure, links, send, run) | (extra or {})  # computed before anything is written
-    people = recipients_for(session, links, send.level)
-    addressed = [email_address(session, person) for person, _ in people]
+    people = memo.recipients(session, links, send.level)
+    addressed = [memo.address(session, person) for person, _ in people]
     esc_id = insert_once(session, kind, subject_id, measure, send, run.now, "fired",
                          ", ".join(a.value for a in addressed if a))
     if esc_id is None:

@@ -1,5 +1,5 @@
-"""sweep_next: each measure remembers the version at which a sweep last evaluated its ladders and the day its next
-rung fires, so a sweep reads what changed and what falls due instead of every open measure; `sweep_basis` holds the
+"""sweep_next: each measure remembers the day its next rung fires, as a sweep last computed it (cleared by every
+change), so a sweep reads what changed and what falls due instead of every open measure; `sweep_basis` holds the
 ladder and calendar those days were computed with.
 
 Revision ID: 0010_sweep_next
@@ -17,13 +17,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # as workflows.models.UNSWEPT at this revision
-UNSWEPT = ("state IN ('assigned', 'awaiting_signoff', 'in_progress', 'reported')"
-           " AND (swept_version IS NULL OR swept_version <> version)")
+UNSWEPT = "state IN ('assigned', 'awaiting_signoff', 'in_progress', 'reported') AND sweep_after IS NULL"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("measure") as batch:
-        batch.add_column(sa.Column("swept_version", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("sweep_after", sa.Date(), nullable=True))
     op.create_index("ix_measure_unswept", "measure", ["due_date"], postgresql_where=sa.text(UNSWEPT),
                     sqlite_where=sa.text(UNSWEPT))
@@ -40,4 +38,3 @@ def downgrade() -> None:
     op.drop_index("ix_measure_unswept", table_name="measure")
     with op.batch_alter_table("measure") as batch:
         batch.drop_column("sweep_after")
-        batch.drop_column("swept_version")

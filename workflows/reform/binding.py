@@ -93,6 +93,8 @@ class LazyFacts(Mapping[str, Any]):
 
 class MeasureBinding:
     row_type = Measure
+    # every change (an action, a re-import) may move a rung: the sweep evaluates the measure afresh
+    reset_on_change = {"sweep_after": None}
 
     def __init__(self, definition: WorkflowDefinition = REFORM_MEASURE, clock=None) -> None:
         self.definition, self.clock = definition, clock
