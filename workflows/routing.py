@@ -23,7 +23,7 @@ from workflows.accounts_models import User
 from workflows.directory import robots_of
 from workflows.models import BOTH, EMAIL, REACH_LABELS, ROBOT, Unit, UnitWebhook
 
-__all__ = ["BOTH", "EMAIL", "REACH_LABELS", "ROBOT", "reach", "route"]
+__all__ = ["BOTH", "EMAIL", "REACH_LABELS", "ROBOT", "reach", "route", "route_many"]
 
 
 def reach(user: User | None, unit: Unit | None, has_robot: bool) -> tuple[bool, bool]:
@@ -40,31 +40,43 @@ def route(session: Session, notices: Sequence[Notice], dedupe: str | None = None
 
     `dedupe` (e.g. "esc:17") gives the robot rows a unique key, as the sweep gives each person's row one.
     """
-    mail = [n for n in notices if n.channel == EMAIL and (n.to.user_id is not None or n.to.unit_id is not None)]
-    if not mail:
-        return list(notices)
-    user_ids = {n.to.user_id for n in mail if n.to.user_id is not None}
+    return route_many(session, [(notices, dedupe)])[0]
+
+
+def route_many(session: Session, changes: Sequence[tuple[Sequence[Notice], str | None]]) -> list[list[Notice]]:
+    """route() for several changes at once (a sweep's batch): the people, units and robots in three queries."""
+    mails = [[n for n in notices if n.channel == EMAIL and (n.to.user_id is not None or n.to.unit_id is not None)]
+             for notices, _ in changes]
+    if not any(mails):
+        return [list(notices) for notices, _ in changes]
+    user_ids = {n.to.user_id for mail in mails for n in mail if n.to.user_id is not None}
     users = {u.id: u for u in session.execute(select(User).where(User.id.in_(user_ids))).scalars()} if user_ids \
         else {}
-    unit_of = {id(n): users[n.to.user_id].unit_id if n.to.user_id in users else n.to.unit_id for n in mail}
-    unit_ids = {u for u in unit_of.values() if u is not None}
+
+    def unit_of(n: Notice) -> int | None:
+        return users[n.to.user_id].unit_id if n.to.user_id in users else n.to.unit_id
+
+    unit_ids = {u for mail in mails for n in mail if (u := unit_of(n)) is not None}
     units = {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars()} if unit_ids \
         else {}
     hooks = robots_of(session, unit_ids)
-    routed = {id(n) for n in mail}
-    out = [n for n in notices if id(n) not in routed]
-    robots: dict[tuple, list[Notice]] = {}
-    for n in mail:
-        unit_id = unit_of[id(n)]
-        mine = hooks.get(unit_id, [])
-        by_mail, by_robot = reach(users.get(n.to.user_id), units.get(unit_id), bool(mine))
-        if by_mail:
-            out.append(n)
-        for hook in mine if by_robot else []:
-            robots.setdefault((hook.id, n.kind, n.subject_type, n.subject_id), []).append(n)
     hook_by_id = {h.id: h for found in hooks.values() for h in found}
-    return out + [robot_notice(hook_by_id[key[0]], units.get(hook_by_id[key[0]].unit_id), group, dedupe)
-                  for key, group in robots.items()]
+    out = []
+    for (notices, dedupe), mail in zip(changes, mails, strict=True):
+        routed = {id(n) for n in mail}
+        mine_out = [n for n in notices if id(n) not in routed]
+        robots: dict[tuple, list[Notice]] = {}
+        for n in mail:
+            unit_id = unit_of(n)
+            mine = hooks.get(unit_id, [])
+            by_mail, by_robot = reach(users.get(n.to.user_id), units.get(unit_id), bool(mine))
+            if by_mail:
+                mine_out.append(n)
+            for hook in mine if by_robot else []:
+                robots.setdefault((hook.id, n.kind, n.subject_type, n.subject_id), []).append(n)
+        out.append(mine_out + [robot_notice(hook_by_id[key[0]], units.get(hook_by_id[key[0]].unit_id), group, dedupe)
+                               for key, group in robots.items()])
+    return out
 
 
 def robot_notice(hook: UnitWebhook, unit: Unit | None, notices: list[Notice], dedupe: str | None) -> Notice:

@@ -24,7 +24,7 @@ from engine.db import is_postgres, upsert_insert, write_session
 from engine.outbox import Notice
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
-from workflows.documents.service import Formats, draft_duban, draft_tongbao
+from workflows.documents.service import Formats, draft_duban, draft_dubans, draft_tongbao
 from workflows.instructions.table import INSTRUCTION
 from workflows.ladder import (
     Ladder,
@@ -38,13 +38,13 @@ from workflows.ladder import (
     rungs,
 )
 from workflows.lights import local_day, stored_day
-from workflows.models import SWEEP_NEVER, UNSWEPT, Escalation, Measure, SweepBasis
+from workflows.models import SWEEP_NEVER, UNSWEPT, Escalation, Item, Measure, SweepBasis
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
 from workflows.reform.links import Links, links_of, links_of_many
 from workflows.reform.table import REFORM_MEASURE
-from workflows.routing import route
+from workflows.routing import route, route_many
 from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
@@ -198,8 +198,11 @@ def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: S
             rows = lock_batch(session, kind, ids)
             recorded = recorded_rungs(session, kind, [row.id for row in rows])
             BatchMemo.of(session).preload(session, [row.measure_id if kind != "measure" else row.id for row in rows])
-            for row in rows:
-                FIRE[kind](session, row, run, batch, recorded.get(row.id, set()))
+            if kind == "measure" and FIRE["measure"] is fire_measure:
+                fire_measures(session, rows, run, batch, recorded)
+            else:
+                for row in rows:
+                    FIRE[kind](session, row, run, batch, recorded.get(row.id, set()))
             mark_ladders_done(session, kind, rows, run)
             mark_swept(session, kind, rows, run)
     except Exception:  # noqa: BLE001 - the slow path below names the subject and its error
@@ -408,6 +411,109 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
     result.provisional += body["calendar"] == "provisional"
     if not people:
         result.unaddressed.append((measure.id, send.level.code))
+
+
+@dataclass
+class _Planned:
+    """One ladder of one measure in a batch: what to send and what to record as superseded, and, for the send,
+    what its notices say and whom they reach (computed before anything is written)."""
+
+    row: Measure
+    send: Rung | None
+    superseded: list[Rung]
+    links: Links | None = None
+    body: dict | None = None
+    people: list | None = None
+    recipients: str = ""
+
+
+def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: SweepResult,
+                  recorded: dict[int, set[tuple[str, int]]]) -> None:
+    """fire_measure for a whole batch with the same outcome, in a few statements: the rungs in one INSERT (each
+    still once, by the UNIQUE key), the notices routed together and the 督办通知单 drafted together."""
+    memo = BatchMemo.of(session)
+    planned: list[_Planned] = []
+    for row in rows:
+        subject = ladder_subject(row)
+        if all(day > run.horizon for _, day, _ in anchors_of(subject)):
+            continue
+        for group in by_anchor(rungs(run.ladder, subject, run.today, run.calendar)).values():
+            send, superseded = catch_up(group, recorded.get(row.id, set()))
+            if send is not None or superseded:
+                planned.append(_Planned(row, send, superseded))
+    sending = [p for p in planned if p.send is not None]
+    items = {p.row.item_id for p in sending}
+    if items:  # into the session, where payload() finds them
+        session.execute(select(Item).where(Item.id.in_(sorted(items)))).all()
+    for p in sending:
+        p.links = memo.links(session, p.row.id)
+        p.body = notice_payload(session, p.row, p.links, p.send, run)
+        p.people = memo.recipients(session, p.links, p.send.level)
+        p.recipients = ", ".join(a.value for person, _ in p.people if (a := memo.address(session, person)))
+    wanted = []  # each measure's superseded rungs, then its send: in the order fire_measure writes them
+    for p in planned:
+        wanted += [(p.row, rung, "superseded", "") for rung in p.superseded]
+        wanted += [(p.row, p.send, "fired", p.recipients)] if p.send else []
+    written = insert_rungs(session, wanted, run.now)
+    duban: list[tuple[Measure, int, int, str, Links]] = []
+    fired: list[tuple[_Planned, int]] = []
+    for p in planned:
+        skipped_duban = None
+        for rung in p.superseded:
+            if (esc_id := written.get((p.row.id, rung.level.code, rung.key_version))) is not None:
+                result.superseded[rung.level.code] += 1
+                skipped_duban = (rung, esc_id) if rung.level.code == DUBAN_LEVEL else skipped_duban
+        if p.send is None:
+            continue
+        esc_id = written.get((p.row.id, p.send.level.code, p.send.key_version))
+        if esc_id is None:
+            continue  # another sweeper fired it first
+        fired.append((p, esc_id))
+        for rung, rung_esc in ((skipped_duban or (None, None)), (p.send, esc_id)):
+            if rung is None:
+                continue
+            if rung.level.code == DUBAN_LEVEL:
+                duban.append((p.row, rung_esc, p.body["overdue_workdays"], rung.level.label, p.links))
+            elif rung.level.code == TONGBAO_LEVEL:
+                result.late.append((p.row.id, p.body["overdue_workdays"]))
+    routed = route_many(session, [([Notice("escalation", person, "measure", p.row.id, p.body,
+                                           dedupe_key=f"esc:{esc_id}:{person.key}", copy=copy)
+                                    for person, copy in p.people], f"esc:{esc_id}") for p, esc_id in fired])
+    for (p, _), notices in zip(fired, routed, strict=True):
+        session.add_all([notice.to_row(run.queued_at) for notice in notices])
+        result.fired[p.send.level.code] += 1
+        result.notices += len(notices)
+        result.provisional += p.body["calendar"] == "provisional"
+        if not p.people:
+            result.unaddressed.append((p.row.id, p.send.level.code))
+    session.flush()
+    docs = draft_dubans(session, duban, run.now, run.calendar, run.formats)
+    if docs:
+        session.execute(_DOCUMENT_OF, [{"b_id": esc_id, "b_doc": doc.id}
+                                       for doc, (_, esc_id, *_) in zip(docs, duban, strict=True)])
+        result.documents += [doc.number for doc in docs]
+
+
+_DOCUMENT_OF = (update(Escalation.__table__).where(Escalation.__table__.c.id == bindparam("b_id"))
+                .values(document_id=bindparam("b_doc")))
+
+
+def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str]], now: datetime
+                 ) -> dict[tuple[int, str, int], int]:
+    """insert_once for many measures' rungs: (measure id, level, key version) -> id, for the rows this wrote."""
+    written: dict[tuple[int, str, int], int] = {}
+    insert = upsert_insert(session)
+    table = Escalation.__table__
+    for start in range(0, len(wanted), 500):
+        values = [{"measure_id": m.id, "subject_type": "measure", "subject_id": m.id, "level": rung.level.code,
+                   "deadline_version": rung.key_version, "due_date": rung.deadline, "fire_on": rung.fire_on,
+                   "fired_at": now, "status": status, "recipients": recipients}
+                  for m, rung, status, recipients in wanted[start:start + 500]]
+        stmt = (insert(table).values(values).on_conflict_do_nothing(index_elements=KEY)
+                .returning(table.c.id, table.c.subject_id, table.c.level, table.c.deadline_version))
+        for esc_id, subject_id, level, version in session.execute(stmt):
+            written[(subject_id, level, version)] = esc_id
+    return written
 
 
 def _documents(session: Session, kind: str, measure: Measure, rung: Rung, esc_id: int, body: dict, run: Sweep,

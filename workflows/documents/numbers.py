@@ -12,6 +12,11 @@ from workflows.supervision_models import DocumentCounter
 
 def next_number(session: Session, kind: str, year: int) -> int:
     """The next number of `kind` in `year`, inside the caller's transaction (a rollback gives it back)."""
+    return next_numbers(session, kind, year, 1)[0]
+
+
+def next_numbers(session: Session, kind: str, year: int, count: int) -> list[int]:
+    """The next `count` consecutive numbers of `kind` in `year`, under one lock of the counter."""
     insert = upsert_insert(session)
     session.execute(insert(DocumentCounter).values(kind=kind, year=year, last=0)
                     .on_conflict_do_nothing(index_elements=["kind", "year"]))
@@ -19,7 +24,8 @@ def next_number(session: Session, kind: str, year: int) -> int:
     if is_postgres(session):
         stmt = stmt.with_for_update()
     counter = session.execute(stmt).scalars().one()
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     session.add(counter)
     session.flush()
-    return counter.last
+    return list(range(first, first + count))

@@ -64,10 +64,10 @@ class DocumentList(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
-def _facts(session: Session, measure: Measure, overdue: int, level_label: str) -> dict[str, Any]:
+def _facts(session: Session, measure: Measure, overdue: int, level_label: str, links=None) -> dict[str, Any]:
     item = session.get(Item, measure.item_id)
     plan = session.get(Plan, measure.plan_id)
-    links = links_of(session, measure.id)
+    links = links if links is not None else links_of(session, measure.id)
     return {"unit": links.primary.name if links.primary else "", "item_no": item.item_no, "item_title": item.title,
             "measure": measure.text, "deadline": measure.due_date.isoformat() if measure.due_date else None,
             "workdays_overdue": overdue, "level": level_label, "state": REFORM_MEASURE.label(measure.state),
@@ -92,6 +92,36 @@ def draft_duban(session: Session, measure: Measure, escalation_id: int, overdue:
     session.flush()
     _record_draft(session, doc, now, {"escalation_id": escalation_id, "measure_id": measure.id})
     return doc
+
+
+def draft_dubans(session: Session, wanted: list[tuple[Measure, int, int, str, Any]], now: datetime,
+                 calendar: WorkCalendar, formats: Formats) -> list[Document]:
+    """draft_duban for a sweep's batch, (measure, escalation id, working days overdue, level label, its links) each:
+    the numbers taken under one lock, the documents inserted and their first versions recorded together."""
+    from engine import history
+    from workflows.documents.numbers import next_numbers
+
+    if not wanted:
+        return []
+    today = local_day(now)
+    numbers = next_numbers(session, "duban", today.year, len(wanted))
+    required, reply_by = _default_required(), calendar.add_workdays(today, formats.reply_workdays)
+    docs = []
+    for (measure, escalation_id, overdue, level_label, links), seq in zip(wanted, numbers, strict=True):
+        facts = _facts(session, measure, overdue, level_label, links)
+        docs.append(Document(kind="duban", year=today.year, seq=seq,
+                             number=format_number(formats.duban, today.year, seq),
+                             title=f"关于{facts['unit']}改革举措推进滞后的督办通知单", measure_id=measure.id,
+                             unit_id=links.primary.id if links.primary else None, escalation_id=escalation_id,
+                             required=required, reply_by=reply_by, facts=json.dumps(facts, ensure_ascii=False),
+                             created_at=now, state=DOCUMENT.initial[0]))
+    session.add_all(docs)
+    session.flush()
+    history.append_many(session, [
+        history.Entry(DOCUMENT.name, doc.id, "drafted", None, doc.state, doc.version, None, "system", now, doc.number,
+                      {"kind": doc.kind, "escalation_id": esc_id, "measure_id": measure.id})
+        for doc, (measure, esc_id, *_) in zip(docs, wanted, strict=True)])
+    return docs
 
 
 def draft_tongbao(session: Session, late: list[tuple[Measure, int]], now: datetime, formats: Formats) -> Document:
