@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import DateTime, Engine, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -150,3 +151,53 @@ class AwareDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else utc(value)
+
+
+# --- bulk writes: an import's 10⁴ new rows -------------------------------------------------------------------
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+
+
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table`, drawn before they are written. PostgreSQL: from the id sequence.
+    SQLite: after the largest id, as SQLite itself numbers rows; safe because a write transaction holds the
+    database's one write lock from its start (write_session), so no other writer can take the same numbers."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(_NEXT_IDS, {"t": table.name, "n": count}).scalars())
+    first = session.execute(text(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table.name}"')).scalar()
+    return list(range(first, first + count))
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write rows (column -> value, the same columns in every row) in the session's transaction, past the
+    per-row work of an ORM or Core executemany: COPY on PostgreSQL, one driver-level executemany on SQLite.
+
+    Values go through each column's bind processing (AwareDateTime's UTC, SQLite's dates and booleans) and a
+    column a row leaves out takes its scalar Python default, as an INSERT through SQLAlchemy would."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    given = rows[0].keys()
+    columns, fills = [], []  # fills: (column name, processor, default) in table order
+    for col in table.columns:
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None
+        if col.key not in given and default is None:
+            continue  # NULL, or the server's default
+        columns.append(col.name)
+        fills.append((col.key, col.type.dialect_impl(dialect).bind_processor(dialect), default))
+    values = ([row.get(key, default) for key, _, default in fills] for row in rows)
+    if any(proc is not None for _, proc, _ in fills):
+        procs = [proc for _, proc, _ in fills]
+        values = ([v if p is None or v is None else p(v) for v, p in zip(row, procs, strict=True)] for row in values)
+    names = ", ".join(f'"{c}"' for c in columns)
+    if dialect.name == "postgresql":
+        conn.info["changed"] = True  # the data version moves (see _count_changes): COPY passes no cursor event
+        with conn.connection.driver_connection.cursor() as cur, \
+                cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', [tuple(v) for v in values])

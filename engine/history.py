@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Index, Text, UniqueConstraint, bindparam, func, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
-from engine.db import AwareDateTime, is_postgres, utc
+from engine.db import AwareDateTime, bulk_insert, is_postgres, utc
 
 GENESIS = "0" * 64
 # Appends take this advisory lock SHARED (they run in parallel); a checkpoint takes it EXCLUSIVE, so when it holds
@@ -204,7 +204,7 @@ def append_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
         rec.hash = digest(rec)
         tails[key] = (rec.hash, rec.version)
         rows.append(vars(rec) | ({"id": seq} if pg else {}))
-    session.execute(_INSERT, rows)
+    bulk_insert(session, HistoryRecord.__table__, rows)
     return rows
 
 

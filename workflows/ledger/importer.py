@@ -7,12 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from engine import history
 from engine.clock import Clock
-from engine.db import is_postgres
+from engine.db import bulk_insert, next_ids
 from engine.service import WorkflowService
 from workflows.ledger import sources
 from workflows.ledger.diff import (
@@ -154,7 +154,7 @@ class _Writer:
         links = [{"measure_id": mid, "unit_id": units[name].id, "position": position, "part": part}
                  for mid, (m, _) in zip(ids, batch, strict=True) for position, (name, part) in enumerate(_parts(m))]
         if links:
-            self.session.execute(insert(MeasureUnit), links)
+            bulk_insert(self.session, MeasureUnit.__table__, links)
         entries = []
         for mid, row, (m, change) in zip(ids, values, batch, strict=True):
             comment = f"从台账导入（{self.ledger.source}）"
@@ -192,17 +192,12 @@ class _Writer:
 
 
 def _insert_all(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows, returning their ids in order. PostgreSQL: ids drawn from the sequence first, then one pipelined
-    executemany (a RETURNING insert of 10⁴ rows is mostly spent building and parsing its one huge statement)."""
-    if not rows:
-        return []
-    if is_postgres(session):
-        table = model.__table__
-        ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                                   {"t": table.name, "n": len(rows)}).scalars())
-        session.execute(insert(table), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
-    return list(session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars())
+    """Insert rows, returning their ids in order: the ids drawn first, then one bulk write (COPY on PostgreSQL)
+    rather than an INSERT ... RETURNING, which SQLite runs a row at a time to keep the ids in order."""
+    table = model.__table__
+    ids = next_ids(session, table, len(rows))
+    bulk_insert(session, table, [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
+    return ids
 
 
 def _parts(m: ParsedMeasure) -> list[tuple[str, str]]:
