@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -153,7 +154,22 @@ class AwareDateTime(TypeDecorator):
         return None if value is None else utc(value)
 
 
-# --- bulk writes: an import's 10⁴ new rows -------------------------------------------------------------------
+# --- bulk writes: an import's 10⁴ new rows, a delivery's batch ------------------------------------------------
+@contextmanager
+def collector_paused():
+    """No cyclic garbage collection while a bounded batch of rows is built and written: a full collection over a
+    server's heap took longer than claiming 2,000 outbox rows (70 ms against 12 ms), and an import of 10⁴ rows
+    set off ~900 collections (0.4-0.8 s) that found nothing to free. What the batch leaves is collected when the
+    collector runs again afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
 
 

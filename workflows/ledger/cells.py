@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from workflows.ledger.errors import LedgerError
 
@@ -28,6 +29,10 @@ def clean(value: object) -> str:
     """Text of a cell without image/bookmark markers and stray spaces."""
     if value is None:
         return ""
+    # most cells: no marker, no space of any kind (every other whitespace character is unprintable), so nothing
+    # below would change them
+    if type(value) is str and "[" not in value and " " not in value and value.isprintable():
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):
@@ -70,12 +75,18 @@ def split_units(text: str, row: int, column: str = "牵头单位", required: boo
     for name in names:
         if len(name) > 128:
             raise LedgerError(f"单位名称过长（{len(name)} 字，最多 128 字）：“{name[:20]}…”", row, column)
-        bad = sorted({c for c in name if not (c.isalnum() or c in UNIT_MARKS)})
+        bad = _bad_characters(name)
         if bad:
             shown = "”“".join(bad)
             raise LedgerError(f"单位名称“{name[:40]}”含有不允许的字符“{shown}”（单位名称只能由汉字、字母、数字和"
                               f"（）()·- 组成，多个单位用“、”分隔）", row, column)
     return tuple(names)
+
+
+@lru_cache(maxsize=4096)
+def _bad_characters(name: str) -> tuple[str, ...]:
+    """What a unit name may not contain: a ledger names the same few hundred units on every row."""
+    return tuple(sorted({c for c in name if not (c.isalnum() or c in UNIT_MARKS)}))
 
 
 def numeral(n: int) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from engine import history
 from engine.clock import Clock
-from engine.db import bulk_insert, next_ids
+from engine.db import bulk_insert, collector_paused, next_ids
 from engine.service import WorkflowService
 from workflows.ledger import sources
 from workflows.ledger.diff import (
@@ -45,6 +45,12 @@ def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run
 
     `force` applies changes to measures already under way (otherwise they are held and reported); `create_units`
     confirms units the database does not know yet (otherwise the import is refused, naming them)."""
+    with collector_paused():  # 10⁴ rows make objects enough to set off hundreds of collections, all fruitless
+        return _import(session, source, clock, dry_run, plan_code, actor_name, service, force, create_units)
+
+
+def _import(session: Session, source: str | Path, clock: Clock, dry_run: bool, plan_code: str | None,
+            actor_name: str, service: WorkflowService | None, force: bool, create_units: bool) -> ImportResult:
     if plan_code is not None and not (0 < len(plan_code.strip()) <= 64):
         raise LedgerError("方案代码应为 1 至 64 个字符")
     ledger = sources.load(source, plan_code.strip() if plan_code else None)
