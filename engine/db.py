@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -190,30 +191,39 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     per-row work of an ORM or Core executemany: COPY on PostgreSQL, one driver-level executemany on SQLite.
 
     Values go through each column's bind processing (AwareDateTime's UTC, SQLite's dates and booleans) and a
-    column a row leaves out takes its scalar Python default, as an INSERT through SQLAlchemy would."""
+    column the rows leave out takes its scalar Python default, as an INSERT through SQLAlchemy would."""
     if not rows:
         return
     conn = session.connection()
     dialect = conn.dialect
-    given = rows[0].keys()
-    columns, fills = [], []  # fills: (column name, processor, default) in table order
+    given = [col for col in table.columns if col.key in rows[0]]
+    procs = [(i, p) for i, col in enumerate(given) if (p := col.type.dialect_impl(dialect).bind_processor(dialect))]
+    defaulted, defaults = [], []  # what the rows leave out: NULL or the server's default, unless a scalar default
     for col in table.columns:
-        default = col.default.arg if col.default is not None and col.default.is_scalar else None
-        if col.key not in given and default is None:
-            continue  # NULL, or the server's default
-        columns.append(col.name)
-        fills.append((col.key, col.type.dialect_impl(dialect).bind_processor(dialect), default))
-    values = ([row.get(key, default) for key, _, default in fills] for row in rows)
-    if any(proc is not None for _, proc, _ in fills):
-        procs = [proc for _, proc, _ in fills]
-        values = ([v if p is None or v is None else p(v) for v, p in zip(row, procs, strict=True)] for row in values)
-    names = ", ".join(f'"{c}"' for c in columns)
+        if col.key not in rows[0] and col.default is not None and col.default.is_scalar and col.default.arg is not None:
+            proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+            defaulted.append(col)
+            defaults.append(proc(col.default.arg) if proc else col.default.arg)
+    pick, tail = itemgetter(*[col.key for col in given]), tuple(defaults)
+    one = len(given) == 1
+
+    def values(row: Mapping[str, Any]) -> tuple:
+        picked = (pick(row),) if one else pick(row)
+        if procs:
+            picked = list(picked)
+            for i, proc in procs:
+                if picked[i] is not None:
+                    picked[i] = proc(picked[i])
+            picked = tuple(picked)
+        return picked + tail
+
+    names = ", ".join(f'"{col.name}"' for col in (*given, *defaulted))
     if dialect.name == "postgresql":
         conn.info["changed"] = True  # the data version moves (see _count_changes): COPY passes no cursor event
         with conn.connection.driver_connection.cursor() as cur, \
                 cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in values:
-                copy.write_row(row)
+            for row in rows:
+                copy.write_row(values(row))
         return
-    marks = ", ".join("?" * len(columns))
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', [tuple(v) for v in values])
+    marks = ", ".join("?" * (len(given) + len(defaulted)))
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', [values(row) for row in rows])
