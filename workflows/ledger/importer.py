@@ -34,7 +34,6 @@ __all__ = ["ImportResult", "LedgerError", "import_ledger"]
 
 STARTS = REFORM_MEASURE.initial[0]  # a measure the plan assigns
 DECLARED_DONE = REFORM_MEASURE.initial_tagged("awaiting_review")  # 已完成 in the plan: waits for 督查办
-BATCH = 1000  # new measures written per flush
 
 
 def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
@@ -92,8 +91,8 @@ class _Writer:
                 fresh.append((m, change))
             else:
                 self._update_measure(row, m, change, items[m.item], units)
-        for lo in range(0, len(fresh), BATCH):
-            self._create_measures(plan, fresh[lo:lo + BATCH], items, units)
+        if fresh:  # all in one go: a bulk write's cost is in its rows, not in its size
+            self._create_measures(plan, fresh, items, units)
 
     def _plan(self) -> Plan:
         plan = self.snap.plan or Plan(code=self.ledger.plan_code, title="")
@@ -124,7 +123,7 @@ class _Writer:
         return rows
 
     def _items(self, plan: Plan, categories: dict[int, Category]) -> dict[tuple[str, str], Any]:
-        """Changed items through the unit of work, new ones in one INSERT: key -> something with the item's `id`."""
+        """Changed items through the unit of work, new ones in one bulk write: key -> something with the item's `id`."""
         rows: dict[tuple[str, str], Any] = dict(self.snap.items)
         changes = self.result.changes_of("item")
         fresh = []
@@ -140,16 +139,14 @@ class _Writer:
             row.category_id = categories[item.category_seq].id
             self.session.add(row)
         self.session.flush()
-        for lo in range(0, len(fresh), BATCH):
-            part = fresh[lo:lo + BATCH]
-            ids = _insert_all(self.session, Item, [values for _, values in part])
-            for (key, _), item_id in zip(part, ids, strict=True):
-                rows[key] = SimpleNamespace(id=item_id)
+        ids = _insert_all(self.session, Item, [values for _, values in fresh])
+        for (key, _), item_id in zip(fresh, ids, strict=True):
+            rows[key] = SimpleNamespace(id=item_id)
         return rows
 
     def _create_measures(self, plan: Plan, batch: list[tuple[ParsedMeasure, Change]],
                          items: dict[tuple[str, str], Any], units: dict[str, Unit]) -> None:
-        """New measures in bulk: one INSERT for the rows (their ids returned in order), one for their units, one
+        """New measures in bulk: their ids drawn first, then one bulk write for the rows, one for their units, one
         for their history, chained in Python."""
         now = self.service.clock.now()
         values = [{"plan_id": plan.id, "item_id": items[m.item].id, "seq": change.key, "key_code": change.code,
