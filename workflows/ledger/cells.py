@@ -20,6 +20,7 @@ _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?:底|末|前|以前)?")
 _DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|以前)?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UNIT_SEP = re.compile(r"[、，,；;]")
+_SPACES = re.compile(r"\s+")
 UNIT_MARKS = "（）()·-"  # besides letters and digits of any script (汉字 included), what a unit name may contain
 NUMERALS = "一二三四五六七八九"
 CATEGORY_PREFIX = re.compile(r"^([一二三四五六七八九十]+)、")
@@ -65,11 +66,7 @@ def parse_due(text: str, row: int, column: str = "时间节点") -> tuple[date |
 
 def split_units(text: str, row: int, column: str = "牵头单位", required: bool = True) -> tuple[str, ...]:
     """Units in the order written: of 牵头单位, the first is the 第一牵头单位."""
-    names: list[str] = []
-    for part in _UNIT_SEP.split(text or ""):
-        name = re.sub(r"\s+", "", part)
-        if name and name not in names:
-            names.append(name)
+    names = _unit_names(text or "")
     if not names and required:
         raise LedgerError(f"{column}不能为空", row, column)
     for name in names:
@@ -80,6 +77,17 @@ def split_units(text: str, row: int, column: str = "牵头单位", required: boo
             shown = "”“".join(bad)
             raise LedgerError(f"单位名称“{name[:40]}”含有不允许的字符“{shown}”（单位名称只能由汉字、字母、数字和"
                               f"（）()·- 组成，多个单位用“、”分隔）", row, column)
+    return names
+
+
+@lru_cache(maxsize=16384)
+def _unit_names(text: str) -> tuple[str, ...]:
+    """A cell's unit names, once per distinct cell: a ledger repeats the same few hundred on every row."""
+    names: list[str] = []
+    for part in _UNIT_SEP.split(text):
+        name = _SPACES.sub("", part)
+        if name and name not in names:
+            names.append(name)
     return tuple(names)
 
 
