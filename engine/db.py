@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import DateTime, Engine, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -160,3 +163,82 @@ class AwareDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else utc(value)
+
+
+# --- bulk writes: an import's 10⁴ new rows, a delivery's batch ------------------------------------------------
+@contextmanager
+def collector_paused():
+    """No cyclic garbage collection while a bounded batch of rows is built and written: a full collection over a
+    server's heap took longer than claiming 2,000 outbox rows (70 ms against 12 ms), and an import of 10⁴ rows
+    set off some 550 collections (0.3-0.6 s) that found nothing to free. What the batch leaves is collected when
+    the collector runs again afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+# the sequence named once (an init plan), not once per id, and the ids as one array: 4x faster for 10⁴ ids
+_NEXT_IDS = text("SELECT array_agg(v ORDER BY v) FROM (SELECT nextval((SELECT pg_get_serial_sequence(:t, 'id'))"
+                 "::regclass) AS v FROM generate_series(1, :n)) ids")
+
+
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table`, drawn before they are written. PostgreSQL: from the id sequence.
+    SQLite: after the largest id, as SQLite itself numbers rows; safe because a write transaction holds the
+    database's one write lock from its start (write_session), so no other writer can take the same numbers."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(_NEXT_IDS, {"t": table.name, "n": count}).scalar())
+    first = session.execute(text(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table.name}"')).scalar()
+    return list(range(first, first + count))
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write rows (column -> value, the same columns in every row) in the session's transaction, past the
+    per-row work of an ORM or Core executemany: COPY on PostgreSQL, one driver-level executemany on SQLite.
+
+    Values go through each column's bind processing (AwareDateTime's UTC, SQLite's dates and booleans) and a
+    column the rows leave out takes its scalar Python default, as an INSERT through SQLAlchemy would (a computed
+    default is refused: the rows must give that column)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    given = [col for col in table.columns if col.key in rows[0]]
+    procs = [(i, p) for i, col in enumerate(given) if (p := col.type.dialect_impl(dialect).bind_processor(dialect))]
+    defaulted, defaults = [], []  # what the rows leave out: NULL or the server's default, unless a scalar default
+    for col in table.columns:
+        if col.key not in rows[0] and col.default is not None and not col.default.is_scalar:
+            raise ValueError(f"bulk_insert: {table.name}.{col.key} has a computed default: give it in the rows")
+        if col.key not in rows[0] and col.default is not None and col.default.arg is not None:
+            proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+            defaulted.append(col)
+            defaults.append(proc(col.default.arg) if proc else col.default.arg)
+    pick, tail = itemgetter(*[col.key for col in given]), tuple(defaults)
+    one = len(given) == 1
+
+    def values(row: Mapping[str, Any]) -> tuple:
+        picked = (pick(row),) if one else pick(row)
+        if procs:
+            picked = list(picked)
+            for i, proc in procs:
+                if picked[i] is not None:
+                    picked[i] = proc(picked[i])
+            picked = tuple(picked)
+        return picked + tail
+
+    names = ", ".join(f'"{col.name}"' for col in (*given, *defaulted))
+    if dialect.name == "postgresql":
+        conn.info["changed"] = True  # the data version moves (see _count_changes): COPY passes no cursor event
+        with conn.connection.driver_connection.cursor() as cur, \
+                cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(values(row))
+        return
+    marks = ", ".join("?" * (len(given) + len(defaulted)))
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', [values(row) for row in rows])

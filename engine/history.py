@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Index, Text, UniqueConstraint, bindparam, func, insert, text
 from sqlmodel import Field, Session, SQLModel, select
 
-from engine.db import AwareDateTime, is_postgres, utc
+from engine.db import AwareDateTime, bulk_insert, is_postgres, utc
 
 GENESIS = "0" * 64
 # Appends take this advisory lock SHARED (they run in parallel); a checkpoint takes it EXCLUSIVE, so when it holds
@@ -180,13 +180,14 @@ def append_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
     tails: dict[tuple[str, int], tuple[str, int]] = {}
     for workflow in {w for w, _ in keys}:
         ids = sorted(s for w, s in keys if w == workflow)
-        for lo in range(0, len(ids), 1000):
-            for sid, hash_, version in session.execute(_TAILS, {"w": workflow, "ids": ids[lo:lo + 1000]}):
+        # PostgreSQL: the ids as one array parameter; SQLite: 1000 bound values a query
+        chunks = [ids] if pg else [ids[lo:lo + 1000] for lo in range(0, len(ids), 1000)]
+        for chunk in chunks:
+            for sid, hash_, version in session.execute(_TAILS_PG if pg else _TAILS, {"w": workflow, "ids": chunk}):
                 tails[(workflow, sid)] = (hash_, version)
     if pg:
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _CHAIN_LOCK})
-        seqs = list(session.execute(text(f"SELECT nextval('{_ID_SEQUENCE}') FROM generate_series(1, :n)"),
-                                    {"n": len(entries)}).scalars())
+        seqs = list(session.execute(_NEXT_SEQS, {"n": len(entries)}).scalar())
     else:
         first = session.execute(text("SELECT COALESCE(MAX(seq), 0) + 1 FROM history")).scalar()
         seqs = list(range(first, first + len(entries)))
@@ -204,7 +205,7 @@ def append_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
         rec.hash = digest(rec)
         tails[key] = (rec.hash, rec.version)
         rows.append(vars(rec) | ({"id": seq} if pg else {}))
-    session.execute(_INSERT, rows)
+    bulk_insert(session, HistoryRecord.__table__, rows)
     return rows
 
 
@@ -228,10 +229,15 @@ _TAIL_COLS = ("(SELECT h.hash FROM history h WHERE h.workflow = :w AND h.subject
               " ORDER BY h.seq DESC LIMIT 1)")
 _NEXT_PG = text(f"SELECT nextval('{_ID_SEQUENCE}'), {_TAIL_COLS} FROM (SELECT pg_advisory_xact_lock_shared(:k)) l")
 _NEXT_SQLITE = text(f"SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM history), {_TAIL_COLS}")
+_NEXT_SEQS = text(f"SELECT array_agg(v ORDER BY v) FROM (SELECT nextval('{_ID_SEQUENCE}') AS v "
+                  "FROM generate_series(1, :n)) seqs")  # one array, in order: the chain follows the numbers
 _SUBJECT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:w), :s)")
+_TAIL_OF = ("AND h.seq = (SELECT MAX(t.seq) FROM history t WHERE t.workflow = h.workflow "
+            "AND t.subject_id = h.subject_id)")
 _TAILS = text("SELECT h.subject_id, h.hash, h.version FROM history h WHERE h.workflow = :w AND h.subject_id IN :ids "
-              "AND h.seq = (SELECT MAX(t.seq) FROM history t WHERE t.workflow = h.workflow "
-              "AND t.subject_id = h.subject_id)").bindparams(bindparam("ids", expanding=True))
+              + _TAIL_OF).bindparams(bindparam("ids", expanding=True))
+_TAILS_PG = text("SELECT h.subject_id, h.hash, h.version FROM history h WHERE h.workflow = :w "
+                 "AND h.subject_id = ANY(CAST(:ids AS integer[])) " + _TAIL_OF)
 
 
 def last_actor(session: Session, workflow: str, subject_id: int, action: str) -> int | None:

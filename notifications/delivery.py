@@ -20,11 +20,9 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from engine.clock import Clock
-from engine.db import is_postgres, utc, write_session
+from engine.db import collector_paused, is_postgres, utc, write_session
 from engine.outbox import (
     EXHAUSTED,
     FAILED,
@@ -92,20 +90,6 @@ class Delivery:
     clock: Clock
     channels: Mapping[str, Channel]
     policy: DeliveryPolicy = DeliveryPolicy()
-
-
-@contextmanager
-def collector_paused():
-    """No cyclic garbage collection while a batch is claimed or sent: a full collection over a server's heap took
-    longer than claiming 2,000 rows (70 ms against 12 ms here). A batch is bounded, so what it leaves is collected
-    when the collector runs again afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def flush(d: Delivery) -> FlushResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from workflows.ledger.errors import LedgerError
 
@@ -19,6 +20,7 @@ _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?:底|末|前|以前)?")
 _DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|以前)?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UNIT_SEP = re.compile(r"[、，,；;]")
+_SPACES = re.compile(r"\s+")
 UNIT_MARKS = "（）()·-"  # besides letters and digits of any script (汉字 included), what a unit name may contain
 NUMERALS = "一二三四五六七八九"
 CATEGORY_PREFIX = re.compile(r"^([一二三四五六七八九十]+)、")
@@ -28,6 +30,10 @@ def clean(value: object) -> str:
     """Text of a cell without image/bookmark markers and stray spaces."""
     if value is None:
         return ""
+    # most cells: no marker, no space of any kind (every other whitespace character is unprintable), so nothing
+    # below would change them
+    if type(value) is str and "[" not in value and " " not in value and value.isprintable():
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):
@@ -60,22 +66,35 @@ def parse_due(text: str, row: int, column: str = "时间节点") -> tuple[date |
 
 def split_units(text: str, row: int, column: str = "牵头单位", required: bool = True) -> tuple[str, ...]:
     """Units in the order written: of 牵头单位, the first is the 第一牵头单位."""
-    names: list[str] = []
-    for part in _UNIT_SEP.split(text or ""):
-        name = re.sub(r"\s+", "", part)
-        if name and name not in names:
-            names.append(name)
+    names = _unit_names(text or "")
     if not names and required:
         raise LedgerError(f"{column}不能为空", row, column)
     for name in names:
         if len(name) > 128:
             raise LedgerError(f"单位名称过长（{len(name)} 字，最多 128 字）：“{name[:20]}…”", row, column)
-        bad = sorted({c for c in name if not (c.isalnum() or c in UNIT_MARKS)})
+        bad = _bad_characters(name)
         if bad:
             shown = "”“".join(bad)
             raise LedgerError(f"单位名称“{name[:40]}”含有不允许的字符“{shown}”（单位名称只能由汉字、字母、数字和"
                               f"（）()·- 组成，多个单位用“、”分隔）", row, column)
+    return names
+
+
+@lru_cache(maxsize=16384)
+def _unit_names(text: str) -> tuple[str, ...]:
+    """A cell's unit names, once per distinct cell: a ledger repeats the same few hundred on every row."""
+    names: list[str] = []
+    for part in _UNIT_SEP.split(text):
+        name = _SPACES.sub("", part)
+        if name and name not in names:
+            names.append(name)
     return tuple(names)
+
+
+@lru_cache(maxsize=4096)
+def _bad_characters(name: str) -> tuple[str, ...]:
+    """What a unit name may not contain: a ledger names the same few hundred units on every row."""
+    return tuple(sorted({c for c in name if not (c.isalnum() or c in UNIT_MARKS)}))
 
 
 def numeral(n: int) -> str:

@@ -7,12 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from engine import history
 from engine.clock import Clock
-from engine.db import is_postgres
+from engine.db import bulk_insert, collector_paused, next_ids
 from engine.service import WorkflowService
 from workflows.ledger import sources
 from workflows.ledger.diff import (
@@ -34,7 +34,6 @@ __all__ = ["ImportResult", "LedgerError", "import_ledger"]
 
 STARTS = REFORM_MEASURE.initial[0]  # a measure the plan assigns
 DECLARED_DONE = REFORM_MEASURE.initial_tagged("awaiting_review")  # 已完成 in the plan: waits for 督查办
-BATCH = 1000  # new measures written per flush
 
 
 def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run: bool = False,
@@ -45,6 +44,12 @@ def import_ledger(session: Session, source: str | Path, *, clock: Clock, dry_run
 
     `force` applies changes to measures already under way (otherwise they are held and reported); `create_units`
     confirms units the database does not know yet (otherwise the import is refused, naming them)."""
+    with collector_paused():  # 10⁴ rows make objects enough to set off hundreds of collections, all fruitless
+        return _import(session, source, clock, dry_run, plan_code, actor_name, service, force, create_units)
+
+
+def _import(session: Session, source: str | Path, clock: Clock, dry_run: bool, plan_code: str | None,
+            actor_name: str, service: WorkflowService | None, force: bool, create_units: bool) -> ImportResult:
     if plan_code is not None and not (0 < len(plan_code.strip()) <= 64):
         raise LedgerError("方案代码应为 1 至 64 个字符")
     ledger = sources.load(source, plan_code.strip() if plan_code else None)
@@ -86,8 +91,8 @@ class _Writer:
                 fresh.append((m, change))
             else:
                 self._update_measure(row, m, change, items[m.item], units)
-        for lo in range(0, len(fresh), BATCH):
-            self._create_measures(plan, fresh[lo:lo + BATCH], items, units)
+        if fresh:  # all in one go: a bulk write's cost is in its rows, not in its size
+            self._create_measures(plan, fresh, items, units)
 
     def _plan(self) -> Plan:
         plan = self.snap.plan or Plan(code=self.ledger.plan_code, title="")
@@ -118,7 +123,7 @@ class _Writer:
         return rows
 
     def _items(self, plan: Plan, categories: dict[int, Category]) -> dict[tuple[str, str], Any]:
-        """Changed items through the unit of work, new ones in one INSERT: key -> something with the item's `id`."""
+        """Changed items through the unit of work, new ones in one bulk write: key -> something with the item's `id`."""
         rows: dict[tuple[str, str], Any] = dict(self.snap.items)
         changes = self.result.changes_of("item")
         fresh = []
@@ -134,16 +139,14 @@ class _Writer:
             row.category_id = categories[item.category_seq].id
             self.session.add(row)
         self.session.flush()
-        for lo in range(0, len(fresh), BATCH):
-            part = fresh[lo:lo + BATCH]
-            ids = _insert_all(self.session, Item, [values for _, values in part])
-            for (key, _), item_id in zip(part, ids, strict=True):
-                rows[key] = SimpleNamespace(id=item_id)
+        ids = _insert_all(self.session, Item, [values for _, values in fresh])
+        for (key, _), item_id in zip(fresh, ids, strict=True):
+            rows[key] = SimpleNamespace(id=item_id)
         return rows
 
     def _create_measures(self, plan: Plan, batch: list[tuple[ParsedMeasure, Change]],
                          items: dict[tuple[str, str], Any], units: dict[str, Unit]) -> None:
-        """New measures in bulk: one INSERT for the rows (their ids returned in order), one for their units, one
+        """New measures in bulk: their ids drawn first, then one bulk write for the rows, one for their units, one
         for their history, chained in Python."""
         now = self.service.clock.now()
         values = [{"plan_id": plan.id, "item_id": items[m.item].id, "seq": change.key, "key_code": change.code,
@@ -154,7 +157,7 @@ class _Writer:
         links = [{"measure_id": mid, "unit_id": units[name].id, "position": position, "part": part}
                  for mid, (m, _) in zip(ids, batch, strict=True) for position, (name, part) in enumerate(_parts(m))]
         if links:
-            self.session.execute(insert(MeasureUnit), links)
+            bulk_insert(self.session, MeasureUnit.__table__, links)
         entries = []
         for mid, row, (m, change) in zip(ids, values, batch, strict=True):
             comment = f"从台账导入（{self.ledger.source}）"
@@ -192,17 +195,12 @@ class _Writer:
 
 
 def _insert_all(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows, returning their ids in order. PostgreSQL: ids drawn from the sequence first, then one pipelined
-    executemany (a RETURNING insert of 10⁴ rows is mostly spent building and parsing its one huge statement)."""
-    if not rows:
-        return []
-    if is_postgres(session):
-        table = model.__table__
-        ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                                   {"t": table.name, "n": len(rows)}).scalars())
-        session.execute(insert(table), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
-    return list(session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars())
+    """Insert rows, returning their ids in order: the ids drawn first, then one bulk write (COPY on PostgreSQL)
+    rather than an INSERT ... RETURNING, which SQLite runs a row at a time to keep the ids in order."""
+    table = model.__table__
+    ids = next_ids(session, table, len(rows))
+    bulk_insert(session, table, [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
+    return ids
 
 
 def _parts(m: ParsedMeasure) -> list[tuple[str, str]]:
