@@ -24,7 +24,7 @@ from engine.history import digest  # noqa: E402
 
 BLOCK = 50
 _SHARED = "(SELECT pg_advisory_xact_lock_shared(:k)) l"  # appends share the lock; only a checkpoint excludes
-_CLAIM = text("UPDATE measure SET state = 'in_progress', version = :new, updated_at = :at "
+_CLAIM = text("UPDATE measure SET state = 'in_progress', version = :new, updated_at = :at, sweep_after = NULL "
               "WHERE id = :id AND version = :old").bindparams(bindparam("at", type_=DateTime(timezone=True)))
 # the record's number and the subject's tail: a chain per subject (the claimed row serialises its appends)
 _SUBJECT_TAIL = ("(SELECT hash FROM history WHERE workflow = 'reform_measure' AND subject_id = :id "
