@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -124,8 +124,7 @@ def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list
     """Take due rows (and rows of a crashed sender whose lease ran out) and group them into digests."""
     result = result if result is not None else FlushResult()
     with collector_paused(), write_session(d.engine) as session:
-        stmt = (select(*DUE).where(or_(OutboxMessage.status == QUEUED, OutboxMessage.status == SENDING),
-                                   OutboxMessage.next_attempt_at <= now)
+        stmt = (select(*DUE).where(OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= now)
                 .order_by(OutboxMessage.id).limit(d.policy.batch))
         if is_postgres(session):
             stmt = stmt.with_for_update(skip_locked=True)
