@@ -29,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, select, update
@@ -139,8 +140,36 @@ def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list
         for name in by_channel:
             if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
                 attach(session, [g for g in groups.values() if g.channel == name])
-        _take(session, list(groups.values()), now + d.policy.lease)
-        return list(groups.values())
+        taken = list(groups.values())
+        _take_rendering(session, d, taken, now)
+        return taken
+
+
+def _take_rendering(session: Session, d: Delivery, groups: list[Group], now: datetime) -> None:
+    """Take the rows in a worker thread while the digests are rendered here. The update is the database's work
+    (the driver lets go of the GIL while it waits, SQLite's too while it steps), so rendering costs the claim
+    little; and a digest rendered between two messages delayed whichever answer of the server came in meanwhile,
+    which cost the sending more than the rendering itself took. Nothing is sent before the claim commits."""
+    if not groups:
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="outbox-take") as worker:
+        taking = worker.submit(_take, session, groups, now + d.policy.lease)
+        try:
+            for group in groups:
+                group.prepared = _render(d.channels[group.channel], group, now)
+        finally:
+            taking.result()
+
+
+def _render(channel: Channel, group: Group, now: datetime) -> Any:
+    """The group's message, or why it cannot be sent: Refused (a malformed address), or a template bug's error."""
+    try:
+        return channel.render(group, now)
+    except Refused as exc:
+        return exc
+    except Exception as exc:  # a template bug holds back this digest, not the others
+        log.exception("outbox: cannot render digest for %s", group.address.shown)
+        return exc
 
 
 OUTBOX = OutboxMessage.__table__
@@ -233,20 +262,16 @@ async def deliver(d: Delivery, groups: list[Group], result: FlushResult) -> None
 
 
 async def _deliver_channel(channel: Channel, groups: list[Group], now: datetime, marker: Marker) -> None:
-    """Render while sending: the next digests are built while the server answers the current one."""
+    """The digests claim rendered go as they are; any other is rendered while the server answers the current one."""
     ready: list[Group] = []
     queue: asyncio.Queue = asyncio.Queue()
 
     async def render_all() -> None:
         for group in groups:
-            try:
-                message = channel.render(group, now)
-            except Refused as exc:  # a malformed address: this digest fails, the others go
-                marker.add(group, exc)
-                continue
-            except Exception as exc:  # a template bug holds back this digest, not the others
-                log.exception("outbox: cannot render digest for %s", group.address.shown)
-                marker.add(group, exc)
+            message = group.prepared if group.prepared is not None else _render(channel, group, now)
+            group.prepared = None
+            if isinstance(message, Exception):  # a malformed address, a template bug: this digest fails, the others go
+                marker.add(group, message)
                 continue
             ready.append(group)
             queue.put_nowait(message)
