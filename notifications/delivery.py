@@ -11,6 +11,8 @@
 - **One bad digest never holds back the rest**: a malformed address is refused when rendered, the others go on.
 - **Nowhere to go is visible**: a row whose channel is not configured, or whose recipient has no address on its
   channel, fails at once with `failure` NO_CHANNEL / NO_ADDRESS (the 邮件 page and /health list these).
+- **Rendered while the rows are taken**: claim renders each digest while a worker thread runs the take's update;
+  sending then only sends (a digest rendered between two messages delayed the server's answers).
 - **Outcomes are written in batches, beside the sending** (Marker: a worker thread writes what has come in
   whenever its previous batch is done, and the rest at the end): a commit per digest made the send loop wait on as
   many fsyncs, and one batch at the end made it wait for all 2,000 rows' update. A crash loses the outcomes not
