@@ -64,6 +64,7 @@ class Group:
     message_id: str
     rows: list[tuple[int, str, dict]]  # (outbox id, kind, payload)
     attachments: list[Attachment] = field(default_factory=list)  # files the channel carries (mail), loaded at claim
+    prepared: Any = None  # the message, rendered at claim while the rows were taken (or why it could not be)
 
     @property
     def ids(self) -> list[int]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -58,20 +59,20 @@ def clean_address(value: str) -> str:
 def encoded(text: str) -> str:
     """RFC 2047 encoded words (UTF-8, base64) for non-ASCII text, one per folded line; ASCII text as it is.
 
-    Each word holds at most 45 bytes (60 base64 characters, 72 with its frame), cut between characters.
+    Each word holds at most 45 bytes (60 base64 characters, 72 with its frame), cut between characters: at the
+    last byte within the 45 that starts a character (UTF-8's continuation bytes are 10xxxxxx).
     """
     if text.isascii():
         return text
-    words, chunk, size = [], [], 0
-    for ch in text:
-        width = len(ch.encode("utf-8"))
-        if size + width > 45:
-            words.append("".join(chunk))
-            chunk, size = [], 0
-        chunk.append(ch)
-        size += width
-    words.append("".join(chunk))
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+    data, words, start = text.encode("utf-8"), [], 0
+    while len(data) - start > 45:
+        cut = start + 45
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        words.append(data[start:cut])
+        start = cut
+    words.append(data[start:])
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
 
 
 def phrase(name: str) -> str:
@@ -82,6 +83,7 @@ def phrase(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)  # the sender on every digest, each recipient on every batch
 def mailbox(name: str, address: str) -> str:
     shown = header_text(name, 64)
     return f"{phrase(shown)} <{address}>" if shown else address
@@ -110,6 +112,11 @@ def _attachment(file: Attachment, boundary: str) -> bytes:
     return head.encode("ascii") + _base64(file.content)
 
 
+@lru_cache(maxsize=256)  # a batch's digests were mostly fired at the same instant
+def _date(at: datetime) -> str:
+    return format_datetime(at.astimezone(SHANGHAI))
+
+
 def build(sender: str, sender_name: str, to: str, to_name: str, rendered: Rendered, message_id: str,
           at: datetime, attachments: Sequence[Attachment] = ()) -> Outgoing:
     """The digest as bytes; `at` (the Date) is when its items were fired, so every attempt reads the same.
@@ -121,7 +128,7 @@ def build(sender: str, sender_name: str, to: str, to_name: str, rendered: Render
         f"Subject: {encoded(header_text(rendered.subject, 300))}",
         f"From: {mailbox(sender_name, sender)}",
         f"To: {mailbox(to_name, address)}",
-        f"Date: {format_datetime(at.astimezone(SHANGHAI))}",
+        f"Date: {_date(at)}",
         f"Message-ID: {header_text(message_id)}",
         "MIME-Version: 1.0",
         "Auto-Submitted: auto-generated",  # RFC 3834: auto-responders must not answer a digest

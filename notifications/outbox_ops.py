@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from engine import history
 from engine.db import utc, write_session
-from engine.outbox import FAILED, QUEUED, SENDING, OutboxMessage
+from engine.outbox import FAILED, QUEUED, OutboxMessage
 from notifications.delivery import Delivery, FlushResult, flush
 
 AUDIT = "outbox"  # the history's workflow name for operator actions on outbox rows: subject = the row
@@ -31,7 +31,7 @@ class FlushAllResult:
 def release_deferred(d: Delivery, now: datetime) -> int:
     """Queued rows waiting for a retry become due now; rows being sent (a live lease) are left alone."""
     with write_session(d.engine) as session:
-        return session.execute(update(OutboxMessage).where(OutboxMessage.status == QUEUED,
+        return session.execute(update(OutboxMessage).where(OutboxMessage.in_status(QUEUED),
                                                            OutboxMessage.next_attempt_at > utc(now))
                                .values(next_attempt_at=utc(now))).rowcount
 
@@ -39,7 +39,7 @@ def release_deferred(d: Delivery, now: datetime) -> int:
 def due_count(d: Delivery, now: datetime) -> int:
     with write_session(d.engine) as session:
         return session.execute(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status.in_((QUEUED, SENDING)), OutboxMessage.next_attempt_at <= utc(now))).scalar_one()
+            OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= utc(now))).scalar_one()
 
 
 def flush_all(d: Delivery, now: datetime) -> FlushAllResult:
@@ -58,7 +58,7 @@ def flush_all(d: Delivery, now: datetime) -> FlushAllResult:
         out.totals.errors += result.errors
     with write_session(d.engine) as session:
         rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at)
-                               .where(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at > utc(now))
+                               .where(OutboxMessage.in_status(QUEUED), OutboxMessage.next_attempt_at > utc(now))
                                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)).all()
     out.deferred_rows = [(i, r, utc(at)) for i, r, at in rows]
     return out
@@ -74,7 +74,7 @@ def retry(session: Session, ids: Sequence[int] | None, *, actor_name: str, now: 
           actor_id: int | None = None) -> RetryResult:
     """Failed rows back to queued with their attempts reset, each recorded in the audit history as an operator's
     action; `ids` None means every failed row. Inside the caller's transaction."""
-    stmt = select(OutboxMessage).where(OutboxMessage.status == FAILED) if ids is None else \
+    stmt = select(OutboxMessage).where(OutboxMessage.in_status(FAILED)) if ids is None else \
         select(OutboxMessage).where(OutboxMessage.id.in_(list(ids)))
     rows = {row.id: row for row in session.execute(stmt.order_by(OutboxMessage.id)).scalars()}
     wanted = sorted(rows) if ids is None else list(dict.fromkeys(ids))

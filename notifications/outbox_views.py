@@ -66,7 +66,7 @@ def outbox_row(m: OutboxMessage) -> OutboxRow:
 def list_outbox(session: Session, status: str | None = None, limit: int = MAX_ROWS) -> OutboxList:
     stmt = select(OutboxMessage)
     if status:
-        stmt = stmt.where(OutboxMessage.status == status)
+        stmt = stmt.where(OutboxMessage.in_status(status))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(OutboxMessage.id.desc()).limit(limit)).scalars()
     return OutboxList(items=[outbox_row(r) for r in rows], total=total)
@@ -79,7 +79,7 @@ def counts(session: Session) -> dict[str, int]:
 
 def unaddressed_query():
     """Rows that had nowhere to go: no such channel, or no address of their recipient on it."""
-    return select(OutboxMessage).where(OutboxMessage.status == FAILED, OutboxMessage.failure.in_(UNADDRESSED))
+    return select(OutboxMessage).where(OutboxMessage.in_status(FAILED), OutboxMessage.failure.in_(UNADDRESSED))
 
 
 def unaddressed(session: Session, limit: int = MAX_ROWS) -> OutboxList:

@@ -50,7 +50,7 @@ def figures(rt: Runtime, started_at: datetime) -> Figures:
         last = last_run(session, SWEEP_JOB)
         counts = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
         oldest = session.execute(select(func.min(OutboxMessage.created_at))
-                                 .where(OutboxMessage.status == QUEUED)).scalar()
+                                 .where(OutboxMessage.in_status(QUEUED))).scalar()
     late = timedelta(seconds=STALE_INTERVALS * rt.settings.sweep_interval_seconds)
     stale = (now - last > late) if last else (now - started_at > late)
     return Figures(now=now, last_sweep_at=last, sweep_stale=stale, outbox={s: counts.get(s, 0) for s in STATUSES},
