@@ -88,6 +88,9 @@ class Sweep:
     ladder: Ladder
     calendar: WorkCalendar
     formats: Formats
+    # whom a level reaches in a unit, and their addresses, looked up once per sweep (plain values, never rows)
+    people: dict = field(default_factory=dict, compare=False)
+    addresses: dict = field(default_factory=dict, compare=False)
 
     @property
     def today(self):
@@ -217,15 +220,14 @@ def sweep_batch(engine: Engine, kind: str, ids: list[int], run: Sweep, result: S
 
 class BatchMemo:
     """What one batch's transaction looks up again and again, looked up once: the batch's measures' units (in one
-    query), the people a level reaches in a unit, and their addresses. It lives on the batch's session, so it
-    never outlives the transaction whose view of the directory it holds."""
+    query) and their items. It lives on the batch's session, so the rows it holds never outlive the transaction
+    whose view they are; whom a level reaches, plain values, is kept for the whole sweep (Sweep.people)."""
 
     KEY = "reform.sweep.memo"
 
     def __init__(self) -> None:
         self._links: dict[int, Links] = {}
-        self._people: dict[tuple, list] = {}
-        self._addresses: dict[str, object] = {}
+        self._held: list = []  # the session's identity map holds rows only while something refers to them
 
     @classmethod
     def of(cls, session: Session) -> BatchMemo:
@@ -237,23 +239,30 @@ class BatchMemo:
     def preload(self, session: Session, measure_ids: list[int]) -> None:
         self._links.update(links_of_many(session, measure_ids))
 
+    def hold(self, rows: list) -> None:
+        self._held += rows
+
     def links(self, session: Session, measure_id: int) -> Links:
         found = self._links.get(measure_id)
         if found is None:
             found = self._links[measure_id] = links_of(session, measure_id)
         return found
 
-    def recipients(self, session: Session, links: Links, level) -> list:
-        key = (links.primary.id if links.primary else None, tuple(u.id for u in links.cooperating), level.code)
-        found = self._people.get(key)
-        if found is None:
-            found = self._people[key] = recipients_for(session, links, level)
-        return found
 
-    def address(self, session: Session, person):
-        if person.key not in self._addresses:
-            self._addresses[person.key] = email_address(session, person)
-        return self._addresses[person.key]
+def reached(session: Session, run: Sweep, links: Links, level) -> list:
+    """recipients_for, once per sweep for each unit, cooperating units and level."""
+    key = (links.primary.id if links.primary else None, tuple(u.id for u in links.cooperating), level.code)
+    found = run.people.get(key)
+    if found is None:
+        found = run.people[key] = recipients_for(session, links, level)
+    return found
+
+
+def address_of(session: Session, run: Sweep, person):
+    """email_address, once per sweep for each person."""
+    if person.key not in run.addresses:
+        run.addresses[person.key] = email_address(session, person)
+    return run.addresses[person.key]
 
 
 def sweep_one(session: Session, kind: str, row, run: Sweep, result: SweepResult) -> bool:
@@ -391,8 +400,8 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
     memo = BatchMemo.of(session)
     links = memo.links(session, measure.id)
     body = notice_payload(session, measure, links, send, run) | (extra or {})  # computed before anything is written
-    people = memo.recipients(session, links, send.level)
-    addressed = [memo.address(session, person) for person, _ in people]
+    people = reached(session, run, links, send.level)
+    addressed = [address_of(session, run, person) for person, _ in people]
     esc_id = insert_once(session, kind, subject_id, measure, send, run.now, "fired",
                          ", ".join(a.value for a in addressed if a))
     if esc_id is None:
@@ -444,12 +453,12 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
     sending = [p for p in planned if p.send is not None]
     items = {p.row.item_id for p in sending}
     if items:  # into the session, where payload() finds them
-        session.execute(select(Item).where(Item.id.in_(sorted(items)))).all()
+        memo.hold(session.execute(select(Item).where(Item.id.in_(sorted(items)))).scalars().all())
     for p in sending:
         p.links = memo.links(session, p.row.id)
         p.body = notice_payload(session, p.row, p.links, p.send, run)
-        p.people = memo.recipients(session, p.links, p.send.level)
-        p.recipients = ", ".join(a.value for person, _ in p.people if (a := memo.address(session, person)))
+        p.people = reached(session, run, p.links, p.send.level)
+        p.recipients = ", ".join(a.value for person, _ in p.people if (a := address_of(session, run, person)))
     wanted = []  # each measure's superseded rungs, then its send: in the order fire_measure writes them
     for p in planned:
         wanted += [(p.row, rung, "superseded", "") for rung in p.superseded]
@@ -500,20 +509,18 @@ _DOCUMENT_OF = (update(Escalation.__table__).where(Escalation.__table__.c.id == 
 
 def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str]], now: datetime
                  ) -> dict[tuple[int, str, int], int]:
-    """insert_once for many measures' rungs: (measure id, level, key version) -> id, for the rows this wrote."""
-    written: dict[tuple[int, str, int], int] = {}
-    insert = upsert_insert(session)
+    """insert_once for many measures' rungs: (measure id, level, key version) -> id, for the rows this wrote. One
+    statement, its parameter sets sent as multi-row VALUES by the driver layer (compiled once, not per batch)."""
+    if not wanted:
+        return {}
     table = Escalation.__table__
-    for start in range(0, len(wanted), 500):
-        values = [{"measure_id": m.id, "subject_type": "measure", "subject_id": m.id, "level": rung.level.code,
-                   "deadline_version": rung.key_version, "due_date": rung.deadline, "fire_on": rung.fire_on,
-                   "fired_at": now, "status": status, "recipients": recipients}
-                  for m, rung, status, recipients in wanted[start:start + 500]]
-        stmt = (insert(table).values(values).on_conflict_do_nothing(index_elements=KEY)
-                .returning(table.c.id, table.c.subject_id, table.c.level, table.c.deadline_version))
-        for esc_id, subject_id, level, version in session.execute(stmt):
-            written[(subject_id, level, version)] = esc_id
-    return written
+    stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=KEY)
+            .returning(table.c.id, table.c.subject_id, table.c.level, table.c.deadline_version))
+    values = [{"measure_id": m.id, "subject_type": "measure", "subject_id": m.id, "level": rung.level.code,
+               "deadline_version": rung.key_version, "due_date": rung.deadline, "fire_on": rung.fire_on,
+               "fired_at": now, "status": status, "recipients": recipients} for m, rung, status, recipients in wanted]
+    return {(subject_id, level, version): esc_id
+            for esc_id, subject_id, level, version in session.execute(stmt, values)}
 
 
 def _documents(session: Session, kind: str, measure: Measure, rung: Rung, esc_id: int, body: dict, run: Sweep,
