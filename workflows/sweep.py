@@ -20,8 +20,8 @@ from sqlalchemy import Date, bindparam, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engine.db import is_postgres, upsert_insert, write_session
-from engine.outbox import Notice
+from engine.db import bulk_insert, is_postgres, upsert_insert, write_session
+from engine.outbox import Notice, OutboxMessage
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
 from workflows.documents.service import Formats, draft_duban, draft_dubans, draft_tongbao
@@ -488,14 +488,15 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
     routed = route_many(session, [([Notice("escalation", person, "measure", p.row.id, p.body,
                                            dedupe_key=f"esc:{esc_id}:{person.key}", copy=copy)
                                     for person, copy in p.people], f"esc:{esc_id}") for p, esc_id in fired])
+    outbox = []
     for (p, _), notices in zip(fired, routed, strict=True):
-        session.add_all([notice.to_row(run.queued_at) for notice in notices])
+        outbox += [notice.to_values(run.queued_at) for notice in notices]
         result.fired[p.send.level.code] += 1
         result.notices += len(notices)
         result.provisional += p.body["calendar"] == "provisional"
         if not p.people:
             result.unaddressed.append((p.row.id, p.send.level.code))
-    session.flush()
+    bulk_insert(session, OutboxMessage.__table__, outbox)
     docs = draft_dubans(session, duban, run.now, run.calendar, run.formats)
     if docs:
         session.execute(_DOCUMENT_OF, [{"b_id": esc_id, "b_doc": doc.id}
