@@ -93,6 +93,8 @@ LADDER_STATES = sorted(REFORM_MEASURE.tagged("owes_work") | REFORM_MEASURE.tagge
                        | REFORM_MEASURE.tagged("awaiting_review"))
 UNSWEPT = "state IN (" + ", ".join(f"'{s}'" for s in LADDER_STATES) + ") AND sweep_after IS NULL"
 SWEEP_NEVER = date(9999, 12, 31)  # sweep_after when no rung will fire for the measure as it is now
+# L3 is the 通报 rung (workflows.sweep.TONGBAO_LEVEL, config/escalation.toml)
+TONGBAO_OPEN = "subject_type = 'measure' AND level = 'L3' AND status = 'fired' AND document_id IS NULL"
 
 
 class Measure(SQLModel, table=True):
@@ -219,7 +221,10 @@ class Escalation(SQLModel, table=True):
     makes it fire once. `measure_id` is the measure it concerns, for access and lists."""
 
     __table_args__ = (UniqueConstraint("subject_type", "subject_id", "level", "deadline_version",
-                                       name="uq_escalation_once"),)
+                                       name="uq_escalation_once"),
+                      # the fired 通报 rungs no 情况通报 covers yet: what each sweep's 通报 lists
+                      Index("ix_escalation_tongbao_open", "measure_id", postgresql_where=text(TONGBAO_OPEN),
+                            sqlite_where=text(TONGBAO_OPEN)))
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
     subject_type: str = Field(default="measure", max_length=32)

@@ -38,7 +38,7 @@ from workflows.ladder import (
     rungs,
 )
 from workflows.lights import local_day, stored_day
-from workflows.models import SWEEP_NEVER, UNSWEPT, Escalation, Item, Measure, SweepBasis
+from workflows.models import SWEEP_NEVER, TONGBAO_OPEN, UNSWEPT, Escalation, Item, Measure, SweepBasis
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
@@ -543,9 +543,7 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
     interrupted sweep left behind. Rows are locked and re-checked, so a sweeper racing this one finds them
     covered and drafts nothing for them."""
     with write_session(engine) as session:
-        stmt = (select(Escalation).where(Escalation.subject_type == "measure", Escalation.level == TONGBAO_LEVEL,
-                                         Escalation.status == "fired", Escalation.document_id.is_(None))
-                .order_by(Escalation.measure_id))
+        stmt = select(Escalation).where(text(TONGBAO_OPEN)).order_by(Escalation.measure_id)  # its partial index
         if is_postgres(session):
             stmt = stmt.with_for_update()
         rows = list(session.execute(stmt).scalars())

@@ -1,6 +1,6 @@
 """sweep_next: each measure remembers the day its next rung fires, as a sweep last computed it (cleared by every
 change), so a sweep reads what changed and what falls due instead of every open measure; `sweep_basis` holds the
-ladder and calendar those days were computed with.
+ladder and calendar those days were computed with; the fired 通报 rungs that no 情况通报 covers yet get their own index.
 
 Revision ID: 0010_sweep_next
 Revises: 0009_perf2
@@ -18,6 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 # as workflows.models.UNSWEPT at this revision
 UNSWEPT = "state IN ('assigned', 'awaiting_signoff', 'in_progress', 'reported') AND sweep_after IS NULL"
+TONGBAO_OPEN = "subject_type = 'measure' AND level = 'L3' AND status = 'fired' AND document_id IS NULL"
 
 
 def upgrade() -> None:
@@ -27,6 +28,8 @@ def upgrade() -> None:
                     sqlite_where=sa.text(UNSWEPT))
     op.create_index("ix_measure_sweep_after", "measure", ["sweep_after"],
                     postgresql_where=sa.text("sweep_after IS NOT NULL"), sqlite_where=sa.text("sweep_after IS NOT NULL"))
+    op.create_index("ix_escalation_tongbao_open", "escalation", ["measure_id"],
+                    postgresql_where=sa.text(TONGBAO_OPEN), sqlite_where=sa.text(TONGBAO_OPEN))
     op.create_table("sweep_basis",
                     sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=32), primary_key=True),
                     sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False))
@@ -34,6 +37,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sweep_basis")
+    op.drop_index("ix_escalation_tongbao_open", table_name="escalation")
     op.drop_index("ix_measure_sweep_after", table_name="measure")
     op.drop_index("ix_measure_unswept", table_name="measure")
     with op.batch_alter_table("measure") as batch:
