@@ -38,7 +38,7 @@ from workflows.ladder import (
     rungs,
 )
 from workflows.lights import local_day, stored_day
-from workflows.models import SWEEP_NEVER, TONGBAO_OPEN, UNSWEPT, Escalation, Item, Measure, SweepBasis
+from workflows.models import SWEEP_NEVER, TONGBAO_OPEN, UNSWEPT, Escalation, Item, Measure, Plan, SweepBasis
 from workflows.problems.table import PROBLEM
 from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
@@ -452,8 +452,10 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
                 planned.append(_Planned(row, send, superseded))
     sending = [p for p in planned if p.send is not None]
     items = {p.row.item_id for p in sending}
-    if items:  # into the session, where payload() finds them
+    if items:  # into the session, where payload() and the 督办通知单's facts find them
         memo.hold(session.execute(select(Item).where(Item.id.in_(sorted(items)))).scalars().all())
+        memo.hold(session.execute(select(Plan).where(Plan.id.in_(sorted({p.row.plan_id for p in sending}))))
+                  .scalars().all())
     for p in sending:
         p.links = memo.links(session, p.row.id)
         p.body = notice_payload(session, p.row, p.links, p.send, run)
