@@ -87,3 +87,21 @@ def test_the_mail_page_previews_html_in_a_sandbox_and_shows_the_robots_messages(
         "content-security-policy", "style-src 'self'")
     assert "本地工作群机器人接收" in page and "【督办】区市场监管局 1 项举措逾期超过6个工作日" in page
     assert "钉钉 / 渝快政" in page and "投递标识：robot-" in page
+
+
+def test_a_rung_is_marked_silent_when_it_fires_and_a_heard_urge_is_not(rt):
+    """The mark is written as the rung fires (a health probe reads an index, not the outbox): a 催办 that reached
+    the unit's people is not silent, a sweep's rung for a unit with nobody is."""
+    from tests.world import esc_act
+    from workflows.models import Escalation
+
+    people(rt, ("rev", "supervisor", "区政府督查办"), ("clerk", "unit_staff", "区市场监管局"))
+    heard = measure(rt, date(2022, 6, 10))
+    esc_act(rt, heard, "rev", "urge", "2022-06-10 11:00", comment="请加快进度")
+    lonely = measure(rt, date(2022, 6, 10), unit="区文化旅游委")
+    rt.sweep(bj("2022-06-13 09:00"))
+    with rt.read() as session:
+        marks = sorted((e.measure_id, e.level, e.silent) for e in session.execute(select(Escalation)).scalars()
+                       if e.status == "fired")
+    assert marks == [(heard, "L1", False), (heard, "urge", False), (lonely, "L1", True)]
+    assert health(rt) == {"unaddressed": 1, "silent_rungs": 1, "rows_without_address": 0}

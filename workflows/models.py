@@ -224,7 +224,10 @@ class Escalation(SQLModel, table=True):
                                        name="uq_escalation_once"),
                       # the fired 通报 rungs no 情况通报 covers yet: what each sweep's 通报 lists
                       Index("ix_escalation_tongbao_open", "measure_id", postgresql_where=text(TONGBAO_OPEN),
-                            sqlite_where=text(TONGBAO_OPEN)))
+                            sqlite_where=text(TONGBAO_OPEN)),
+                      # the rungs fired with nobody to tell (邮件, /health): a health probe counts them by index
+                      Index("ix_escalation_silent", "fired_at", postgresql_where=text("silent"),
+                            sqlite_where=text("silent")))
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
     subject_type: str = Field(default="measure", max_length=32)
@@ -236,6 +239,7 @@ class Escalation(SQLModel, table=True):
     fired_at: datetime = Field(sa_column=_ts(index=True))
     status: str = Field(default="fired", max_length=16)  # fired | superseded
     recipients: str = Field(default="", sa_column=_text())
+    silent: bool = False  # fired with nobody to tell: no notice was written for it, on any channel
     # the 督办通知单 or 情况通报 drafted for this rung; a fired 通报 rung without one is picked up by the next sweep
     document_id: int | None = Field(default=None, index=True)
 

@@ -403,7 +403,7 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
     people = reached(session, run, links, send.level)
     addressed = [address_of(session, run, person) for person, _ in people]
     esc_id = insert_once(session, kind, subject_id, measure, send, run.now, "fired",
-                         ", ".join(a.value for a in addressed if a))
+                         ", ".join(a.value for a in addressed if a), silent=not people)
     if esc_id is None:
         return  # another sweeper fired it first
     notices = route(session, [Notice("escalation", person, kind, subject_id, body,
@@ -463,8 +463,8 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
         p.recipients = ", ".join(a.value for person, _ in p.people if (a := address_of(session, run, person)))
     wanted = []  # each measure's superseded rungs, then its send: in the order fire_measure writes them
     for p in planned:
-        wanted += [(p.row, rung, "superseded", "") for rung in p.superseded]
-        wanted += [(p.row, p.send, "fired", p.recipients)] if p.send else []
+        wanted += [(p.row, rung, "superseded", "", False) for rung in p.superseded]
+        wanted += [(p.row, p.send, "fired", p.recipients, not p.people)] if p.send else []
     written = insert_rungs(session, wanted, run.now)
     duban: list[tuple[Measure, int, int, str, Links]] = []
     fired: list[tuple[_Planned, int]] = []
@@ -510,7 +510,7 @@ _DOCUMENT_OF = (update(Escalation.__table__).where(Escalation.__table__.c.id == 
                 .values(document_id=bindparam("b_doc")))
 
 
-def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str]], now: datetime
+def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str, bool]], now: datetime
                  ) -> dict[tuple[int, str, int], int]:
     """insert_once for many measures' rungs: (measure id, level, key version) -> id, for the rows this wrote. One
     statement, its parameter sets sent as multi-row VALUES by the driver layer (compiled once, not per batch)."""
@@ -521,7 +521,8 @@ def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str]],
             .returning(table.c.id, table.c.subject_id, table.c.level, table.c.deadline_version))
     values = [{"measure_id": m.id, "subject_type": "measure", "subject_id": m.id, "level": rung.level.code,
                "deadline_version": rung.key_version, "due_date": rung.deadline, "fire_on": rung.fire_on,
-               "fired_at": now, "status": status, "recipients": recipients} for m, rung, status, recipients in wanted]
+               "fired_at": now, "status": status, "recipients": recipients, "silent": silent}
+              for m, rung, status, recipients, silent in wanted]
     return {(subject_id, level, version): esc_id
             for esc_id, subject_id, level, version in session.execute(stmt, values)}
 
@@ -568,13 +569,13 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
 
 
 def insert_once(session: Session, kind: str, subject_id: int, measure: Measure, rung: Rung, now: datetime,
-                status: str, recipients: str) -> int | None:
+                status: str, recipients: str, silent: bool = False) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the id when this call wrote the row, None when it existed."""
     insert = upsert_insert(session)
     stmt = (insert(Escalation).values(measure_id=measure.id, subject_type=kind, subject_id=subject_id,
                                       level=rung.level.code, deadline_version=rung.key_version,
                                       due_date=rung.deadline, fire_on=rung.fire_on, fired_at=now, status=status,
-                                      recipients=recipients)
+                                      recipients=recipients, silent=silent)
             .on_conflict_do_nothing(index_elements=KEY).returning(Escalation.id))
     return session.execute(stmt).scalar()
 

@@ -196,7 +196,8 @@ class MeasureBinding:
         day = local_day(ev.at)
         session.add(Escalation(measure_id=row.id, subject_type="measure", subject_id=row.id, level=URGE,
                                deadline_version=day.toordinal(), due_date=row.due_date or day, fire_on=day,
-                               fired_at=ev.at, status="fired", recipients=", ".join(p.name for p in people)))
+                               fired_at=ev.at, status="fired", recipients=", ".join(p.name for p in people),
+                               silent=not people))
         return notices(URGE, row, payload(session, row, links, ev, {"level": URGE, "level_label": "催办"}), people)
 
     def _on_approve(self, session: Session, row: Measure, ev: ActionFired) -> list[Notice]:
