@@ -29,11 +29,11 @@ def test_a_measure_through_its_ladder_is_no_longer_a_candidate(rt):
     late = measure(rt, date(2022, 6, 1), text="早已逾期")
     soon = measure(rt, date(2022, 7, 1), text="即将到期")
     later = measure(rt, date(2024, 6, 1), text="远未到期")
-    assert set(candidate_ids(rt.engine, bj(NOW), rt.config.ladder)) == {late, soon, later}  # none evaluated yet
+    assert set(candidate_ids(rt.engine, bj(NOW))) == {late, soon, later}  # none evaluated yet
     result = rt.sweep(bj(NOW))
     assert result.fired["L3"] == 1 and [e[0] for e in escalations(rt, late) if e[2] == "fired"] == ["L3"]
     assert ladder_done(rt, late) == (1, 1) and ladder_done(rt, soon)[0] is None
-    assert candidate_ids(rt.engine, bj(NOW), rt.config.ladder) == []  # `soon` waits for its next rung
+    assert candidate_ids(rt.engine, bj(NOW)) == []  # `soon` waits for its next rung
     again = rt.sweep(bj(NOW))
     assert not again.fired and not again.superseded
     with rt.write() as session:  # an extension moves the deadline (an action: a new version): a new ladder
@@ -41,9 +41,9 @@ def test_a_measure_through_its_ladder_is_no_longer_a_candidate(rt):
         row.due_date, row.deadline_version = date(2022, 6, 15), row.deadline_version + 1
         row.version, row.sweep_after = row.version + 1, None
         session.add(row)
-    assert late in candidate_ids(rt.engine, bj(NOW), rt.config.ladder)
+    assert late in candidate_ids(rt.engine, bj(NOW))
     assert rt.sweep(bj(NOW)).fired["L3"] == 1 and ladder_done(rt, late) == (2, 2)
-    assert later not in candidate_ids(rt.engine, bj(NOW), rt.config.ladder)
+    assert later not in candidate_ids(rt.engine, bj(NOW))
 
 
 def test_the_sweeps_queries_use_the_partial_indexes_on_postgresql(rt):

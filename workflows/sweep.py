@@ -24,7 +24,7 @@ from engine.db import bulk_insert, is_postgres, upsert_insert, write_session
 from engine.outbox import Notice, OutboxMessage
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
-from workflows.documents.service import Formats, draft_duban, draft_dubans, draft_tongbao
+from workflows.documents.service import Formats, draft_dubans, draft_tongbao
 from workflows.instructions.table import INSTRUCTION
 from workflows.ladder import (
     Ladder,
@@ -44,7 +44,7 @@ from workflows.recipients import recipients_for
 from workflows.reform.binding import payload
 from workflows.reform.links import Links, links_of, links_of_many
 from workflows.reform.table import REFORM_MEASURE
-from workflows.routing import route, route_many
+from workflows.routing import route_many
 from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
@@ -118,7 +118,8 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
     run = Sweep(now, queued_at or now, ladder, calendar, formats or Formats("武隆督办〔{year}〕{n}号",
                                                                           "武隆督查通报〔{year}〕{n}号"))
     result = SweepResult()
-    for kind, ids in (("measure", candidate_ids(engine, now, ladder, calendar)),
+    reset_if_basis_changed(engine, ladder, calendar)
+    for kind, ids in (("measure", candidate_ids(engine, now)),
                       ("instruction", open_instructions(engine)), ("problem", problems_due(engine, run.today))):
         for start in range(0, len(ids), BATCH):
             sweep_batch(engine, kind, ids[start:start + BATCH], run, result)
@@ -129,12 +130,10 @@ def sweep(engine: Engine, now: datetime, *, ladder: Ladder, calendar: WorkCalend
     return result
 
 
-def candidate_ids(engine: Engine, now: datetime, ladder: Ladder, calendar: WorkCalendar | None = None) -> list[int]:
+def candidate_ids(engine: Engine, now: datetime) -> list[int]:
     """Measures a ladder may fire for now: those no sweep has evaluated as they are now (new, or changed since), and
     those whose next rung, as the last evaluation computed it, falls due today. Both by partial indexes, so an idle
     sweep reads what changed, not every open measure; the exact test is rungs()."""
-    if calendar is not None:
-        reset_if_basis_changed(engine, ladder, calendar)
     with Session(engine) as session:
         found = set(session.execute(_UNSWEPT).scalars())
         found |= set(session.execute(_FALLS_DUE, {"today": local_day(now)}).scalars())
@@ -390,46 +389,21 @@ def fire_ladder(session: Session, kind: str, subject_id: int, measure: Measure, 
             select(Escalation.level, Escalation.deadline_version).where(Escalation.subject_type == kind,
                                                                         Escalation.subject_id == subject_id))}
     send, superseded = catch_up(due, recorded)
-    skipped_duban = None  # a 通报 presupposes the 督办: caught up past L2, its 督办通知单 is drafted all the same
-    for rung in superseded:
-        if (esc_id := insert_once(session, kind, subject_id, measure, rung, run.now, "superseded", "")) is not None:
-            result.superseded[rung.level.code] += 1
-            skipped_duban = (rung, esc_id) if rung.level.code == DUBAN_LEVEL else skipped_duban
-    if send is None:
-        return
-    memo = BatchMemo.of(session)
-    links = memo.links(session, measure.id)
-    body = notice_payload(session, measure, links, send, run) | (extra or {})  # computed before anything is written
-    people = reached(session, run, links, send.level)
-    addressed = [address_of(session, run, person) for person, _ in people]
-    esc_id = insert_once(session, kind, subject_id, measure, send, run.now, "fired",
-                         ", ".join(a.value for a in addressed if a), silent=not people)
-    if esc_id is None:
-        return  # another sweeper fired it first
-    notices = route(session, [Notice("escalation", person, kind, subject_id, body,
-                                     dedupe_key=f"esc:{esc_id}:{person.key}", copy=copy) for person, copy in people],
-                    dedupe=f"esc:{esc_id}")
-    for notice in notices:
-        session.add(notice.to_row(run.queued_at))
-    session.flush()
-    if skipped_duban is not None:
-        _documents(session, kind, measure, skipped_duban[0], skipped_duban[1], body, run, result)
-    _documents(session, kind, measure, send, esc_id, body, run, result)
-    result.fired[send.level.code] += 1
-    result.notices += len(notices)
-    result.provisional += body["calendar"] == "provisional"
-    if not people:
-        result.unaddressed.append((measure.id, send.level.code))
+    if send is not None or superseded:
+        fire_planned(session, [_Planned(kind, subject_id, measure, send, superseded, extra or {})], run, result)
 
 
 @dataclass
 class _Planned:
-    """One ladder of one measure in a batch: what to send and what to record as superseded, and, for the send,
-    what its notices say and whom they reach (computed before anything is written)."""
+    """One ladder of one subject: what to send and what to record as superseded, and, for the send, what its
+    notices say and whom they reach (computed before anything is written)."""
 
-    row: Measure
+    kind: str
+    subject_id: int
+    measure: Measure
     send: Rung | None
     superseded: list[Rung]
+    extra: dict = field(default_factory=dict)
     links: Links | None = None
     body: dict | None = None
     people: list | None = None
@@ -438,9 +412,7 @@ class _Planned:
 
 def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: SweepResult,
                   recorded: dict[int, set[tuple[str, int]]]) -> None:
-    """fire_measure for a whole batch with the same outcome, in a few statements: the rungs in one INSERT (each
-    still once, by the UNIQUE key), the notices routed together and the 督办通知单 drafted together."""
-    memo = BatchMemo.of(session)
+    """fire_measure for a whole batch, its ladders fired together by fire_planned."""
     planned: list[_Planned] = []
     for row in rows:
         subject = ladder_subject(row)
@@ -449,45 +421,54 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
         for group in by_anchor(rungs(run.ladder, subject, run.today, run.calendar)).values():
             send, superseded = catch_up(group, recorded.get(row.id, set()))
             if send is not None or superseded:
-                planned.append(_Planned(row, send, superseded))
+                planned.append(_Planned("measure", row.id, row, send, superseded))
+    fire_planned(session, planned, run, result)
+
+
+def fire_planned(session: Session, planned: list[_Planned], run: Sweep, result: SweepResult) -> None:
+    """Write the planned ladders in a few statements: the rungs in one INSERT (each still once, by the UNIQUE key;
+    a rung another sweeper wrote first is neither counted nor sent), the notices routed and written together, and
+    the 督办通知单 drafted together: a 通报 presupposes the 督办, so a measure caught up past L2 gets its 督办通知单
+    all the same. L3 waits for the sweep's one 情况通报."""
+    memo = BatchMemo.of(session)
     sending = [p for p in planned if p.send is not None]
-    items = {p.row.item_id for p in sending}
+    items = {p.measure.item_id for p in sending}
     if items:  # into the session, where payload() and the 督办通知单's facts find them
         memo.hold(session.execute(select(Item).where(Item.id.in_(sorted(items)))).scalars().all())
-        memo.hold(session.execute(select(Plan).where(Plan.id.in_(sorted({p.row.plan_id for p in sending}))))
+        memo.hold(session.execute(select(Plan).where(Plan.id.in_(sorted({p.measure.plan_id for p in sending}))))
                   .scalars().all())
     for p in sending:
-        p.links = memo.links(session, p.row.id)
-        p.body = notice_payload(session, p.row, p.links, p.send, run)
+        p.links = memo.links(session, p.measure.id)
+        p.body = notice_payload(session, p.measure, p.links, p.send, run) | p.extra
         p.people = reached(session, run, p.links, p.send.level)
         p.recipients = ", ".join(a.value for person, _ in p.people if (a := address_of(session, run, person)))
-    wanted = []  # each measure's superseded rungs, then its send: in the order fire_measure writes them
+    wanted = []  # each ladder's superseded rungs, then its send
     for p in planned:
-        wanted += [(p.row, rung, "superseded", "", False) for rung in p.superseded]
-        wanted += [(p.row, p.send, "fired", p.recipients, not p.people)] if p.send else []
+        wanted += [(p, rung, "superseded", "", False) for rung in p.superseded]
+        wanted += [(p, p.send, "fired", p.recipients, not p.people)] if p.send else []
     written = insert_rungs(session, wanted, run.now)
     duban: list[tuple[Measure, int, int, str, Links]] = []
     fired: list[tuple[_Planned, int]] = []
     for p in planned:
         skipped_duban = None
         for rung in p.superseded:
-            if (esc_id := written.get((p.row.id, rung.level.code, rung.key_version))) is not None:
+            if (esc_id := written.get((p.kind, p.subject_id, rung.level.code, rung.key_version))) is not None:
                 result.superseded[rung.level.code] += 1
                 skipped_duban = (rung, esc_id) if rung.level.code == DUBAN_LEVEL else skipped_duban
         if p.send is None:
             continue
-        esc_id = written.get((p.row.id, p.send.level.code, p.send.key_version))
+        esc_id = written.get((p.kind, p.subject_id, p.send.level.code, p.send.key_version))
         if esc_id is None:
             continue  # another sweeper fired it first
         fired.append((p, esc_id))
         for rung, rung_esc in ((skipped_duban or (None, None)), (p.send, esc_id)):
-            if rung is None:
+            if rung is None or p.kind != "measure":
                 continue
             if rung.level.code == DUBAN_LEVEL:
-                duban.append((p.row, rung_esc, p.body["overdue_workdays"], rung.level.label, p.links))
+                duban.append((p.measure, rung_esc, p.body["overdue_workdays"], rung.level.label, p.links))
             elif rung.level.code == TONGBAO_LEVEL:
-                result.late.append((p.row.id, p.body["overdue_workdays"]))
-    routed = route_many(session, [([Notice("escalation", person, "measure", p.row.id, p.body,
+                result.late.append((p.measure.id, p.body["overdue_workdays"]))
+    routed = route_many(session, [([Notice("escalation", person, p.kind, p.subject_id, p.body,
                                            dedupe_key=f"esc:{esc_id}:{person.key}", copy=copy)
                                     for person, copy in p.people], f"esc:{esc_id}") for p, esc_id in fired])
     outbox = []
@@ -497,7 +478,7 @@ def fire_measures(session: Session, rows: list[Measure], run: Sweep, result: Swe
         result.notices += len(notices)
         result.provisional += p.body["calendar"] == "provisional"
         if not p.people:
-            result.unaddressed.append((p.row.id, p.send.level.code))
+            result.unaddressed.append((p.measure.id, p.send.level.code))
     bulk_insert(session, OutboxMessage.__table__, outbox)
     docs = draft_dubans(session, duban, run.now, run.calendar, run.formats)
     if docs:
@@ -510,35 +491,21 @@ _DOCUMENT_OF = (update(Escalation.__table__).where(Escalation.__table__.c.id == 
                 .values(document_id=bindparam("b_doc")))
 
 
-def insert_rungs(session: Session, wanted: list[tuple[Measure, Rung, str, str, bool]], now: datetime
-                 ) -> dict[tuple[int, str, int], int]:
-    """insert_once for many measures' rungs: (measure id, level, key version) -> id, for the rows this wrote. One
-    statement, its parameter sets sent as multi-row VALUES by the driver layer (compiled once, not per batch)."""
+def insert_rungs(session: Session, wanted: list[tuple[_Planned, Rung, str, str, bool]], now: datetime
+                 ) -> dict[tuple[str, int, str, int], int]:
+    """Each rung once (INSERT … ON CONFLICT DO NOTHING): (subject type, subject id, level, key version) -> id, for
+    the rows this wrote. One statement, its parameter sets sent as multi-row VALUES by the driver layer."""
     if not wanted:
         return {}
     table = Escalation.__table__
     stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=KEY)
-            .returning(table.c.id, table.c.subject_id, table.c.level, table.c.deadline_version))
-    values = [{"measure_id": m.id, "subject_type": "measure", "subject_id": m.id, "level": rung.level.code,
-               "deadline_version": rung.key_version, "due_date": rung.deadline, "fire_on": rung.fire_on,
-               "fired_at": now, "status": status, "recipients": recipients, "silent": silent}
-              for m, rung, status, recipients, silent in wanted]
-    return {(subject_id, level, version): esc_id
-            for esc_id, subject_id, level, version in session.execute(stmt, values)}
-
-
-def _documents(session: Session, kind: str, measure: Measure, rung: Rung, esc_id: int, body: dict, run: Sweep,
-               result: SweepResult) -> None:
-    """L2 drafts its 督办通知单 in the same transaction as the rung; L3 waits for the sweep's one 情况通报."""
-    if kind != "measure":
-        return
-    if rung.level.code == DUBAN_LEVEL:
-        doc = draft_duban(session, measure, esc_id, body["overdue_workdays"], rung.level.label, run.now,
-                          run.calendar, run.formats)
-        session.execute(update(Escalation).where(Escalation.id == esc_id).values(document_id=doc.id))
-        result.documents.append(doc.number)
-    elif rung.level.code == TONGBAO_LEVEL:
-        result.late.append((measure.id, body["overdue_workdays"]))
+            .returning(table.c.id, table.c.subject_type, table.c.subject_id, table.c.level, table.c.deadline_version))
+    values = [{"measure_id": p.measure.id, "subject_type": p.kind, "subject_id": p.subject_id,
+               "level": rung.level.code, "deadline_version": rung.key_version, "due_date": rung.deadline,
+               "fire_on": rung.fire_on, "fired_at": now, "status": status, "recipients": recipients, "silent": silent}
+              for p, rung, status, recipients, silent in wanted]
+    return {(kind, subject_id, level, version): esc_id
+            for esc_id, kind, subject_id, level, version in session.execute(stmt, values)}
 
 
 def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> None:
@@ -566,18 +533,6 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
             session.execute(update(Escalation).where(Escalation.id.in_(ids[start:start + IN_CHUNK]))
                             .values(document_id=doc.id))
         result.documents.append(doc.number)
-
-
-def insert_once(session: Session, kind: str, subject_id: int, measure: Measure, rung: Rung, now: datetime,
-                status: str, recipients: str, silent: bool = False) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING: the id when this call wrote the row, None when it existed."""
-    insert = upsert_insert(session)
-    stmt = (insert(Escalation).values(measure_id=measure.id, subject_type=kind, subject_id=subject_id,
-                                      level=rung.level.code, deadline_version=rung.key_version,
-                                      due_date=rung.deadline, fire_on=rung.fire_on, fired_at=now, status=status,
-                                      recipients=recipients, silent=silent)
-            .on_conflict_do_nothing(index_elements=KEY).returning(Escalation.id))
-    return session.execute(stmt).scalar()
 
 
 def notice_payload(session: Session, row: Measure, links, rung: Rung, run: Sweep) -> dict:

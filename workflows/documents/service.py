@@ -74,30 +74,11 @@ def _facts(session: Session, measure: Measure, overdue: int, level_label: str, l
             "plan_title": plan.title if plan else "", "plan_number": plan.doc_no if plan else ""}
 
 
-def draft_duban(session: Session, measure: Measure, escalation_id: int, overdue: int, level_label: str,
-                now: datetime, calendar: WorkCalendar, formats: Formats) -> Document:
-    """A numbered 督办通知单 for a measure whose L2 督办 fired, written in the sweep's transaction."""
-    from workflows.documents.numbers import next_number
-
-    today = local_day(now)
-    seq = next_number(session, "duban", today.year)
-    facts = _facts(session, measure, overdue, level_label)
-    links = links_of(session, measure.id)
-    doc = Document(kind="duban", year=today.year, seq=seq, number=format_number(formats.duban, today.year, seq),
-                   title=f"关于{facts['unit']}改革举措推进滞后的督办通知单", measure_id=measure.id,
-                   unit_id=links.primary.id if links.primary else None, escalation_id=escalation_id,
-                   required=_default_required(), reply_by=calendar.add_workdays(today, formats.reply_workdays),
-                   facts=json.dumps(facts, ensure_ascii=False), created_at=now, state=DOCUMENT.initial[0])
-    session.add(doc)
-    session.flush()
-    _record_draft(session, doc, now, {"escalation_id": escalation_id, "measure_id": measure.id})
-    return doc
-
-
 def draft_dubans(session: Session, wanted: list[tuple[Measure, int, int, str, Any]], now: datetime,
                  calendar: WorkCalendar, formats: Formats) -> list[Document]:
-    """draft_duban for a sweep's batch, (measure, escalation id, working days overdue, level label, its links) each:
-    the numbers taken under one lock, the documents inserted and their first versions recorded together."""
+    """The numbered 督办通知单 of the measures whose L2 督办 fired, written in the sweep's transaction: (measure,
+    escalation id, working days overdue, level label, its links) each; the numbers taken under one lock, the
+    documents inserted and their first versions recorded together."""
     from engine import history
     from workflows.documents.numbers import next_numbers
 
