@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -137,9 +138,30 @@ def write_session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine a read session binds to. On PostgreSQL its connections run in autocommit: a reader sends no
+    BEGIN and no ROLLBACK (two of a detail page's fourteen round trips, and two more for the sign-in check),
+    and sees what READ COMMITTED would have shown each statement anyway. Same pool, same listeners: a write made
+    through it still moves the data version."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+READ_MEMO = "read_memo"  # session.info key: what a read session's helpers already read, by their own keys
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+    """A session for reading (a request's answer, a command's report); its `info[READ_MEMO]` lets helpers read
+    a thing once per session (nothing written through it is expected to change what they keep)."""
+    with Session(reading(engine), expire_on_commit=False, info={READ_MEMO: {}}) as session:
         yield session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -315,6 +315,22 @@ class _Broken(Exception):
         self.bad_id, self.reason = bad_id, reason
 
 
+WALK_BATCH = 2000
+
+
+def _in_order(session: Session) -> Iterator[HistoryRecord]:
+    """Every record by `seq`, a batch at a time by keyset (no server-side cursor: a read session on PostgreSQL
+    runs each statement on its own, outside a transaction); the session holds a walked batch weakly."""
+    after = None
+    while True:
+        stmt = select(HistoryRecord).order_by(HistoryRecord.seq).limit(WALK_BATCH)
+        batch = list(session.execute(stmt if after is None else stmt.where(HistoryRecord.seq > after)).scalars())
+        yield from batch
+        if len(batch) < WALK_BATCH:
+            return
+        after = batch[-1].seq
+
+
 def verify(session: Session, versions: Mapping[tuple[str, int], int] | None = None) -> ChainReport:
     """Walk the log in `seq` order; name the first record that was changed, removed or reordered.
 
@@ -326,8 +342,7 @@ def verify(session: Session, versions: Mapping[tuple[str, int], int] | None = No
     state = _Walk(list(session.execute(select(HistoryCheckpoint).order_by(HistoryCheckpoint.upto_seq)).scalars()))
     try:
         state.check_checkpoints()
-        stmt = select(HistoryRecord).order_by(HistoryRecord.seq).execution_options(yield_per=2000)
-        for rec in session.execute(stmt).scalars():
+        for rec in _in_order(session):
             state.record(rec)
         state.finish()
     except _Broken as broken:
