@@ -172,11 +172,17 @@ def issue_token(session: Session, user: User, now: datetime, ttl: timedelta) -> 
 
 
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
-    if row is None or row.revoked_at is not None or utc(row.expires_at) <= now:
+    """The active user a live, unrevoked token belongs to (one query: every API request asks it)."""
+    found = session.execute(select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))).first()
+    return _live(found, now)
+
+
+def _live(found, now: datetime) -> User | None:
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user and user.active else None
+    user, expires_at = found
+    return user if utc(expires_at) > now and user.active else None
 
 
 def revoke_token(session: Session, token: str, now: datetime) -> bool:
@@ -216,11 +222,10 @@ def open_session(session: Session, user: User, now: datetime, ttl: timedelta, ad
 
 
 def user_for_session(session: Session, token: str, now: datetime) -> User | None:
-    row = session.exec(select(WebSession).where(WebSession.token_hash == _token_hash(token))).first()
-    if row is None or utc(row.expires_at) <= now:
-        return None
-    user = session.get(User, row.user_id)
-    return user if user and user.active else None
+    """The active user of a live browser session (one query: every page asks it)."""
+    found = session.execute(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
+                            .where(WebSession.token_hash == _token_hash(token))).first()
+    return _live(found, now)
 
 
 def close_session(session: Session, token: str) -> None:
