@@ -58,6 +58,8 @@ MEASURE_BINDING, DOCUMENT_BINDING = MeasureBinding(), DocumentBinding()
 BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING, INSTRUCTION_BINDING, PROBLEM_BINDING, MEETING_BINDING,
             DOCUMENT_BINDING)
 
+ANSWERS_KEPT = 256  # list pages per process: a few pages for each reader filtering now
+
 
 @dataclass
 class Runtime:
@@ -89,6 +91,19 @@ class Runtime:
     def figures(self) -> FigureCache:
         """The whole-ledger figures (总览, 驾驶舱) kept per data version, day and reader."""
         return FigureCache()
+
+    @cached_property
+    def answers(self) -> FigureCache:
+        """Pages of the measure list as they were answered, per data version, day and reader."""
+        return FigureCache(ANSWERS_KEPT)
+
+    def measure_list(self, session, access, query):
+        """A page of the measure list, counted and read once per data version, cut-off dates and reader: sixteen
+        people (or one dashboard refreshing) asking for the same page run its count and its page query once."""
+        query = query.checked()
+        cut = self.measures.light_sql(self.clock.now()).cut
+        return self.answers.get(session, ("measure list", query, cut, access),
+                                lambda: self.measures.list(session, access, query))
 
     @cached_property
     def evidence_store(self) -> EvidenceStore:

@@ -173,3 +173,29 @@ def test_the_overview_and_workbench_pages_are_drawn_once_per_version_with_their_
         c.cookies.clear()
         as_user(c, rt, people(rt, {"boss2": (OFFICE, None)})["boss2"])
         assert _red_tile(c.get("/overview").text) == red + 1, "another reader gets the same counts"
+
+
+def test_a_list_page_is_answered_once_per_version_and_never_stale(rt, ledger):
+    rt.clock.set(bj("2022-06-20 09:00"))
+    office = people(rt, {"boss": (OFFICE, None)})["boss"]
+    auth = headers(rt, office)
+    scans = _scans(rt)
+    with client(rt) as c:
+        red = {"light": "red", "limit": 200}
+        first = c.get("/api/measures", params=red, headers=auth).json()
+        scans.clear()
+        again = c.get("/api/measures", params=red, headers=auth).json()
+        assert again == first
+        with rt.read() as session:
+            pg = is_postgres(session)
+        assert (scans == []) if pg else scans, "PostgreSQL serves the kept page; SQLite reads again"
+        other = c.get("/api/measures", params={"light": "green", "limit": 200}, headers=auth).json()
+        assert {m["id"] for m in other["items"]}.isdisjoint(m["id"] for m in first["items"]), "each query its own"
+        victim = _open_not_late(rt)[0]
+        with rt.write() as session:
+            session.get(Measure, victim).due_date = date(2022, 1, 5)
+        after = c.get("/api/measures", params=red, headers=auth).json()
+        assert after["total"] == first["total"] + 1 and victim in {m["id"] for m in after["items"]}
+        rt.clock.set(bj("2022-09-20 09:00"))  # another day: other lights, whatever the version
+        later = c.get("/api/measures", params=red, headers=headers(rt, office))  # a token of that day
+        assert later.json()["total"] > after["total"], later.text

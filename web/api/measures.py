@@ -35,7 +35,7 @@ def list_measures(rt: RT, access: Who, state_: StateParam = None, unit: Text = N
                   limit: Limit = DEFAULT_LIMIT, offset: Offset = 0, after: After = None) -> MeasureList:
     query = MeasureQuery(state_ and str(state_), unit, light and str(light), item, q, key, limit, offset, after)
     with rt.read() as session:
-        return rt.measures.list(session, access, query)
+        return rt.measure_list(session, access, query)
 
 
 @api_post("/api/measures/{measure_id:int}/evidence", status_code=201, summary="上传佐证材料")

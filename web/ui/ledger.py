@@ -52,7 +52,7 @@ def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: 
     with rt.read() as session:
         units = lead_units(session)
         try:
-            found = rt.measures.list(session, access, query)
+            found = rt.measure_list(session, access, query)
         except WorkflowError as exc:
             return failed(rt, user, "ledger.html", exc, filters=filters, units=units, groups=[], total=0,
                           page_no=1, pages=1)
