@@ -45,6 +45,17 @@ def test_health_reports_scheduler_outbox_and_calendar(rt):
     assert found["status"] == "ok"
 
 
+def test_a_database_that_does_not_answer_is_degraded_503(rt, tmp_path):
+    from engine.db import make_engine
+
+    away = Runtime(config=rt.config, engine=make_engine(f"sqlite:///{tmp_path}/no/such/dir/reform.db"),
+                   clock=rt.clock)
+    with TestClient(create_app(away)) as c:
+        resp = c.get("/health")
+    assert resp.status_code == 503
+    assert (resp.json()["status"], resp.json()["database"]) == ("degraded", "error: OperationalError")
+
+
 def test_a_sweep_by_another_process_counts_and_three_missed_intervals_degrade(rt):
     other = Runtime(config=rt.config, engine=rt.engine, clock=rt.clock)  # another process, same database
     other.sweep()
