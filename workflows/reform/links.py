@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
+from engine.db import READ_MEMO
 from workflows.models import COOPERATING, LEAD, MeasureUnit, Unit
 
 
@@ -57,19 +58,39 @@ def _links(rows: Iterable[tuple[str, Unit]]) -> Links:
     return Links(tuple(u for part, u in rows if part == LEAD), tuple(u for part, u in rows if part == COOPERATING))
 
 
+def _read_once(session: Session) -> dict[int, Links] | None:
+    """The links a read session has already read (engine.db.read_session's memo), or None in a write session,
+    where an import or an admin may change them between two reads."""
+    memo = session.info.get(READ_MEMO)
+    return None if memo is None else memo.setdefault("links", {})
+
+
 def links_of(session: Session, measure_id: int) -> Links:
-    return _links(session.execute(_ONE, {"mid": measure_id}).all())
+    """A measure's units; in a read session each measure's once (a detail page asks for its access check, its
+    summary and its rules)."""
+    kept = _read_once(session)
+    if kept is not None and measure_id in kept:
+        return kept[measure_id]
+    links = _links(session.execute(_ONE, {"mid": measure_id}).all())
+    if kept is not None:
+        kept[measure_id] = links
+    return links
 
 
 def links_of_many(session: Session, measure_ids: Iterable[int]) -> dict[int, Links]:
+    kept = _read_once(session)
+    known = {} if kept is None else kept
     ids = sorted(set(measure_ids))
-    found: dict[int, list[tuple[str, Unit]]] = {mid: [] for mid in ids}
-    if ids:
+    found: dict[int, list[tuple[str, Unit]]] = {mid: [] for mid in ids if mid not in known}
+    if found:
         stmt = (select(MeasureUnit.measure_id, MeasureUnit.part, Unit).join(Unit, Unit.id == MeasureUnit.unit_id)
-                .where(MeasureUnit.measure_id.in_(ids)).order_by(MeasureUnit.measure_id, MeasureUnit.position))
+                .where(MeasureUnit.measure_id.in_(list(found))).order_by(MeasureUnit.measure_id, MeasureUnit.position))
         for measure_id, part, unit in session.execute(stmt):
             found[measure_id].append((part, unit))
-    return {mid: _links(rows) for mid, rows in found.items()}
+    read = {mid: _links(rows) for mid, rows in found.items()}
+    if kept is not None:
+        kept.update(read)
+    return {mid: read[mid] if mid in read else known[mid] for mid in ids}
 
 
 def measures_of_units(unit_ids: Iterable[int]):

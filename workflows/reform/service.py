@@ -167,12 +167,14 @@ class MeasureService:
 
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
-        row = access.measure(session, measure_id)
-        return self._detail(session, access, row)
-
-    def _detail(self, session: Session, access: Access, row: Measure) -> views.MeasureDetail:
         now = self.clock.now()
-        _, item, cat, missed = session.execute(self._with_missed(now).where(Measure.id == row.id)).one()
+        # the row with its item first: the access check then finds it in the session (one query, not two)
+        found = session.execute(self._with_missed(now).where(Measure.id == measure_id)).one_or_none()
+        return self._detail(session, access, access.measure(session, measure_id), found)
+
+    def _detail(self, session: Session, access: Access, row: Measure, found=None) -> views.MeasureDetail:
+        now = self.clock.now()
+        _, item, cat, missed = found or session.execute(self._with_missed(now).where(Measure.id == row.id)).one()
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
         told = self.instructions.for_measure(session, access, row.id) if self.instructions else []
@@ -204,10 +206,10 @@ class MeasureService:
     def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """The detail an action answers with, read after its transaction committed: the actor was allowed to act
         on the measure, so it is shown as `act` would have shown it, even if the action moved it out of view."""
-        row = session.get(Measure, measure_id)
-        if row is None:  # gone between the commit and this read
+        found = session.execute(self._with_missed(self.clock.now()).where(Measure.id == measure_id)).one_or_none()
+        if found is None:  # gone between the commit and this read
             return self.detail(session, access, measure_id)
-        return self._detail(session, access, row)
+        return self._detail(session, access, found[0], found)
 
 
 def evidence_of(session: Session, measure_id: int) -> list[Evidence]:

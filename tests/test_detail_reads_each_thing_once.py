@@ -1,0 +1,48 @@
+"""A measure's detail reads each thing once: the row with its item (the access check finds it in the session), its
+units once for the check, the summary and the rules. Duplicate reads were a third of a detail's round trips."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from tests.world import client, headers, people
+from workflows.models import MeasureUnit, Unit
+from workflows.roles import STAFF, SUPERVISOR
+
+
+@contextmanager
+def _statements(rt) -> Iterator[list[tuple[str, str]]]:
+    seen: list[tuple[str, str]] = []
+
+    def note(_conn, _cur, statement, parameters, *_args) -> None:
+        seen.append((statement, repr(parameters)))
+
+    event.listen(rt.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", note)
+
+
+def _a_measure_and_its_lead_unit(rt) -> tuple[int, str]:
+    with rt.read() as session:
+        mid, unit = session.execute(select(MeasureUnit.measure_id, Unit.name).join(Unit, Unit.id == MeasureUnit.unit_id)
+                                    .where(MeasureUnit.part == "lead").order_by(MeasureUnit.measure_id)).first()
+    return mid, unit
+
+
+def test_no_statement_of_a_detail_runs_twice(rt, ledger):
+    mid, unit = _a_measure_and_its_lead_unit(rt)
+    who = people(rt, {"clerk": (STAFF, unit), "reviewer": (SUPERVISOR, None)})
+    for name in ("clerk", "reviewer"):  # one who must be of a lead unit (units read for the check), one who sees all
+        auth = headers(rt, who[name])
+        with client(rt) as c, _statements(rt) as seen:
+            resp = c.get(f"/api/measures/{mid}", headers=auth)
+        assert resp.status_code == 200 and resp.json()["id"] == mid
+        repeated = {st[:80]: n for (st, _), n in Counter(seen).items() if n > 1 and st.split()[0] != "BEGIN"}
+        assert repeated == {}, f"{name}: read more than once: {repeated}"
+        assert sum(1 for st, _ in seen if "FROM measure_unit" in st or "JOIN measure_unit" in st) == 1, name
