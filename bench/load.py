@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench.proc import DEFAULT_NOW, VAR, Deadline, ScenarioTimeout, help_text, reform_bin, reform_env
 
-Request = Callable[[httpx.Client], httpx.Response | None]  # None: no work left for this client
+Request = Callable[[Any], Any]  # a client (bench.wire's or httpx's) to its response; None: no work left for it
 
 
 @dataclass
@@ -64,7 +65,7 @@ class _Run:
         return now < self.hard_stop and (now < self.stop_at or not counted)
 
 
-def _client_loop(run: _Run, client: httpx.Client, request: Request) -> None:
+def _client_loop(run: _Run, client, request: Request) -> None:
     # A slow endpoint may take longer than the whole duration: each client still gets one counted request.
     counted = False
     while run.go_on(counted):
@@ -81,7 +82,7 @@ def _client_loop(run: _Run, client: httpx.Client, request: Request) -> None:
         run.record(started, time.perf_counter() - started, ok, "" if ok else f"{resp.status_code} {resp.text[:160]}")
 
 
-def drive(request: Request, setup: Callable[[int], httpx.Client], *, clients: int = 16, duration: float = 10,
+def drive(request: Request, setup: Callable[[int], Any], *, clients: int = 16, duration: float = 10,
           warmup: float = 2, deadline: Deadline, preflight: bool = True) -> Stats:
     """Each client (from `setup(i)`, which may sign in) repeats `request`; requests begun in warm-up are left out.
 
@@ -109,7 +110,7 @@ def drive(request: Request, setup: Callable[[int], httpx.Client], *, clients: in
     return stats
 
 
-def _preflight(request: Request, client: httpx.Client) -> float:
+def _preflight(request: Request, client) -> float:
     """Seconds one request takes alone; it must succeed."""
     started = time.perf_counter()
     resp = request(client)

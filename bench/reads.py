@@ -14,6 +14,7 @@ from bench.clients import api_client, page_client
 from bench.load import Servers, Stats, drive
 from bench.proc import Deadline, ScenarioTimeout
 from bench.report import Figure, line, ms
+from bench.wire import WireClient, WireResponse
 from engine.db import make_engine
 
 READER = "reviewer1"  # 督查办 sees every measure: the heaviest honest reader
@@ -33,7 +34,7 @@ class Endpoint:
     key: str
     figure: str
     pages: bool  # signed in with the session cookie instead of a bearer token
-    request: Callable[[httpx.Client, tuple[int, int]], httpx.Response]
+    request: Callable[[WireClient, tuple[int, int]], WireResponse]
 
 
 ENDPOINTS = (
@@ -62,11 +63,11 @@ def id_range(url: str) -> tuple[int, int]:
 def measure(base: str, ep: Endpoint | None, ids: tuple[int, int], cfg: LoadConfig) -> Stats:
     deadline = Deadline(cfg.timeout)
 
-    def setup(_: int) -> httpx.Client:
+    def setup(_: int) -> WireClient:
         if ep is None:
-            return httpx.Client(base_url=base, timeout=deadline.remaining())
+            return WireClient(base, deadline.remaining())
         make = page_client if ep.pages else api_client
-        return make(base, READER, deadline.remaining())
+        return WireClient.like(make(base, READER, deadline.remaining()), deadline.remaining())
 
     request = (lambda c: c.get("/health")) if ep is None else (lambda c: ep.request(c, ids))
     return drive(request, setup, clients=cfg.clients, duration=cfg.duration, warmup=cfg.warmup, deadline=deadline)
@@ -78,8 +79,12 @@ def describe(stats: Stats) -> str:
     return text_ + (f" · {stats.errors} errors" if stats.errors else "")
 
 
-def read_figure(ep: Endpoint, stats: Stats, health: Stats, backend: str, size: int) -> Figure:
-    fig = Figure(f"{ep.figure} p99 @{stats.clients}", backend, size, "read", value=stats.p99,
+def _processes(n: int) -> str:
+    return f"{n} process{'es' if n > 1 else ''}"
+
+
+def read_figure(ep: Endpoint, stats: Stats, health: Stats, backend: str, size: int, n: int = 1) -> Figure:
+    fig = Figure(f"{ep.figure} p99 @{stats.clients}, {_processes(n)}", backend, size, "read", value=stats.p99,
                  value_text=describe(stats), baseline=health.rps, baseline_text=f"/health {health.rps:.0f} req/s",
                  ratio=stats.rps / health.rps if health.rps else None, data=stats.as_dict())
     if stats.errors:
@@ -91,20 +96,23 @@ def read_figure(ep: Endpoint, stats: Stats, health: Stats, backend: str, size: i
 def run_reads(url: str, backend: str, size: int, cfg: LoadConfig, wanted: set[str], log) -> list[Figure]:
     """One server; /health first as the baseline; a server that timed out is replaced before the next figure."""
     ids, label = id_range(url), f"reads-{backend}-{size}"
-    servers = Servers(url, 1, label=label).__enter__()
+    # as it would be run for that many readers: --workers N on PostgreSQL (one process on SQLite)
+    n = cfg.processes if backend == "pg" else 1
+    servers = Servers(url, n, label=label).__enter__()
     try:
         health = measure(servers.bases[0], None, ids, cfg)
-        figures = [Figure(f"GET /health @{cfg.clients} (baseline)", backend, size, "", value=health.p99,
-                          value_text=describe(health), data=health.as_dict())]
+        figures = [Figure(f"GET /health @{cfg.clients}, {_processes(n)} (baseline)", backend, size, "",
+                          value=health.p99, value_text=describe(health), data=health.as_dict())]
         log(line(figures[0]))
         for ep in (e for e in ENDPOINTS if e.key in wanted):
             try:
-                fig = read_figure(ep, measure(servers.bases[0], ep, ids, cfg), health, backend, size)
+                fig = read_figure(ep, measure(servers.bases[0], ep, ids, cfg), health, backend, size, n)
             except (ScenarioTimeout, RuntimeError, httpx.HTTPError) as exc:
                 status = "timeout" if isinstance(exc, ScenarioTimeout | httpx.TimeoutException) else "error"
-                fig = Figure(f"{ep.figure} p99 @{cfg.clients}", backend, size, "read", status=status, note=str(exc))
+                fig = Figure(f"{ep.figure} p99 @{cfg.clients}, {_processes(n)}", backend, size, "read",
+                             status=status, note=str(exc))
                 servers.stop()  # it may still be busy with the requests we gave up on
-                servers = Servers(url, 1, label=label).__enter__()
+                servers = Servers(url, n, label=label).__enter__()
             figures.append(fig.judge())
             log(line(fig))
         return figures

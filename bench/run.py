@@ -59,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--duration", type=float, help="seconds of load per HTTP figure (default 15, --quick 8)")
     p.add_argument("--warmup", type=float, help="seconds of load left out first (default 3, --quick 2)")
-    p.add_argument("--processes", type=int, default=2, help="server processes for the N-process sign-off")
+    p.add_argument("--processes", type=int, default=2,
+                   help="server processes (--workers) for the N-process sign-off and the reads on PostgreSQL")
     p.add_argument("--writes", type=int, help="transactions per path in engine vs raw (default 300, --quick 200)")
     p.add_argument("--import-rows", type=int, default=10_000)
     p.add_argument("--sqlite-max", type=float, default=1e5, help="largest ledger to build on SQLite")

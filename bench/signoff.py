@@ -12,6 +12,7 @@ from bench.pool import Pool, Work
 from bench.proc import Deadline, ScenarioTimeout
 from bench.reads import LoadConfig, describe
 from bench.report import Figure, line
+from bench.wire import WireClient, WireResponse
 
 PER_PHASE = 6000  # more than 16 clients fire in one run today; a faster server ends early when it runs out
 ACTION = "start"
@@ -22,7 +23,7 @@ def fire(bases: list[str], work: list[Work], cfg: LoadConfig, deadline: Deadline
     tokens = {clerk: token(bases[0], clerk) for clerk in sorted({w.clerk for w in work})}
     queue, lock = iter(work), threading.Lock()
 
-    def request(client: httpx.Client) -> httpx.Response | None:
+    def request(client: WireClient) -> WireResponse | None:
         with lock:
             w = next(queue, None)
         if w is None:
@@ -30,8 +31,8 @@ def fire(bases: list[str], work: list[Work], cfg: LoadConfig, deadline: Deadline
         return client.post(f"/api/measures/{w.id}/actions/{ACTION}", json={"version": w.version},
                            headers={"Authorization": f"Bearer {tokens[w.clerk]}"})
 
-    def setup(i: int) -> httpx.Client:
-        return httpx.Client(base_url=bases[i % len(bases)], timeout=deadline.remaining())
+    def setup(i: int) -> WireClient:
+        return WireClient(bases[i % len(bases)], deadline.remaining())
 
     return drive(request, setup, clients=cfg.clients, duration=cfg.duration, warmup=cfg.warmup, deadline=deadline)
 
