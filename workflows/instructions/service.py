@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from engine.decide import View
@@ -71,6 +71,11 @@ class InstructionService:
         self.workflow.fire(session, row, "reply", access.actor, fields,
                            int(version) if str(version or "").isdigit() else row.version)
         return self.view(session, access, row)
+
+    @staticmethod
+    def any_for(measure_id_column):
+        """EXISTS an instruction on the measure: a detail reads them only then."""
+        return exists().where(Instruction.measure_id == measure_id_column)
 
     def for_measure(self, session: Session, access: Access, measure_id: int) -> list[InstructionView]:
         rows = session.execute(select(Instruction).where(Instruction.measure_id == measure_id)

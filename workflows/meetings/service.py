@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from engine.decide import View, cn_date
@@ -88,6 +88,11 @@ class MeetingService:
                 raise InvalidFields(RECORD.name, {names.get(k, k): v for k, v in exc.fields.items()}) from None
             session.add(MeetingSubject(meeting_id=row.id, subject_type="decided", subject_id=pid))
         session.flush()
+
+    @staticmethod
+    def any_for(kind: str, subject_id_column):
+        """EXISTS a meeting about the subject: a detail reads them only then."""
+        return exists().where(MeetingSubject.subject_type == kind, MeetingSubject.subject_id == subject_id_column)
 
     def about(self, session: Session, kind: str, subject_id: int) -> list[MeetingView]:
         stmt = (select(Meeting).join(MeetingSubject, MeetingSubject.meeting_id == Meeting.id)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session
 
 from engine import history
@@ -160,6 +160,11 @@ class ProblemService:
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         rows = session.execute(stmt.order_by(Problem.created_at.desc(), Problem.id.desc()).limit(500)).scalars()
         return ProblemList(items=[ProblemSummary(**self._fields(session, r)) for r in rows], total=total)
+
+    @staticmethod
+    def any_for(measure_id_column):
+        """EXISTS a problem raised on the measure: a detail reads them only then."""
+        return exists().where(Problem.measure_id == measure_id_column)
 
     def lines(self, session: Session, measure_id: int) -> list[ProblemLine]:
         """The measure's problems for its page, open ones first (whoever may see the measure sees them)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import exists, false, func, or_, select, tuple_
 from sqlmodel import Session
 
 from engine import history
@@ -167,23 +167,31 @@ class MeasureService:
 
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
-        now = self.clock.now()
         # the row with its item first: the access check then finds it in the session (one query, not two)
-        found = session.execute(self._with_missed(now).where(Measure.id == measure_id)).one_or_none()
+        found = session.execute(self._detail_row(measure_id)).one_or_none()
         return self._detail(session, access, access.measure(session, measure_id), found)
+
+    def _detail_row(self, measure_id: int):
+        """The row with its item and category, whether a milestone was missed, and whether the measure has any
+        evidence, instruction, problem or meeting at all: most have none, and their reads are then skipped."""
+        has = [exists().where(Evidence.measure_id == Measure.id, Evidence.problem_id.is_(None))]
+        has += [s.any_for(Measure.id) if s else false() for s in (self.instructions, self.problems)]
+        has.append(self.meetings.any_for("measure", Measure.id) if self.meetings else false())
+        return self._with_missed(self.clock.now()).add_columns(*has).where(Measure.id == measure_id)
 
     def _detail(self, session: Session, access: Access, row: Measure, found=None) -> views.MeasureDetail:
         now = self.clock.now()
-        _, item, cat, missed = found or session.execute(self._with_missed(now).where(Measure.id == row.id)).one()
+        _, item, cat, missed, evidence, told, problems, meetings = (
+            found or session.execute(self._detail_row(row.id)).one())
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
-        told = self.instructions.for_measure(session, access, row.id) if self.instructions else []
         return views.MeasureDetail(
             **fields, allowed_actions=self.workflow.allowed(session, row, access.actor),
             history=[views.history_entry(rec) for rec in history.for_subject(session, REFORM_MEASURE.name, row.id)],
-            evidence=[views.evidence_item(ev) for ev in evidence_of(session, row.id)], instructions=told,
-            problems=self.problems.lines(session, row.id) if self.problems else [],
-            meetings=self.meetings.about(session, "measure", row.id) if self.meetings else [])
+            evidence=[views.evidence_item(ev) for ev in evidence_of(session, row.id)] if evidence else [],
+            instructions=self.instructions.for_measure(session, access, row.id) if told else [],
+            problems=self.problems.lines(session, row.id) if problems else [],
+            meetings=self.meetings.about(session, "measure", row.id) if meetings else [])
 
     def act(self, session: Session, access: Access, measure_id: int, action: str, body: Mapping[str, Any]
             ) -> views.MeasureDetail:
@@ -206,7 +214,7 @@ class MeasureService:
     def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """The detail an action answers with, read after its transaction committed: the actor was allowed to act
         on the measure, so it is shown as `act` would have shown it, even if the action moved it out of view."""
-        found = session.execute(self._with_missed(self.clock.now()).where(Measure.id == measure_id)).one_or_none()
+        found = session.execute(self._detail_row(measure_id)).one_or_none()
         if found is None:  # gone between the commit and this read
             return self.detail(session, access, measure_id)
         return self._detail(session, access, found[0], found)
