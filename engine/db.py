@@ -158,6 +158,20 @@ READ_MEMO = "read_memo"  # session.info key: what a read session's helpers alrea
 
 
 @contextmanager
+def reading_once(session: Session) -> Iterator[Session]:
+    """Inside the block, a write session's helpers read what they keep once, as a read session's do: for a change
+    that writes none of what they keep (an action writes no measure's units)."""
+    if READ_MEMO in session.info:
+        yield session
+        return
+    session.info[READ_MEMO] = {}
+    try:
+        yield session
+    finally:
+        session.info.pop(READ_MEMO, None)
+
+
+@contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reading (a request's answer, a command's report); its `info[READ_MEMO]` lets helpers read
     a thing once per session (nothing written through it is expected to change what they keep)."""

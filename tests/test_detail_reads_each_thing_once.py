@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import event, select
 
 from tests.world import client, headers, people
-from workflows.models import MeasureUnit, Unit
+from workflows.models import Measure, MeasureUnit, Unit
 from workflows.roles import STAFF, SUPERVISOR
 
 
@@ -46,3 +46,18 @@ def test_no_statement_of_a_detail_runs_twice(rt, ledger):
         repeated = {st[:80]: n for (st, _), n in Counter(seen).items() if n > 1 and st.split()[0] != "BEGIN"}
         assert repeated == {}, f"{name}: read more than once: {repeated}"
         assert sum(1 for st, _ in seen if "FROM measure_unit" in st or "JOIN measure_unit" in st) == 1, name
+
+
+def test_an_action_reads_the_measures_units_once_and_answers_with_its_detail(rt, ledger):
+    mid, unit = _a_measure_and_its_lead_unit(rt)
+    clerk = people(rt, {"clerk": (STAFF, unit)})["clerk"]
+    auth = headers(rt, clerk)
+    with rt.read() as session:
+        version = session.execute(select(Measure.version).where(Measure.id == mid)).scalar_one()
+    with client(rt) as c, _statements(rt) as seen:
+        resp = c.post(f"/api/measures/{mid}/actions/start", json={"version": version}, headers=auth)
+    assert resp.status_code == 200 and resp.json()["state"] == "in_progress"
+    repeated = {st[:80]: n for (st, _), n in Counter(seen).items() if n > 1 and st.split()[0] != "BEGIN"}
+    assert repeated == {}, f"read more than once: {repeated}"
+    units = [st for st, _ in seen if "FROM measure_unit" in st or "JOIN measure_unit" in st]
+    assert len(units) == 2, "once in the write (the check and the rules), once for the answer read after it"

@@ -14,6 +14,7 @@ from sqlalchemy import exists, false, func, or_, select, tuple_
 from sqlmodel import Session
 
 from engine import history
+from engine.db import reading_once
 from engine.errors import BadRequest
 from engine.service import WorkflowService, version_of
 from workflows.access import Access
@@ -200,15 +201,17 @@ class MeasureService:
 
     def fire(self, session: Session, access: Access, measure_id: int, action: str, body: Mapping[str, Any]
              ) -> Measure:
-        """Fire `action` inside the caller's write transaction; the measure row, changed."""
-        row = access.measure(session, measure_id)
-        fields = dict(body)
-        version = version_of(action, fields.pop("version", None))
-        act = REFORM_MEASURE.action(action)
-        for spec in act.fields if act else ():
-            if spec.kind == "files" and fields.get(spec.name) is None:  # naming no files: pending + earlier rounds
-                fields[spec.name] = default_files(session, row.id)
-        self.workflow.fire(session, row, action, access.actor, fields, version)
+        """Fire `action` inside the caller's write transaction; the measure row, changed. The measure's units are
+        read once for the access check and the rules (no action changes them)."""
+        with reading_once(session):
+            row = access.measure(session, measure_id)
+            fields = dict(body)
+            version = version_of(action, fields.pop("version", None))
+            act = REFORM_MEASURE.action(action)
+            for spec in act.fields if act else ():
+                if spec.kind == "files" and fields.get(spec.name) is None:  # naming no files: pending + earlier
+                    fields[spec.name] = default_files(session, row.id)
+            self.workflow.fire(session, row, action, access.actor, fields, version)
         return row
 
     def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
