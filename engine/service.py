@@ -71,16 +71,21 @@ class WorkflowService:
                 *history.claim_returning(True, self.defn.name, subject)),
             "sqlite": claim.values(values).returning(*history.claim_returning(False, self.defn.name, subject))}
 
-    def last_actors(self, session: Session, row: Any, actions: list[Action]) -> dict[str, int]:
-        """Who last did each action that a four-eyes rule of `actions` refers to."""
+    def last_actors(self, session: Session, row: Any, actions: list[Action], records=None) -> dict[str, int]:
+        """Who last did each action that a four-eyes rule of `actions` refers to; from the subject's `records`
+        (its history, oldest first) when the caller has read them, else asked of the history."""
         wanted = {a.four_eyes for a in actions if a.four_eyes}
-        found = {name: history.last_actor(session, self.defn.name, row.id, name) for name in wanted}
+        if records is None:
+            found = {name: history.last_actor(session, self.defn.name, row.id, name) for name in wanted}
+        else:
+            found = {rec.action: rec.actor_id for rec in records if rec.action in wanted}  # the last one stays
         return {name: actor_id for name, actor_id in found.items() if actor_id is not None}
 
-    def allowed(self, session: Session, row: Any, actor: Actor) -> list[str]:
+    def allowed(self, session: Session, row: Any, actor: Actor, records=None) -> list[str]:
+        """The actions `actor` may take on `row` now; `records`: its history, oldest first, if already read."""
         view = self.binding.view(session, row)
         candidates = [a for a in self.defn.actions if row.state in a.source]
-        return decide.allowed_actions(self.defn, view, actor, self.last_actors(session, row, candidates))
+        return decide.allowed_actions(self.defn, view, actor, self.last_actors(session, row, candidates, records))
 
     def fire(self, session: Session, row: Any, action: str, actor: Actor, fields: Mapping[str, Any],
              expected_version: int | None) -> ActionFired:

@@ -112,6 +112,20 @@ def test_leave_requests_run_through_the_engine(leave_db, clock):
             service.fire(session, stored, "withdraw", ANN, {}, expected_version=3)
 
 
+def test_the_four_eyes_rule_reads_the_same_from_the_history_or_from_records_already_read(leave_db, clock):
+    service = WorkflowService(LeaveBinding(), clock)
+    with Session(leave_db) as session:
+        row = new_leave(session)
+        service.created(session, row, "ann", actor_id=ANN.id)
+        service.fire(session, row, "submit", ANN, {}, expected_version=1)
+        service.fire(session, row, "withdraw", BOB, {}, expected_version=2)
+        service.fire(session, row, "submit", BOB, {}, expected_version=3)  # the last submit is bob's now
+        records = history.for_subject(session, "leave_request", row.id)
+        for given in (None, records):
+            assert "approve" in service.allowed(session, row, ANN, given)
+            assert "approve" not in service.allowed(session, row, BOB, given)
+
+
 def test_stale_versions_and_conditions_are_refused(leave_db, clock):
     service = WorkflowService(LeaveBinding(), clock)
     with Session(leave_db) as session:

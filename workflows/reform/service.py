@@ -186,9 +186,10 @@ class MeasureService:
             found or session.execute(self._detail_row(row.id)).one())
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
+        records = history.for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
         return views.MeasureDetail(
-            **fields, allowed_actions=self.workflow.allowed(session, row, access.actor),
-            history=[views.history_entry(rec) for rec in history.for_subject(session, REFORM_MEASURE.name, row.id)],
+            **fields, allowed_actions=self.workflow.allowed(session, row, access.actor, records),
+            history=[views.history_entry(rec) for rec in records],
             evidence=[views.evidence_item(ev) for ev in evidence_of(session, row.id)] if evidence else [],
             instructions=self.instructions.for_measure(session, access, row.id) if told else [],
             problems=self.problems.lines(session, row.id) if problems else [],
