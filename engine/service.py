@@ -127,18 +127,20 @@ class WorkflowService:
             comment = decide.free_comment(fields.get("comment"), Context(limits=self.limits, now=now))
         except InvalidFields:
             return None  # `fire` names the first problem, in its order (a stale version before a field)
+        # the move the machine makes from the one source (machine_for builds its transitions from the same table)
         from_state = act.source[0]
-        to_state = machine_fire(self.defn, _Subject(from_state), act.name)
-        params = self._params(subject_id, expected_version, to_state, now)
-        if scoped:
-            params["b_units"] = sorted(actor.unit_ids)
-        stmt = self.claims.by_id(session.get_bind().dialect.name, act, scoped)
-        with session.no_autoflush:
-            claimed = session.execute(stmt, params).first()
+        params = self._params(subject_id, expected_version, act.target_from(from_state), now)
+        units = sorted(actor.unit_ids) if scoped else None
+        if units:
+            params |= {f"b_unit{i}": unit_id for i, unit_id in enumerate(units)}
+        elif scoped:  # no unit: in nobody's scope (the long way says so)
+            return None
+        conn = session.connection()
+        claimed = conn.execute(self.claims.by_id(conn.dialect.name, act, units and len(units)), params).first()
         if claimed is None:
             return None
-        row, *numbered = claimed
-        return row, self._record(session, row, act, from_state, actor, {}, comment, now, tuple(numbered))
+        row = self.claims.loaded(session, claimed[:-3])
+        return row, self._record(session, row, act, from_state, actor, {}, comment, now, tuple(claimed[-3:]))
 
     def _params(self, subject_id: int, expected_version: int, to_state: str, now: datetime) -> dict[str, Any]:
         params = {"b_id": subject_id, "b_old": expected_version, "b_new": expected_version + 1, "b_state": to_state}
@@ -152,13 +154,15 @@ class WorkflowService:
         event = ActionFired(self.defn.name, row.id, act, from_state, row.state, actor, now,
                             row.version, cleaned, comment)
         notices = self.binding.apply(session, row, event)
-        session.add(row)
+        if row not in session:
+            session.add(row)
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=row.state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
                        data=_plain(cleaned) | event.recorded, locked=True, numbered=numbered)
-        for notice in self.route(session, notices):
-            session.add(notice.to_row(now))
+        if notices:
+            for notice in self.route(session, notices):
+                session.add(notice.to_row(now))
         session.flush()
         return event
 

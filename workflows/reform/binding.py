@@ -133,7 +133,7 @@ class MeasureBinding:
 
     def scope_clause(self, scope: str, unit_ids):
         """The SQL form of the view's scope test, for a claim that fetches the row (engine.claim): one of
-        `unit_ids` is the measure's first lead unit ("owner"), or any of its lead or cooperating units."""
+        `unit_ids` (SQL values) is the measure's first lead unit ("owner"), or any of its lead or cooperating units."""
         measure_id = Measure.__table__.c.id
         if scope == "owner":
             return (select(_MU.unit_id).where(_MU.measure_id == measure_id, _MU.part == LEAD)
