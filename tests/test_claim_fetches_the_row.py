@@ -4,6 +4,7 @@ writes, and every refusal names the same reason and writes nothing."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import event, select
@@ -111,3 +112,29 @@ def test_a_row_loaded_before_the_claim_is_refreshed_by_it(rt):
         row, _ = rt.measures.workflow.fire_id(session, mid, "start", actor, {}, expected_version=loaded.version)
         assert row is loaded and (loaded.state, loaded.version) == ("in_progress", 2)
         assert not session.dirty
+
+
+def test_two_racing_starts_one_wins_the_other_is_told_the_version_is_stale(rt):
+    world = build(rt)
+    mid = world.measures[0]
+    clerks = [accounts.actor_for(world.users["clerk"]), accounts.actor_for(world.users["head"])]
+    barrier, outcome = threading.Barrier(2), [None, None]
+
+    def start(i: int) -> None:
+        barrier.wait()
+        try:
+            with rt.write() as session:
+                rt.measures.workflow.fire_id(session, mid, "start", clerks[i], {}, expected_version=1)
+            outcome[i] = "started"
+        except StaleVersion:
+            outcome[i] = "stale"
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcome) == ["stale", "started"]
+    row, records = _row_and_history(rt, mid)
+    assert (row.state, row.version) == ("in_progress", 2)
+    assert [r.action for r in records].count("start") == 1
