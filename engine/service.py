@@ -151,13 +151,14 @@ class WorkflowService:
     def _record(self, session: Session, row: Any, act: Action, from_state: str, actor: Actor,
                 cleaned: dict[str, Any], comment: str, now: datetime, numbered: tuple) -> ActionFired:
         """After the claim: the binding's own writes, the history record, the notices."""
-        event = ActionFired(self.defn.name, row.id, act, from_state, row.state, actor, now,
+        to_state = row.state  # as the claim wrote it
+        event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
                             row.version, cleaned, comment)
         notices = self.binding.apply(session, row, event)
         if row not in session:
             session.add(row)
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
-                       from_state=from_state, to_state=row.state, version=row.version, actor_id=actor.id,
+                       from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
                        data=_plain(cleaned) | event.recorded, locked=True, numbered=numbered)
         if notices:
