@@ -125,6 +125,8 @@ FREE_COMMENT = FieldSpec("comment", "text", required=False, label="意见")
 
 def free_comment(raw: Any, ctx: Context | None = None) -> str:
     """A comment given to an action that declares none (its history keeps it): bounded like any text."""
+    if raw is None or raw == "":  # what most actions get: nothing to clean
+        return ""
     return clean_values("comment", (FREE_COMMENT,), {"comment": raw}, ctx)["comment"] or ""
 
 

@@ -164,9 +164,10 @@ def append(session: Session, *, workflow: str, subject_id: int, action: str, fro
                                                   {"k": _CHAIN_LOCK, "w": workflow, "s": subject_id}).one()
     rec = _record(Entry(workflow, subject_id, action, from_state, to_state, version, actor_id, actor_name, at,
                       comment, data), seq, prev or GENESIS, last_version or 0)
-    # a Core insert: the record is written once and never updated, so the unit of work adds nothing
+    # a Core insert on the session's connection: the record is written once and never updated, so neither the unit
+    # of work nor an autoflush of what the caller has pending adds anything to it
     values = vars(rec) if pg else {k: v for k, v in vars(rec).items() if k != "id"}
-    rec.id = session.execute(_INSERT, values).inserted_primary_key[0]
+    rec.id = session.connection().execute(_INSERT, values).inserted_primary_key[0]
     return rec
 
 

@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from engine import decide, history
+from engine.claim import Claims
 from engine.clock import Clock
 from engine.decide import Actor, SubjectView
 from engine.definition import Action, Context, Limits, WorkflowDefinition
-from engine.errors import FieldProblem, InvalidFields, StaleVersion, TransitionNotAllowed
+from engine.errors import FieldProblem, InvalidFields, NotFound, StaleVersion, TransitionNotAllowed
 from engine.machine import fire as machine_fire
 from engine.outbox import Notice, Router, unrouted
 
@@ -53,23 +53,7 @@ class WorkflowService:
     def __init__(self, binding: Binding, clock: Clock, limits: Limits | None = None, route: Router = unrouted) -> None:
         self.binding, self.clock, self.limits, self.route = binding, clock, limits or Limits(), route
         self.defn = binding.definition
-        table = binding.row_type.__table__
-        # compare-and-set on the version, which also writes the new state (and the time it changed): the
-        # optimistic lock and the subject's row lock in one UPDATE, built once
-        values = {"version": bindparam("b_new"), "state": bindparam("b_state")}
-        self._stamps = "updated_at" in table.c
-        if self._stamps:
-            values["updated_at"] = bindparam("b_at", type_=table.c.updated_at.type)
-        # what the binding derives from the row and wants recomputed after any change (the sweep's next day)
-        self._resets = dict(getattr(binding, "reset_on_change", {}))
-        values |= self._resets
-        # ... and returns what the history append needs (its number, the subject's tail): one round trip
-        claim = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
-        subject = bindparam("b_id")
-        self._claim = {
-            "postgresql": claim.where(history.chain_lock_shared()).values(values).returning(
-                *history.claim_returning(True, self.defn.name, subject)),
-            "sqlite": claim.values(values).returning(*history.claim_returning(False, self.defn.name, subject))}
+        self.claims = Claims(self.defn, binding.row_type, binding)
 
     def last_actors(self, session: Session, row: Any, actions: list[Action], records=None) -> dict[str, int]:
         """Who last did each action that a four-eyes rule of `actions` refers to; from the subject's `records`
@@ -100,32 +84,91 @@ class WorkflowService:
         comment = cleaned.get("comment") or decide.free_comment(fields.get("comment"), ctx)
         now = self.clock.now()
         from_state = row.state
-        to_state = machine_fire(self.defn, row, act.name)
-        params = {"b_id": row.id, "b_old": expected_version, "b_new": expected_version + 1, "b_state": to_state}
-        if self._stamps:
-            params["b_at"] = now
-        with session.no_autoflush:
-            claimed = session.execute(self._claim[session.get_bind().dialect.name], params).first()
+        # the machine moves a stand-in, not the row: the row's new state arrives with the claim below, as a committed
+        # value, so an action that writes nothing else leaves the row clean (no flush, no UPDATE of unchanged columns)
+        to_state = machine_fire(self.defn, _Subject(from_state), act.name)
+        params = self._params(row.id, expected_version, to_state, now)
+        # on the session's connection, past the ORM's statement handling: the claim is Core and reads nothing the
+        # session holds unflushed
+        conn = session.connection()
+        claimed = conn.execute(self.claims.of_row(conn.dialect.name), params).first()
         if claimed is None:
-            set_committed_value(row, "state", from_state)
             raise StaleVersion(row.id, expected_version, None)
         # what the UPDATE wrote is the row's committed state now: the unit of work writes only what apply changes
         set_committed_value(row, "state", to_state)
         set_committed_value(row, "version", expected_version + 1)
-        for column, value in self._resets.items():
+        for column, value in self.claims.resets.items():
             set_committed_value(row, column, value)
-        if self._stamps:
+        if self.claims.stamps:
             set_committed_value(row, "updated_at", now)
+        return self._record(session, row, act, from_state, actor, cleaned, comment, now, tuple(claimed))
+
+    def fire_id(self, session: Session, subject_id: int, action: str, actor: Actor, fields: Mapping[str, Any],
+                expected_version: int | None) -> tuple[Any, ActionFired]:
+        """`fire` for a subject not loaded yet: (the row, the event). The claim fetches the row when it can (see
+        `claim`); otherwise, or when the claim finds no such row, the row is loaded and `fire` checks it and names
+        what is wrong (a stale version, the state, the scope) as it always does."""
+        fired = self.claim(session, subject_id, action, actor, fields, expected_version)
+        if fired is not None:
+            return fired
+        row = session.get(self.binding.row_type, subject_id)
+        if row is None:
+            raise NotFound(f"找不到该{self.defn.title}", detail=f"{self.defn.name} {subject_id} not found")
+        return row, self.fire(session, row, action, actor, fields, expected_version)
+
+    def claim(self, session: Session, subject_id: int, action: str, actor: Actor, fields: Mapping[str, Any],
+              expected_version: int | None) -> tuple[Any, ActionFired] | None:
+        """Perform the action in one claim that checks the version, the source state and the actor's scope in its
+        WHERE clause and fetches the row (no SELECT before it), when the table leaves nothing else to check of the
+        row (Claims.fetches). None, having written nothing, when it cannot or when the claim matched no row: the
+        caller then loads the row and fires it, which says why."""
+        act = self.defn.action(action)
+        scoped = actor.role in self.defn.scoped_roles
+        if (act is None or expected_version is None or actor.role not in act.roles
+                or not self.claims.fetches(act, scoped)):
+            return None
+        now = self.clock.now()
+        try:  # the action declares no field: only a free comment, checked before anything is written
+            comment = decide.free_comment(fields.get("comment"), Context(limits=self.limits, now=now))
+        except InvalidFields:
+            return None  # `fire` names the first problem, in its order (a stale version before a field)
+        # the move the machine makes from the one source (machine_for builds its transitions from the same table)
+        from_state = act.source[0]
+        params = self._params(subject_id, expected_version, act.target_from(from_state), now)
+        units = sorted(actor.unit_ids) if scoped else None
+        if units:
+            params |= {f"b_unit{i}": unit_id for i, unit_id in enumerate(units)}
+        elif scoped:  # no unit: in nobody's scope (the long way says so)
+            return None
+        conn = session.connection()
+        claimed = conn.execute(self.claims.by_id(conn.dialect.name, act, units and len(units)), params).first()
+        if claimed is None:
+            return None
+        row = self.claims.loaded(session, claimed[:-3])
+        return row, self._record(session, row, act, from_state, actor, {}, comment, now, tuple(claimed[-3:]))
+
+    def _params(self, subject_id: int, expected_version: int, to_state: str, now: datetime) -> dict[str, Any]:
+        params = {"b_id": subject_id, "b_old": expected_version, "b_new": expected_version + 1, "b_state": to_state}
+        if self.claims.stamps:
+            params["b_at"] = now
+        return params
+
+    def _record(self, session: Session, row: Any, act: Action, from_state: str, actor: Actor,
+                cleaned: dict[str, Any], comment: str, now: datetime, numbered: tuple) -> ActionFired:
+        """After the claim: the binding's own writes, the history record, the notices."""
+        to_state = row.state  # as the claim wrote it
         event = ActionFired(self.defn.name, row.id, act, from_state, to_state, actor, now,
                             row.version, cleaned, comment)
         notices = self.binding.apply(session, row, event)
-        session.add(row)
+        if row not in session:
+            session.add(row)
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=act.name,
                        from_state=from_state, to_state=to_state, version=row.version, actor_id=actor.id,
                        actor_name=actor.username, at=now, comment=comment,
-                       data=_plain(cleaned) | event.recorded, locked=True, numbered=tuple(claimed))
-        for notice in self.route(session, notices):
-            session.add(notice.to_row(now))
+                       data=_plain(cleaned) | event.recorded, locked=True, numbered=numbered)
+        if notices:
+            for notice in self.route(session, notices):
+                session.add(notice.to_row(now))
         session.flush()
         return event
 
@@ -170,12 +213,19 @@ class WorkflowService:
                 data: Mapping[str, Any] | None = None, actor_id: int | None = None) -> None:
         """Record an edit outside the table (a re-import): bumps the version like any action."""
         row.version += 1
-        for column, value in self._resets.items():
+        for column, value in self.claims.resets.items():
             setattr(row, column, value)
         session.add(row)
         history.append(session, workflow=self.defn.name, subject_id=row.id, action=action,
                        from_state=row.state, to_state=row.state, version=row.version, actor_id=actor_id,
                        actor_name=actor_name, at=self.clock.now(), comment=comment, data=data)
+
+
+@dataclass(slots=True)
+class _Subject:
+    """What the state machine moves in a row's place (see WorkflowService.fire)."""
+
+    state: str
 
 
 def _plain(cleaned: Mapping[str, Any]) -> dict[str, Any]:
