@@ -32,7 +32,7 @@ from workflows.models import (
     MeasureUnit,
     Replication,
 )
-from workflows.reform.links import Links, links_of
+from workflows.reform.links import Links, kept_links, links_of
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import HEAD, STAFF, SUPERVISOR
 
@@ -115,9 +115,16 @@ class MeasureBinding:
         self.definition, self.clock = definition, clock
 
     def view(self, session: Session, row: Measure) -> View:
-        # who may act needs the units' ids alone: one narrow query, no Unit rows (the full links when asked)
-        parts = session.execute(_PARTS, {"mid": row.id}).all()
-        primary = next((unit_id for part, unit_id in parts if part == LEAD), None)
+        # who may act needs the units' ids alone: those a read session already holds, or one narrow query, no Unit
+        # rows (the full links when asked)
+        known = kept_links(session, row.id)
+        if known is not None:
+            primary = known.primary.id if known.primary else None
+            members = known.member_ids
+        else:
+            parts = session.execute(_PARTS, {"mid": row.id}).all()
+            primary = next((unit_id for part, unit_id in parts if part == LEAD), None)
+            members = frozenset(unit_id for _part, unit_id in parts)
         today = local_day(self.clock.now()) if self.clock else None
         # each fact is read when a rule asks for it (`start` needs none of the queries); the evidence once for both
         evidence = cache(lambda: _evidence(session, row.id))
@@ -128,8 +135,7 @@ class MeasureBinding:
             "unit_has_head": lambda: has_active_head(session, primary),
             "urged_today": lambda: bool(today) and urged_on(session, row.id, today)})
         owners = frozenset() if primary is None else frozenset({primary})
-        return View(id=row.id, state=row.state, owner_ids=owners,
-                    participant_ids=frozenset(unit_id for _part, unit_id in parts), record=row, extra=facts)
+        return View(id=row.id, state=row.state, owner_ids=owners, participant_ids=members, record=row, extra=facts)
 
     def scope_clause(self, scope: str, unit_ids):
         """The SQL form of the view's scope test, for a claim that fetches the row (engine.claim): one of

@@ -65,6 +65,12 @@ def _read_once(session: Session) -> dict[int, Links] | None:
     return None if memo is None else memo.setdefault("links", {})
 
 
+def kept_links(session: Session, measure_id: int) -> Links | None:
+    """The measure's units if this (read) session has already read them, else None."""
+    kept = _read_once(session)
+    return None if kept is None else kept.get(measure_id)
+
+
 def links_of(session: Session, measure_id: int) -> Links:
     """A measure's units; in a read session each measure's once (a detail page asks for its access check, its
     summary and its rules)."""
