@@ -33,7 +33,7 @@ class HistoryRecord(SQLModel, table=True):
                       Index("ix_history_subject_seq", "workflow", "subject_id", "seq"))
 
     id: int | None = Field(default=None, primary_key=True)
-    seq: int = Field(index=True)
+    seq: int  # indexed by uq_history_seq
     workflow: str = Field(max_length=64)
     subject_id: int
     action: str = Field(max_length=64)
