@@ -199,3 +199,25 @@ def test_a_list_page_is_answered_once_per_version_and_never_stale(rt, ledger):
         rt.clock.set(bj("2022-09-20 09:00"))  # another day: other lights, whatever the version
         later = c.get("/api/measures", params=red, headers=headers(rt, office))  # a token of that day
         assert later.json()["total"] > after["total"], later.text
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert found, "the page has a form with the session's CSRF token"
+    return found.group(1)
+
+
+def test_a_kept_overview_holds_each_browser_sessions_own_token(rt, ledger):
+    rt.clock.set(bj("2022-06-20 09:00"))
+    office = people(rt, {"boss": (OFFICE, None)})["boss"]
+    app = create_app(rt)
+    with TestClient(app) as first, TestClient(app) as second:
+        as_user(first, rt, office)
+        as_user(second, rt, office)  # the same person in another browser: another session, another token
+        one, other = first.get("/overview").text, second.get("/overview").text
+        assert first.get("/overview").text == one, "the same session gets the same page"
+        assert _csrf(one) != _csrf(other)
+        assert _red_tile(one) == _red_tile(other)
+        out = second.post("/logout", data={"_csrf_token": _csrf(other)}, follow_redirects=False)
+        assert out.status_code in (302, 303), "the kept page's token is this session's: its sign-out form works"
+        assert first.get("/overview").status_code == 200, "the other session goes on"

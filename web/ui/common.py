@@ -7,11 +7,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Request
+from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from engine.errors import WorkflowError
@@ -74,6 +75,22 @@ def page(rt: Runtime, user: User | None, template: str, status: int = 200, **con
             "me_sees_all": bool(user) and ORG.in_group(user.role, "see_all"), "demo": rt.settings.demo,
             **vocabulary()}
     return Template(template_name=template, context=base | context, status_code=status)
+
+
+def kept_page(request: Request, rt: Runtime, session, user: User, template: str, key: tuple, **context: Any
+              ) -> Response:
+    """A page every part of which follows from `key` (the data version comes with rt.answers), the reader and
+    this browser session's CSRF token (the sign-out form holds it): drawn once per those, then kept, so a reader
+    refreshing it costs the sign-in check and the version. Only for pages that show nothing else of the moment."""
+    token = ScopeState.from_scope(request.scope).csrf_token or ""
+
+    def draw() -> str:
+        layout = page(rt, user, template, **context)
+        return request.app.template_engine.engine.get_template(template).render(
+            **layout.create_template_context(request))
+
+    html = rt.answers.get(session, ("page", template, request.url.path, *key, user.id, token), draw)
+    return Response(html, media_type=MediaType.HTML)
 
 
 def fragment(request: Request, template: str, **context: Any) -> Markup:

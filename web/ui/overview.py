@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Template
+from litestar import Request, Response, get
 
-from web.ui.common import RT, Me, Who, fragment, page
+from web.ui.common import RT, Me, Who, fragment, kept_page
 from web.ui.overview_data import chart_set, month_label, overview
 
 
 @get("/overview", sync_to_thread=True)
-def overview_page(request: Request, rt: RT, user: Me, access: Who) -> Template:
+def overview_page(request: Request, rt: RT, user: Me, access: Who) -> Response:
     """The figures, their charts and their tables are counted and drawn once per data version, cut-off dates and
     reader (rt.figures); each request only wraps them in the layout (its own token and navigation)."""
     now = rt.clock.now()
@@ -23,7 +22,7 @@ def overview_page(request: Request, rt: RT, user: Me, access: Who) -> Template:
 
     with rt.read() as session:
         body = rt.figures.get(session, ("overview page", cut, access), drawn)
-    return page(rt, user, "overview.html", body=body)
+        return kept_page(request, rt, session, user, "overview.html", (cut, access), body=body)
 
 
 ROUTES: list = [overview_page]
