@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.decide import View
@@ -20,27 +20,12 @@ from engine.service import ActionFired
 from workflows.accounts_models import User
 from workflows.directory import role_people, unit_people
 from workflows.lights import local_day
-from workflows.models import (
-    COOPERATING,
-    LEAD,
-    Escalation,
-    Evaluation,
-    Evidence,
-    Extension,
-    Item,
-    Measure,
-    MeasureUnit,
-    Replication,
-)
-from workflows.reform.links import Links, kept_links, links_of
+from workflows.models import Escalation, Evaluation, Evidence, Extension, Item, Measure, Replication
+from workflows.reform.links import Links, links_of, scope_clause, unit_ids_of
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import HEAD, STAFF, SUPERVISOR
 
 URGE = "urge"  # the escalation level a one-click 催办 is listed under
-# a measure's units as (part, unit id), lead units first in the plan's order: what deciding who may act needs
-_MU = MeasureUnit.__table__.c
-_PARTS = (select(_MU.part, _MU.unit_id).where(_MU.measure_id == bindparam("mid"), _MU.part.in_((LEAD, COOPERATING)))
-          .order_by(_MU.position))
 
 
 def _evidence(session: Session, measure_id: int) -> tuple[list[Evidence], list[Evidence]]:
@@ -115,16 +100,7 @@ class MeasureBinding:
         self.definition, self.clock = definition, clock
 
     def view(self, session: Session, row: Measure) -> View:
-        # who may act needs the units' ids alone: those a read session already holds, or one narrow query, no Unit
-        # rows (the full links when asked)
-        known = kept_links(session, row.id)
-        if known is not None:
-            primary = known.primary.id if known.primary else None
-            members = known.member_ids
-        else:
-            parts = session.execute(_PARTS, {"mid": row.id}).all()
-            primary = next((unit_id for part, unit_id in parts if part == LEAD), None)
-            members = frozenset(unit_id for _part, unit_id in parts)
+        primary, members = unit_ids_of(session, row.id)  # who may act needs the ids alone (the full links when asked)
         today = local_day(self.clock.now()) if self.clock else None
         # each fact is read when a rule asks for it (`start` needs none of the queries); the evidence once for both
         evidence = cache(lambda: _evidence(session, row.id))
@@ -140,12 +116,7 @@ class MeasureBinding:
     def scope_clause(self, scope: str, unit_ids):
         """The SQL form of the view's scope test, for a claim that fetches the row (engine.claim): one of
         `unit_ids` (SQL values) is the measure's first lead unit ("owner"), or any of its lead or cooperating units."""
-        measure_id = Measure.__table__.c.id
-        if scope == "owner":
-            return (select(_MU.unit_id).where(_MU.measure_id == measure_id, _MU.part == LEAD)
-                    .order_by(_MU.position).limit(1).scalar_subquery().in_(unit_ids))
-        return exists().where(_MU.measure_id == measure_id, _MU.part.in_((LEAD, COOPERATING)),
-                              _MU.unit_id.in_(unit_ids))
+        return scope_clause(scope, unit_ids, Measure.__table__.c.id)
 
     def apply(self, session: Session, row: Measure, event: ActionFired) -> list[Notice]:
         """The action's writes beyond state and version (the engine's claim has stamped `updated_at` already, so

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session
 
 from engine.db import READ_MEMO
@@ -53,6 +53,12 @@ _ONE = (select(MeasureUnit.part, Unit).join(MeasureUnit, MeasureUnit.unit_id == 
         .where(MeasureUnit.measure_id == bindparam("mid")).order_by(MeasureUnit.position))
 
 
+# a measure's units as (part, unit id), lead units first in the plan's order: what deciding who may act needs
+_MU = MeasureUnit.__table__.c
+_PARTS = (select(_MU.part, _MU.unit_id).where(_MU.measure_id == bindparam("mid"), _MU.part.in_((LEAD, COOPERATING)))
+          .order_by(_MU.position))
+
+
 def _links(rows: Iterable[tuple[str, Unit]]) -> Links:
     rows = list(rows)
     return Links(tuple(u for part, u in rows if part == LEAD), tuple(u for part, u in rows if part == COOPERATING))
@@ -97,6 +103,25 @@ def links_of_many(session: Session, measure_ids: Iterable[int]) -> dict[int, Lin
     if kept is not None:
         kept.update(read)
     return {mid: read[mid] if mid in read else known[mid] for mid in ids}
+
+
+def unit_ids_of(session: Session, measure_id: int) -> tuple[int | None, frozenset[int]]:
+    """The measure's first lead unit and every unit taking part, as ids: what deciding who may act needs. The
+    units a read session already holds, or one narrow query (no Unit rows)."""
+    known = kept_links(session, measure_id)
+    if known is not None:
+        return (known.primary.id if known.primary else None), known.member_ids
+    parts = session.execute(_PARTS, {"mid": measure_id}).all()
+    return next((unit_id for part, unit_id in parts if part == LEAD), None), frozenset(u for _p, u in parts)
+
+
+def scope_clause(scope: str, unit_ids, measure_id):
+    """`unit_ids_of` in SQL, for a statement over measures (`measure_id`: its id column): one of `unit_ids` is the
+    measure's first lead unit ("owner"), or any of its lead or cooperating units."""
+    if scope == "owner":
+        return (select(_MU.unit_id).where(_MU.measure_id == measure_id, _MU.part == LEAD)
+                .order_by(_MU.position).limit(1).scalar_subquery().in_(unit_ids))
+    return exists().where(_MU.measure_id == measure_id, _MU.part.in_((LEAD, COOPERATING)), _MU.unit_id.in_(unit_ids))
 
 
 def measures_of_units(unit_ids: Iterable[int]):
