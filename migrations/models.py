@@ -3,7 +3,7 @@
 from engine.history import HistoryCheckpoint, HistoryRecord  # noqa: F401
 from engine.jobs import JobRun  # noqa: F401
 from engine.outbox import OutboxMessage  # noqa: F401
-from workflows.accounts_models import ApiToken, LeaderUnit, User, WebSession  # noqa: F401
+from workflows.accounts_models import ApiToken, LeaderUnit, LoginFailure, User, WebSession  # noqa: F401
 from workflows.calendar_store import CalendarDay, CalendarYear  # noqa: F401
 from workflows.models import (  # noqa: F401
     Category,

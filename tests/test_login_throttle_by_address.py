@@ -41,3 +41,37 @@ def test_the_sign_in_page_counts_the_same_address(client, rt):
     resp = client.post("/login", data={"username": "li", "password": "correct-horse-1", "_csrf_token": token},
                        follow_redirects=False)
     assert resp.status_code == 429 and "登录失败次数过多" in resp.text
+
+
+def test_every_server_process_counts_the_same_failures(client, rt):
+    """Two apps on one database stand for two `reform serve --workers` processes (and for a restart): the
+    failures either one saw count for both, so a guessing client gains nothing by landing on the other."""
+    from runtime.core import Runtime
+
+    limit = throttle(client).max_failures
+    other_rt = Runtime(config=rt.config, engine=rt.engine, clock=rt.clock)
+    with TestClient(create_app(other_rt)) as other:
+        assert throttle(other) is not throttle(client)
+        for n in range(limit):
+            guessing = client if n % 2 else other
+            assert guessing.post("/api/auth/token", json={"username": f"user{n}", "password": "x"}).status_code == 401
+        for either in (client, other):
+            assert either.post("/api/auth/token", json={"username": "li", "password": "correct-horse-1"}
+                               ).status_code == 429
+    with TestClient(create_app(Runtime(config=rt.config, engine=rt.engine, clock=rt.clock))) as restarted:
+        assert restarted.post("/api/auth/token", json={"username": "li", "password": "correct-horse-1"}
+                              ).status_code == 429
+
+
+def test_only_the_windows_failures_are_kept(client, rt):
+    from sqlalchemy import func, select
+
+    from workflows.accounts_models import LoginFailure
+
+    for n in range(3):
+        client.post("/api/auth/token", json={"username": f"user{n}", "password": "x"})
+    rt.clock.advance(throttle(client).window + timedelta(seconds=1))
+    client.post("/api/auth/token", json={"username": "late", "password": "x"})
+    with rt.read() as session:
+        kept = session.execute(select(func.count()).select_from(LoginFailure)).scalar_one()
+    assert kept == 1

@@ -151,7 +151,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
         before_send=[security_headers(rt.settings.https)],
-        state=State({"runtime": rt, "login_throttle": AddressThrottle(), "csrf_config": csrf,
+        state=State({"runtime": rt, "login_throttle": AddressThrottle(rt.engine), "csrf_config": csrf,
                      "started_at": rt.clock.now()}),
         debug=False,
     )

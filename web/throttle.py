@@ -1,38 +1,40 @@
-"""Failed sign-ins counted per client address, in this process: a guessing client is slowed down
-whichever accounts it tries (the per-account lockout lives in workflows.accounts)."""
+"""Failed sign-ins counted per client address, in the database: a guessing client is slowed down whichever
+accounts it tries and whichever server process answers it (the per-account lockout lives in workflows.accounts).
+Only failures write a row, and only the window's rows are kept."""
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Engine
+
+from engine.db import read_session, utc, write_session
 from workflows import audit_log
+from workflows.accounts_models import LoginFailure
+
+ADDRESS_LENGTH = 64
 
 
 class AddressThrottle:
-    def __init__(self, max_failures: int = 20, window: timedelta = timedelta(minutes=10)) -> None:
-        self.max_failures, self.window = max_failures, window
-        self._failures: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, engine: Engine, max_failures: int = 20, window: timedelta = timedelta(minutes=10)) -> None:
+        self.engine, self.max_failures, self.window = engine, max_failures, window
 
     def blocked(self, address: str, now: datetime) -> bool:
-        with self._lock:
-            recent = self._recent(address, now)
-            return len(recent) >= self.max_failures
+        with read_session(self.engine) as session:
+            return self._recent(session, address, now) >= self.max_failures
 
     def failed(self, address: str, now: datetime) -> bool:
-        """Count one failure; True when it is the one that makes the address wait."""
-        with self._lock:
-            recent = self._recent(address, now)
-            recent.append(now)
-            return len(recent) == self.max_failures
+        """Count one failure; True when it is the one that makes the address wait. Rows older than the window
+        (any address's) go in the same transaction, so the table holds one window of failures."""
+        with write_session(self.engine) as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.at <= utc(now - self.window)))
+            session.execute(insert(LoginFailure).values(address=address[:ADDRESS_LENGTH], at=utc(now)))
+            return self._recent(session, address, now) == self.max_failures
 
-    def _recent(self, address: str, now: datetime) -> deque[datetime]:
-        recent = self._failures.setdefault(address, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        return recent
+    def _recent(self, session, address: str, now: datetime) -> int:
+        return session.execute(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.address == address[:ADDRESS_LENGTH], LoginFailure.at > utc(now - self.window))).scalar_one()
 
 
 def client_address(request) -> str:
@@ -40,7 +42,7 @@ def client_address(request) -> str:
 
 
 def throttle_of(request) -> AddressThrottle:
-    """The process's sign-in throttle, kept in the app's state."""
+    """The sign-in throttle, kept in the app's state (its counts are in the database)."""
     return request.app.state.login_throttle
 
 

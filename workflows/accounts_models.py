@@ -1,10 +1,10 @@
-"""Tables of accounts: users, their API tokens and their signed-in browser sessions."""
+"""Tables of accounts: users, their API tokens, their signed-in browser sessions, and failed sign-ins by address."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
@@ -54,3 +54,14 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False, index=True))
     address: str = Field(default="", max_length=64)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in from a client address, kept for the throttle's window (web.throttle): in the database, so
+    that every server process (`reform serve --workers N`) and a restarted one count the same failures."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
