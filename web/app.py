@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -22,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
+from web.api_docs import ApiIndexPlugin
 from web.deps import DEPENDENCIES, PasswordChangeRequired, api_guard, id_guard, query_guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
 from web.headers import security_headers
@@ -147,7 +149,8 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,
                             Exception: handle_unexpected},
         type_encoders={datetime: beijing_iso},
-        openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema"),
+        openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema",
+                                     render_plugins=[ApiIndexPlugin(), JsonRenderPlugin()]),
         request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
         lifespan=[lifespan],
         before_send=[security_headers(rt.settings.https)],
