@@ -99,12 +99,15 @@ def cmd_users_add(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from migrations.runner import behind
     from runtime.core import build_runtime
     from web.app import create_app
 
     rt = build_runtime()
     if args.workers < 1:
         raise CliError("--workers 应为正整数")
+    if (why := behind(rt.engine)) is not None:  # an upgrade without `reform init` would answer 500s, not this
+        raise CliError(why)
     if args.workers > 1:
         return serve_workers(rt, args)
     sinks = []

@@ -30,3 +30,19 @@ def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def behind(engine: Engine) -> str | None:
+    """Why this database cannot be served by this code (not initialised, or at another migration), in Chinese;
+    None when it is at this code's head."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return "数据库尚未初始化（没有迁移版本表）：请先运行 reform init"
+        found = tuple(sorted(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version"))))
+    heads = tuple(sorted(current_heads()))
+    if found != heads:
+        return (f"数据库的迁移版本 {', '.join(found) or '（空）'} 不是本程序的 {', '.join(heads)}："
+                "请先运行 reform init（升级数据库结构）再启动服务")
+    return None
