@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from engine import history
-from migrations.runner import current_heads
+from migrations.runner import behind
 from runtime.audit import verify_session
 from runtime.backup_archive import PORTABLE_DIR, BackupError, NativeDump, TableDump, column_kinds, decode, encode
 from workflows.models import Evidence
@@ -105,12 +105,9 @@ def verify_chain(session: Session) -> history.ChainReport:
 
 
 def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None) -> Snapshot:
-    if not inspect(conn).has_table("alembic_version"):
-        raise BackupError("数据库尚未初始化（没有迁移版本表）：请先运行 reform init")
+    if (why := behind(conn)) is not None:
+        raise BackupError(why)
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if (revision,) != current_heads():
-        heads = ", ".join(current_heads())
-        raise BackupError(f"数据库的迁移版本 {revision} 不是本程序的 {heads}：请先运行 reform init")
     tables = dump_portable(conn, work / "portable")
     ev = Evidence.__table__.c
     evidence = {sha: size for sha, size in conn.execute(select(ev.sha256, ev.size).distinct())}
