@@ -35,3 +35,4 @@ def test_every_operation_is_on_the_page_and_nothing_runs_script(client):
 def test_the_old_script_pages_are_gone(client):
     for path in ("/schema/redoc", "/schema/swagger"):
         assert client.get(path).status_code == 404
+
