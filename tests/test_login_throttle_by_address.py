@@ -75,3 +75,30 @@ def test_only_the_windows_failures_are_kept(client, rt):
     with rt.read() as session:
         kept = session.execute(select(func.count()).select_from(LoginFailure)).scalar_one()
     assert kept == 1
+
+
+def test_failures_from_many_addresses_at_once_neither_wait_on_nor_break_each_other(client, rt):
+    """Each failure also deletes the window's stale rows: racing failures (a spray of guesses) must not deadlock
+    on those deletes or lose a count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, insert, select
+
+    from engine.db import utc
+    from workflows.accounts_models import LoginFailure
+
+    limiter, now = throttle(client), rt.clock.now()
+    with rt.write() as session:
+        session.execute(insert(LoginFailure), [{"address": f"10.0.0.{n % 50}", "at": utc(now - timedelta(hours=1))}
+                                               for n in range(300)])
+
+    def guess(address: str) -> None:
+        for _ in range(5):
+            limiter.failed(address, now)
+
+    addresses = [f"192.168.1.{n}" for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(guess, addresses))  # re-raises any error of a thread
+    with rt.read() as session:
+        counts = dict(session.execute(select(LoginFailure.address, func.count()).group_by(LoginFailure.address)).all())
+    assert counts == {address: 5 for address in addresses}

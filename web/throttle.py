@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 
-from engine.db import read_session, utc, write_session
+from engine.db import is_postgres, read_session, utc, write_session
 from workflows import audit_log
 from workflows.accounts_models import LoginFailure
 
@@ -28,7 +28,10 @@ class AddressThrottle:
         """Count one failure; True when it is the one that makes the address wait. Rows older than the window
         (any address's) go in the same transaction, so the table holds one window of failures."""
         with write_session(self.engine) as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.at <= utc(now - self.window)))
+            old = select(LoginFailure.id).where(LoginFailure.at <= utc(now - self.window))
+            if is_postgres(session):  # rows another failure is deleting are its to delete: no wait, no deadlock
+                old = old.with_for_update(skip_locked=True)
+            session.execute(delete(LoginFailure).where(LoginFailure.id.in_(old)))
             session.execute(insert(LoginFailure).values(address=address[:ADDRESS_LENGTH], at=utc(now)))
             return self._recent(session, address, now) == self.max_failures
 
