@@ -32,15 +32,22 @@ def current_heads() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def revisions(conn: Connection) -> tuple[str, ...] | None:
+    """The migrations this database is at (sorted), or None before `reform init` made alembic_version."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return tuple(sorted(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version"))))
+
+
 def behind(bind: Engine | Connection) -> str | None:
     """Why this database cannot be used by this code (not initialised, or at another migration), in Chinese;
     None when it is at this code's head. Asked by `reform serve` before it starts and by a backup before it reads."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return behind(conn)
-    if not inspect(bind).has_table("alembic_version"):
+    found = revisions(bind)
+    if found is None:
         return "数据库尚未初始化（没有迁移版本表）：请先运行 reform init"
-    found = tuple(sorted(r for (r,) in bind.execute(text("SELECT version_num FROM alembic_version"))))
     heads = tuple(sorted(current_heads()))
     if found != heads:
         return (f"数据库的迁移版本 {', '.join(found) or '（空）'} 不是本程序的 {', '.join(heads)}："

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from engine import history
-from migrations.runner import behind
+from migrations.runner import behind, revisions
 from runtime.audit import verify_session
 from runtime.backup_archive import PORTABLE_DIR, BackupError, NativeDump, TableDump, column_kinds, decode, encode
 from workflows.models import Evidence
@@ -107,7 +107,7 @@ def verify_chain(session: Session) -> history.ChainReport:
 def _read_snapshot(conn: Connection, work: Path, native: NativeDump | None) -> Snapshot:
     if (why := behind(conn)) is not None:
         raise BackupError(why)
-    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    (revision,) = revisions(conn)  # at this code's one head, as behind() has just checked
     tables = dump_portable(conn, work / "portable")
     ev = Evidence.__table__.c
     evidence = {sha: size for sha, size in conn.execute(select(ev.sha256, ev.size).distinct())}

@@ -94,7 +94,8 @@ def test_failures_from_many_addresses_at_once_neither_wait_on_nor_break_each_oth
 
     def guess(address: str) -> None:
         for _ in range(5):
-            limiter.failed(address, now)
+            with rt.write() as session:
+                limiter.failed(session, address, now)
 
     addresses = [f"192.168.1.{n}" for n in range(8)]
     with ThreadPoolExecutor(8) as pool:

@@ -8,23 +8,12 @@ by tag, and a link to the document itself (/schema/openapi.json) for tools.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 
 METHODS = ("get", "post", "put", "patch", "delete")
-
-
-@lru_cache
-def _template():
-    env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-                      undefined=StrictUndefined, autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    return env.get_template("api_index.html")
 
 
 def operations(schema: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -60,6 +49,7 @@ class ApiIndexPlugin(OpenAPIRenderPlugin):
 
     def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
         info = openapi_schema.get("info") or {}
-        return _template().render(title=info.get("title", ""), version=info.get("version", ""),
+        template = request.app.template_engine.get_template("api_index.html")  # the pages' own engine
+        return template.render(title=info.get("title", ""), version=info.get("version", ""),
                                   json_url=self.get_openapi_json_route(request),
                                   groups=operations(openapi_schema)).encode()
