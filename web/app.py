@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from engine.errors import Unauthenticated, WorkflowError
 from runtime.core import Runtime, build_runtime
 from web.api_docs import ApiIndexPlugin
-from web.deps import DEPENDENCIES, PasswordChangeRequired, api_guard, id_guard, query_guard
+from web.deps import DEPENDENCIES, PasswordChangeRequired, guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
 from web.headers import security_headers
 from web.ops import health, metrics
@@ -142,7 +142,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                         create_static_files_router(path="/static", directories=[HERE / "static"],
                                                    include_in_schema=False)],
         dependencies=DEPENDENCIES,
-        guards=[api_guard, id_guard, query_guard],
+        guards=[guard],
         middleware=[DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=template_globals),

@@ -51,8 +51,9 @@ class PasswordChangeRequired(PermissionDenied):
 WHILE_CHANGING = frozenset({"/password", "/logout"})
 
 
-def provide_user(request: Request) -> User:
-    user = request.state.get(_USER_KEY) or user_from_request(request)
+async def provide_user(request: Request) -> User:
+    """The guard's user on /api (no thread for that); a page's from its session cookie, read in a worker thread."""
+    user = request.state.get(_USER_KEY) or await anyio.to_thread.run_sync(user_from_request, request)
     if user is None:
         raise Unauthenticated(detail="authentication required")
     if user.must_change_password and request.url.path not in WHILE_CHANGING:
@@ -95,6 +96,13 @@ async def query_guard(connection: ASGIConnection, _handler) -> None:
                              detail=f"query parameter {name[:32]!r}: control characters")
 
 
+async def guard(connection: ASGIConnection, handler) -> None:
+    """The three checks as one guard: Litestar copies the route handler for every guard it runs, every request."""
+    await api_guard(connection, handler)
+    await id_guard(connection, handler)
+    await query_guard(connection, handler)
+
+
 def provide_actor(user: NamedDependency[User]) -> Actor:
     return accounts.actor_for(user)
 
@@ -109,7 +117,7 @@ def provide_runtime(request: Request) -> Runtime:
 
 DEPENDENCIES = {
     "rt": Provide(provide_runtime, sync_to_thread=False),
-    "user": Provide(provide_user, sync_to_thread=True),
+    "user": Provide(provide_user),
     "actor": Provide(provide_actor, sync_to_thread=False),
     "access": Provide(provide_access, sync_to_thread=False),
 }
