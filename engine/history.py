@@ -251,11 +251,14 @@ def last_actor(session: Session, workflow: str, subject_id: int, action: str) ->
     return session.execute(stmt).scalar()
 
 
+# built once: every detail reads it, and building the statement cost more than running it
+_FOR_SUBJECT = (select(HistoryRecord).where(HistoryRecord.workflow == bindparam("workflow"),
+                                            HistoryRecord.subject_id == bindparam("subject_id"))
+                .order_by(HistoryRecord.seq))
+
+
 def for_subject(session: Session, workflow: str, subject_id: int) -> list[HistoryRecord]:
-    stmt = (select(HistoryRecord).where(HistoryRecord.workflow == workflow,
-                                        HistoryRecord.subject_id == subject_id)
-            .order_by(HistoryRecord.seq))
-    return list(session.exec(stmt))
+    return list(session.execute(_FOR_SUBJECT, {"workflow": workflow, "subject_id": subject_id}).scalars())
 
 
 def last_actors(records: list[HistoryRecord]) -> dict[str, int]:

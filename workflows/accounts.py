@@ -10,7 +10,7 @@ from typing import Any
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from engine.db import utc
@@ -173,9 +173,11 @@ def issue_token(session: Session, user: User, now: datetime, ttl: timedelta) -> 
 
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     """The active user a live, unrevoked token belongs to (one query: every API request asks it)."""
-    found = session.execute(select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))).first()
-    return _live(found, now)
+    return _live(session.execute(_BY_TOKEN, {"token_hash": _token_hash(token)}).first(), now)
+
+
+_BY_TOKEN = select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))  # built once: every API request
 
 
 def _live(found, now: datetime) -> User | None:

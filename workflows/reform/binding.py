@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from engine.decide import View
@@ -64,12 +64,13 @@ def has_active_head(session: Session, unit_id: int | None) -> bool:
     return found.first() is not None
 
 
+_URGED = (select(Escalation.id).where(Escalation.subject_type == "measure", Escalation.subject_id == bindparam("mid"),
+                                      Escalation.level == URGE, Escalation.deadline_version == bindparam("day"))
+          .limit(1))  # built once: a detail's allowed actions ask it
+
+
 def urged_on(session: Session, measure_id: int, day: date) -> bool:
-    found = session.execute(select(Escalation.id).where(Escalation.subject_type == "measure",
-                                                        Escalation.subject_id == measure_id,
-                                                        Escalation.level == URGE,
-                                                        Escalation.deadline_version == day.toordinal()).limit(1))
-    return found.first() is not None
+    return session.execute(_URGED, {"mid": measure_id, "day": day.toordinal()}).first() is not None
 
 
 class LazyFacts(Mapping[str, Any]):

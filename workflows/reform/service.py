@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import exists, false, func, or_, select, tuple_
+from sqlalchemy import Date, bindparam, exists, false, func, or_, select, tuple_
 from sqlmodel import Session
 
 from engine import history
@@ -24,7 +25,7 @@ from workflows.milestones.service import missed_clause, missed_measure_ids
 from workflows.models import Category, Evidence, Item, Measure, Unit
 from workflows.reform import views
 from workflows.reform.binding import default_files
-from workflows.reform.links import links_of_many, measures_led_by_name
+from workflows.reform.links import links_of, links_of_many, measures_led_by_name
 from workflows.reform.table import REFORM_MEASURE
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -169,23 +170,28 @@ class MeasureService:
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
         # the row with its item first: the access check then finds it in the session (one query, not two)
-        found = session.execute(self._detail_row(measure_id)).one_or_none()
+        found = self._detail_row(session, measure_id).one_or_none()
         return self._detail(session, access, access.measure(session, measure_id), found)
 
-    def _detail_row(self, measure_id: int):
+    @cached_property
+    def _detail_stmt(self):
         """The row with its item and category, whether a milestone was missed, and whether the measure has any
-        evidence, instruction, problem or meeting at all: most have none, and their reads are then skipped."""
+        evidence, instruction, problem or meeting at all: most have none, and their reads are then skipped. Built
+        once, its values bound: building it cost more than running it."""
         has = [exists().where(Evidence.measure_id == Measure.id, Evidence.problem_id.is_(None))]
         has += [s.any_for(Measure.id) if s else false() for s in (self.instructions, self.problems)]
         has.append(self.meetings.any_for("measure", Measure.id) if self.meetings else false())
-        return self._with_missed(self.clock.now()).add_columns(*has).where(Measure.id == measure_id)
+        return (with_item().add_columns(missed_clause(bindparam("today", type_=Date), Measure.id), *has)
+                .where(Measure.id == bindparam("mid")))
+
+    def _detail_row(self, session: Session, measure_id: int):
+        return session.execute(self._detail_stmt, {"mid": measure_id, "today": local_day(self.clock.now())})
 
     def _detail(self, session: Session, access: Access, row: Measure, found=None) -> views.MeasureDetail:
         now = self.clock.now()
-        _, item, cat, missed, evidence, told, problems, meetings = (
-            found or session.execute(self._detail_row(row.id)).one())
+        _, item, cat, missed, evidence, told, problems, meetings = found or self._detail_row(session, row.id).one()
         info = self.light(row, now, missed=bool(missed))
-        fields = views.summary_fields(row, item, cat, links_of_many(session, [row.id])[row.id], info)
+        fields = views.summary_fields(row, item, cat, links_of(session, row.id), info)
         records = history.for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
         return views.MeasureDetail(
             **fields, allowed_actions=self.workflow.allowed(session, row, access.actor, records),
@@ -234,7 +240,7 @@ class MeasureService:
     def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """The detail an action answers with, read after its transaction committed: the actor was allowed to act
         on the measure, so it is shown as `act` would have shown it, even if the action moved it out of view."""
-        found = session.execute(self._detail_row(measure_id)).one_or_none()
+        found = self._detail_row(session, measure_id).one_or_none()
         if found is None:  # gone between the commit and this read
             return self.detail(session, access, measure_id)
         return self._detail(session, access, found[0], found)
