@@ -3,6 +3,7 @@ units once for the check, the summary and the rules. Duplicate reads were a thir
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,10 +29,18 @@ def _statements(rt) -> Iterator[list[tuple[str, str]]]:
         event.remove(rt.engine, "before_cursor_execute", note)
 
 
+def _outer(statement: str) -> str:
+    """The statement without its parenthesised parts (subqueries): what it reads at its own level."""
+    while (inner := re.sub(r"\([^()]*\)", "", statement)) != statement:
+        statement = inner
+    return statement
+
+
 def _unit_reads(seen: list[tuple[str, str]]) -> list[str]:
-    """The SELECTs that read a measure's units (a claim's UPDATE that tests them in its WHERE is not one)."""
+    """The SELECTs that read a measure's units as rows (a claim's UPDATE that tests them in its WHERE is not one,
+    nor the detail row's EXISTS that asks whether the first lead unit has a head)."""
     return [st for st, _ in seen if st.lstrip().upper().startswith("SELECT")
-            and ("FROM measure_unit" in st or "JOIN measure_unit" in st)]
+            and ("FROM measure_unit" in _outer(st) or "JOIN measure_unit" in _outer(st))]
 
 
 def _a_measure_and_its_lead_unit(rt) -> tuple[int, str]:

@@ -10,9 +10,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session
 
+from engine.db import READ_MEMO
 from engine.decide import View
 from engine.definition import WorkflowDefinition
 from engine.outbox import Notice, Recipient
@@ -20,7 +21,7 @@ from engine.service import ActionFired
 from workflows.accounts_models import User
 from workflows.directory import role_people, unit_people
 from workflows.lights import local_day
-from workflows.models import Escalation, Evaluation, Evidence, Extension, Item, Measure, Replication
+from workflows.models import LEAD, Escalation, Evaluation, Evidence, Extension, Item, Measure, MeasureUnit, Replication
 from workflows.reform.links import Links, links_of, scope_clause, unit_ids_of
 from workflows.reform.table import REFORM_MEASURE
 from workflows.roles import HEAD, STAFF, SUPERVISOR
@@ -57,11 +58,26 @@ def default_files(session: Session, measure_id: int) -> list[int]:
     return [ev.id for ev in pending] + [ev.id for ev in earlier]
 
 
-def has_active_head(session: Session, unit_id: int | None) -> bool:
+_HEAD = select(User.id).where(User.unit_id == bindparam("unit_id"), User.role == HEAD, User.active).limit(1)
+_MU = MeasureUnit.__table__.c
+
+
+def head_clause(measure_id_column):
+    """SQL: the measure's first lead unit has an active head (负责人) to sign: a detail reads it with its row."""
+    primary = (select(_MU.unit_id).where(_MU.measure_id == measure_id_column, _MU.part == LEAD)
+               .order_by(_MU.position).limit(1).correlate_except(MeasureUnit).scalar_subquery())  # to the measure row
+    return exists().where(User.unit_id == primary, User.role == HEAD, User.active)
+
+
+def has_active_head(session: Session, unit_id: int | None, measure_id: int | None = None) -> bool:
+    """Whether `unit_id` (the first lead unit of `measure_id`, when given) has an active head; what this read
+    session's detail row already said (note_read) when it did."""
     if unit_id is None:
         return False
-    found = session.execute(select(User.id).where(User.unit_id == unit_id, User.role == HEAD, User.active).limit(1))
-    return found.first() is not None
+    kept = _memo(session, "head")
+    if measure_id is not None and kept is not None and measure_id in kept:
+        return kept[measure_id]
+    return session.execute(_HEAD, {"unit_id": unit_id}).first() is not None
 
 
 _URGED = (select(Escalation.id).where(Escalation.subject_type == "measure", Escalation.subject_id == bindparam("mid"),
@@ -69,7 +85,30 @@ _URGED = (select(Escalation.id).where(Escalation.subject_type == "measure", Esca
           .limit(1))  # built once: a detail's allowed actions ask it
 
 
+def urged_clause(measure_id_column, day_ordinal):
+    """SQL: the measure was urged (催办) on the day whose ordinal is `day_ordinal`: a detail reads it with its row."""
+    return exists().where(Escalation.subject_type == "measure", Escalation.subject_id == measure_id_column,
+                          Escalation.level == URGE, Escalation.deadline_version == day_ordinal)
+
+
+def _memo(session: Session, key: str) -> dict | None:
+    memo = session.info.get(READ_MEMO)  # a read session's (engine.db.read_session); None in a write session
+    return None if memo is None else memo.setdefault(key, {})
+
+
+def note_read(session: Session, measure_id: int, day: date, urged: bool, head: bool) -> None:
+    """What the caller read with `urged_clause` and `head_clause`, kept for `urged_on` and `has_active_head` in
+    this read session: the rules' facts then cost the detail no statement of their own."""
+    kept = _memo(session, "urged")
+    if kept is not None:
+        kept[measure_id, day.toordinal()] = bool(urged)
+        _memo(session, "head")[measure_id] = bool(head)
+
+
 def urged_on(session: Session, measure_id: int, day: date) -> bool:
+    kept = _memo(session, "urged")
+    if kept is not None and (measure_id, day.toordinal()) in kept:
+        return kept[measure_id, day.toordinal()]
     return session.execute(_URGED, {"mid": measure_id, "day": day.toordinal()}).first() is not None
 
 
@@ -109,7 +148,7 @@ class MeasureBinding:
             "pending_evidence": lambda: tuple(ev.id for ev in evidence()[0]),
             "earlier_evidence": lambda: tuple(ev.id for ev in evidence()[1]),
             "links": lambda: links_of(session, row.id),
-            "unit_has_head": lambda: has_active_head(session, primary),
+            "unit_has_head": lambda: has_active_head(session, primary, row.id),
             "urged_today": lambda: bool(today) and urged_on(session, row.id, today)})
         owners = frozenset() if primary is None else frozenset({primary})
         return View(id=row.id, state=row.state, owner_ids=owners, participant_ids=members, record=row, extra=facts)

@@ -24,7 +24,7 @@ from workflows.lights import LIGHT_LABELS, LIGHTS, LightInfo, LightRules, LightS
 from workflows.milestones.service import missed_clause, missed_measure_ids
 from workflows.models import Category, Evidence, Item, Measure, Unit
 from workflows.reform import views
-from workflows.reform.binding import default_files
+from workflows.reform.binding import default_files, head_clause, note_read, urged_clause
 from workflows.reform.links import links_of, links_of_many, measures_led_by_name
 from workflows.reform.table import REFORM_MEASURE
 
@@ -181,15 +181,21 @@ class MeasureService:
         has = [exists().where(Evidence.measure_id == Measure.id, Evidence.problem_id.is_(None))]
         has += [s.any_for(Measure.id) if s else false() for s in (self.instructions, self.problems)]
         has.append(self.meetings.any_for("measure", Measure.id) if self.meetings else false())
+        # for the rules' facts (urged today, the unit has a head to sign), kept for them in a read session
+        has += [urged_clause(Measure.id, bindparam("today_ordinal")), head_clause(Measure.id)]
         return (with_item().add_columns(missed_clause(bindparam("today", type_=Date), Measure.id), *has)
                 .where(Measure.id == bindparam("mid")))
 
     def _detail_row(self, session: Session, measure_id: int):
-        return session.execute(self._detail_stmt, {"mid": measure_id, "today": local_day(self.clock.now())})
+        today = local_day(self.clock.now())
+        return session.execute(self._detail_stmt, {"mid": measure_id, "today": today,
+                                                   "today_ordinal": today.toordinal()})
 
     def _detail(self, session: Session, access: Access, row: Measure, found=None) -> views.MeasureDetail:
         now = self.clock.now()
-        _, item, cat, missed, evidence, told, problems, meetings = found or self._detail_row(session, row.id).one()
+        _, item, cat, missed, evidence, told, problems, meetings, urged, head = (
+            found or self._detail_row(session, row.id).one())
+        note_read(session, row.id, local_day(now), urged, head)
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of(session, row.id), info)
         records = history.for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
