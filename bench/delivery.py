@@ -30,6 +30,7 @@ from sqlalchemy import insert, text
 
 os.environ.setdefault("REFORM_FAST_HASH", "1")
 
+from bench.dbs import PG_ADMIN, pg_where  # noqa: E402  (the socket when the server is on this host)
 from config.loader import load_config  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -41,7 +42,6 @@ from notifications.mailer import smtp_client  # noqa: E402
 from runtime.core import Runtime  # noqa: E402
 from workflows.accounts_models import User  # noqa: E402
 
-PG_ADMIN = os.environ.get("REFORM_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AT = datetime(2022, 6, 20, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 
 
@@ -195,6 +195,8 @@ def main() -> None:
     port = free_port()
     server = start_server(port)
     try:
+        if "postgresql" in args.backends:
+            print(f"PostgreSQL at {pg_where()}")
         print(f"{'backend':<11}{'round':>6}{'raw':>8}{'claim':>8}{'send':>8}{'flush':>8}{'send/raw':>10}"
               f"{'flush/raw':>10}{'cpu f/r':>9}   (seconds; ratios of wall time, and of this process's CPU)")
         for backend in args.backends.split(","):

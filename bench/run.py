@@ -138,7 +138,7 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
 
 
 def run_size(backend: str, size: int, opts: Options) -> list[Figure]:
-    log(f"== {backend} {size_label(size)} ==")
+    log(f"== {backend} {size_label(size)} ==" + (f"  (PostgreSQL at {dbs.pg_where()})" if backend == "pg" else ""))
     spec = Spec(size, opts.seed, opts.now)
     handle, fig = build(backend, spec, opts)
     if not opts.wanted & ON_LEDGER:
