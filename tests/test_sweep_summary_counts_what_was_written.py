@@ -29,10 +29,10 @@ def test_a_measure_failing_after_its_first_writes_is_counted_nowhere(rt, monkeyp
     bad = measure(rt, date(2022, 6, 1), unit="区财政局", text="会在写入后失败的举措")
     real = sweep_module.recipients_for
 
-    def failing(session, links, level):
+    def failing(session, links, level, memo=None):
         if links.primary.name == "区财政局":  # after its superseded rungs were inserted, before its notices
             raise RuntimeError("directory unavailable")
-        return real(session, links, level)
+        return real(session, links, level, memo)
 
     monkeypatch.setattr(sweep_module, "recipients_for", failing)
     result = rt.sweep(bj("2022-06-30 10:00"))

@@ -23,6 +23,12 @@ def unit_people(session: Session, unit: Unit, roles: Iterable[str] = UNIT_ROLES)
     return found
 
 
+def by_unit(role: str) -> bool:
+    """Whether a role's people depend on the measure's unit (its own staff, the leaders overseeing it) rather than
+    being the role's own offices, the same for every measure."""
+    return ORG.in_group(role, "unit") or role == LEADER
+
+
 def role_people(session: Session, role: str, unit: Unit | None = None) -> list[Recipient]:
     """A role's people: of the given (lead) unit for unit roles, the leaders overseeing it (分管), or the role's
     own offices."""

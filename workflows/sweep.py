@@ -16,11 +16,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import msgspec
 from sqlalchemy import Date, bindparam, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engine.db import bulk_insert, is_postgres, upsert_insert, write_session
+from engine.db import bulk_insert, is_postgres, upsert_insert, utc, write_session
 from engine.outbox import Notice, OutboxMessage
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
@@ -90,6 +91,7 @@ class Sweep:
     formats: Formats
     # whom a level reaches in a unit, and their addresses, looked up once per sweep (plain values, never rows)
     people: dict = field(default_factory=dict, compare=False)
+    people_of: dict = field(default_factory=dict, compare=False)  # recipients_for's memo: each role of each unit
     addresses: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -253,7 +255,7 @@ def reached(session: Session, run: Sweep, links: Links, level) -> list:
     key = (links.primary.id if links.primary else None, tuple(u.id for u in links.cooperating), level.code)
     found = run.people.get(key)
     if found is None:
-        found = run.people[key] = recipients_for(session, links, level)
+        found = run.people[key] = recipients_for(session, links, level, run.people_of)
     return found
 
 
@@ -497,15 +499,33 @@ def insert_rungs(session: Session, wanted: list[tuple[_Planned, Rung, str, str, 
     the rows this wrote. One statement, its parameter sets sent as multi-row VALUES by the driver layer."""
     if not wanted:
         return {}
-    table = Escalation.__table__
-    stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=KEY)
-            .returning(table.c.id, table.c.subject_type, table.c.subject_id, table.c.level, table.c.deadline_version))
     values = [{"measure_id": p.measure.id, "subject_type": p.kind, "subject_id": p.subject_id,
                "level": rung.level.code, "deadline_version": rung.key_version, "due_date": rung.deadline,
                "fire_on": rung.fire_on, "fired_at": now, "status": status, "recipients": recipients, "silent": silent}
               for p, rung, status, recipients, silent in wanted]
-    return {(kind, subject_id, level, version): esc_id
-            for esc_id, kind, subject_id, level, version in session.execute(stmt, values)}
+    if is_postgres(session):  # the rows as one JSON parameter (see RUNGS_PG)
+        for v in values:
+            v["due_date"], v["fire_on"] = v["due_date"].isoformat(), v["fire_on"].isoformat()
+            v["fired_at"] = utc(v["fired_at"]).isoformat()
+        found = session.connection().execute(RUNGS_PG, {"rows": msgspec.json.encode(values).decode()})
+    else:
+        table = Escalation.__table__
+        stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=KEY)
+                .returning(table.c.id, table.c.subject_type, table.c.subject_id, table.c.level,
+                           table.c.deadline_version))
+        found = session.execute(stmt, values)
+    return {(kind, subject_id, level, version): esc_id for esc_id, kind, subject_id, level, version in found}
+
+
+# A sweep's rungs in one INSERT whose rows come as one JSON parameter: the driver's multi-row VALUES (11 bound
+# values a row, a new statement text per batch) cost psycopg more to convert than PostgreSQL took to insert them.
+_RUNG_COLUMNS = ("measure_id integer, subject_type text, subject_id integer, level text, deadline_version integer, "
+                 "due_date date, fire_on date, fired_at timestamptz, status text, recipients text, silent boolean")
+_RUNG_NAMES = ", ".join(c.split()[0] for c in _RUNG_COLUMNS.split(", "))
+RUNGS_PG = text(f"INSERT INTO escalation ({_RUNG_NAMES}) SELECT {_RUNG_NAMES} "
+                f"FROM json_to_recordset(CAST(:rows AS JSON)) AS r({_RUNG_COLUMNS}) "
+                f"ON CONFLICT ({', '.join(KEY)}) DO NOTHING "
+                "RETURNING id, subject_type, subject_id, level, deadline_version")
 
 
 def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> None:
@@ -519,9 +539,13 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
         rows = list(session.execute(stmt).scalars())
         if not rows:
             return
+        ids = sorted({esc.measure_id for esc in rows})  # the measures in bulk, not one lookup per rung
+        measures = {m.id: m for start in range(0, len(ids), IN_CHUNK)
+                    for m in session.execute(select(Measure).where(Measure.id.in_(ids[start:start + IN_CHUNK])))
+                    .scalars()}
         late = []
         for esc in rows:
-            measure = session.get(Measure, esc.measure_id)
+            measure = measures[esc.measure_id]
             try:
                 days = run.calendar.workdays_between(esc.due_date, run.today)
             except CalendarUnknown:
