@@ -6,6 +6,7 @@ Subcommands import what they need when they run, so `reform --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -51,5 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The `reform` command (pyproject's script): main(), and then an exit that skips the interpreter's last
+    full garbage collection over everything the command imported (gc.freeze moves it all out of the collector's
+    view; finalizers, atexit and the files' flushing still run). Here that collection took 0.3-0.5 s of a
+    1.4 s `reform sweep` with nothing due. Not in main(): the tests call main() in their own process."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
