@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import msgspec
 from sqlalchemy import Date, bindparam, select, text, update
@@ -94,17 +95,18 @@ class Sweep:
     people_of: dict = field(default_factory=dict, compare=False)  # recipients_for's memo: each role of each unit
     addresses: dict = field(default_factory=dict, compare=False)
 
-    @property
+    # cached: asked for every measure a sweep evaluates (a frozen dataclass's cached_property writes its __dict__)
+    @cached_property
     def today(self):
         return local_day(self.now)
 
-    @property
+    @cached_property
     def reach(self) -> timedelta:
         """How far before its deadline the due ladder's first rung can fire, in calendar days, generously."""
         earliest = min((lvl.offset for lvl in self.ladder.anchored("due")), default=0)
         return timedelta(days=2 * max(0, -earliest) + 20)
 
-    @property
+    @cached_property
     def horizon(self):
         """Deadlines after this day have no rung due yet."""
         return self.today + self.reach
@@ -324,8 +326,17 @@ def mark_swept(session: Session, kind: str, rows: list, run: Sweep) -> None:
             marks.append({"b_id": row.id, "b_after": wake_on(ladder_subject(row), run)})
         except CalendarUnknown:
             continue
-    if marks:
+    if not marks:
+        return
+    if is_postgres(session):  # the marks as one JSON parameter, not a parameter set per measure
+        rows = msgspec.json.encode([{"id": m["b_id"], "after": m["b_after"].isoformat()} for m in marks]).decode()
+        session.connection().execute(_SWEPT_PG, {"rows": rows})
+    else:
         session.execute(_SWEPT, marks)
+
+
+_SWEPT_PG = text("UPDATE measure SET sweep_after = v.after FROM json_to_recordset(CAST(:rows AS JSON)) "
+                 "AS v(id integer, after date) WHERE measure.id = v.id")
 
 
 def wake_on(subject: LadderSubject, run: Sweep):
