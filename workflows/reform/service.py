@@ -198,7 +198,7 @@ class MeasureService:
         note_read(session, row.id, local_day(now), urged, head)
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of(session, row.id), info)
-        records = history.for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
+        records = history.read_for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
         return views.MeasureDetail(
             **fields, allowed_actions=self.workflow.allowed(session, row, access.actor, records),
             history=[views.history_entry(rec) for rec in records],
