@@ -157,6 +157,13 @@ def reading(engine: Engine) -> Engine:
 READ_MEMO = "read_memo"  # session.info key: what a read session's helpers already read, by their own keys
 
 
+def read_memo(session: Session, key: str) -> dict | None:
+    """The part `key` of the read session's memo (READ_MEMO), or None in a write session, where an import or an
+    admin may change what a helper would keep between two of its reads."""
+    memo = session.info.get(READ_MEMO)
+    return None if memo is None else memo.setdefault(key, {})
+
+
 @contextmanager
 def reading_once(session: Session) -> Iterator[Session]:
     """Inside the block, a write session's helpers read what they keep once, as a read session's do: for a change

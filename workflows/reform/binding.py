@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session
 
-from engine.db import READ_MEMO
+from engine.db import read_memo
 from engine.decide import View
 from engine.definition import WorkflowDefinition
 from engine.outbox import Notice, Recipient
@@ -58,15 +58,20 @@ def default_files(session: Session, measure_id: int) -> list[int]:
     return [ev.id for ev in pending] + [ev.id for ev in earlier]
 
 
-_HEAD = select(User.id).where(User.unit_id == bindparam("unit_id"), User.role == HEAD, User.active).limit(1)
+def _heads_of(unit_id) -> tuple:
+    """SQL: the active heads (负责人) of the unit `unit_id` (a value or an expression)."""
+    return User.unit_id == unit_id, User.role == HEAD, User.active
+
+
+_HEAD = select(User.id).where(*_heads_of(bindparam("unit_id"))).limit(1)  # built once
 _MU = MeasureUnit.__table__.c
 
 
 def head_clause(measure_id_column):
-    """SQL: the measure's first lead unit has an active head (负责人) to sign: a detail reads it with its row."""
+    """SQL: the measure's first lead unit has an active head to sign: a detail reads it with its row."""
     primary = (select(_MU.unit_id).where(_MU.measure_id == measure_id_column, _MU.part == LEAD)
                .order_by(_MU.position).limit(1).correlate_except(MeasureUnit).scalar_subquery())  # to the measure row
-    return exists().where(User.unit_id == primary, User.role == HEAD, User.active)
+    return exists().where(*_heads_of(primary))
 
 
 def has_active_head(session: Session, unit_id: int | None, measure_id: int | None = None) -> bool:
@@ -74,39 +79,37 @@ def has_active_head(session: Session, unit_id: int | None, measure_id: int | Non
     session's detail row already said (note_read) when it did."""
     if unit_id is None:
         return False
-    kept = _memo(session, "head")
+    kept = read_memo(session, "head")
     if measure_id is not None and kept is not None and measure_id in kept:
         return kept[measure_id]
     return session.execute(_HEAD, {"unit_id": unit_id}).first() is not None
 
 
-_URGED = (select(Escalation.id).where(Escalation.subject_type == "measure", Escalation.subject_id == bindparam("mid"),
-                                      Escalation.level == URGE, Escalation.deadline_version == bindparam("day"))
-          .limit(1))  # built once: a detail's allowed actions ask it
+def _urges(measure_id, day_ordinal) -> tuple:
+    """SQL: the 催办 of the measure `measure_id` on the day whose ordinal is `day_ordinal` (values or expressions)."""
+    return (Escalation.subject_type == "measure", Escalation.subject_id == measure_id, Escalation.level == URGE,
+            Escalation.deadline_version == day_ordinal)
+
+
+_URGED = select(Escalation.id).where(*_urges(bindparam("mid"), bindparam("day"))).limit(1)  # built once
 
 
 def urged_clause(measure_id_column, day_ordinal):
-    """SQL: the measure was urged (催办) on the day whose ordinal is `day_ordinal`: a detail reads it with its row."""
-    return exists().where(Escalation.subject_type == "measure", Escalation.subject_id == measure_id_column,
-                          Escalation.level == URGE, Escalation.deadline_version == day_ordinal)
-
-
-def _memo(session: Session, key: str) -> dict | None:
-    memo = session.info.get(READ_MEMO)  # a read session's (engine.db.read_session); None in a write session
-    return None if memo is None else memo.setdefault(key, {})
+    """SQL: the measure was urged on that day: a detail reads it with its row."""
+    return exists().where(*_urges(measure_id_column, day_ordinal))
 
 
 def note_read(session: Session, measure_id: int, day: date, urged: bool, head: bool) -> None:
     """What the caller read with `urged_clause` and `head_clause`, kept for `urged_on` and `has_active_head` in
     this read session: the rules' facts then cost the detail no statement of their own."""
-    kept = _memo(session, "urged")
+    kept = read_memo(session, "urged")
     if kept is not None:
         kept[measure_id, day.toordinal()] = bool(urged)
-        _memo(session, "head")[measure_id] = bool(head)
+        read_memo(session, "head")[measure_id] = bool(head)
 
 
 def urged_on(session: Session, measure_id: int, day: date) -> bool:
-    kept = _memo(session, "urged")
+    kept = read_memo(session, "urged")
     if kept is not None and (measure_id, day.toordinal()) in kept:
         return kept[measure_id, day.toordinal()]
     return session.execute(_URGED, {"mid": measure_id, "day": day.toordinal()}).first() is not None

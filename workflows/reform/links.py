@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session
 
-from engine.db import READ_MEMO
+from engine.db import read_memo
 from workflows.models import COOPERATING, LEAD, MeasureUnit, Unit
 
 
@@ -65,10 +65,8 @@ def _links(rows: Iterable[tuple[str, Unit]]) -> Links:
 
 
 def _read_once(session: Session) -> dict[int, Links] | None:
-    """The links a read session has already read (engine.db.read_session's memo), or None in a write session,
-    where an import or an admin may change them between two reads."""
-    memo = session.info.get(READ_MEMO)
-    return None if memo is None else memo.setdefault("links", {})
+    """The links a read session has already read (engine.db.read_memo), or None in a write session."""
+    return read_memo(session, "links")
 
 
 def kept_links(session: Session, measure_id: int) -> Links | None:

@@ -170,8 +170,9 @@ class MeasureService:
     def detail(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """One measure with the caller's allowed actions, its history (oldest first) and evidence."""
         # the row with its item first: the access check then finds it in the session (one query, not two)
-        found = self._detail_row(session, measure_id).one_or_none()
-        return self._detail(session, access, access.measure(session, measure_id), found)
+        today = local_day(self.clock.now())
+        found = self._detail_row(session, measure_id, today).one_or_none()
+        return self._detail(session, access, access.measure(session, measure_id), found, today)
 
     @cached_property
     def _detail_stmt(self):
@@ -186,16 +187,19 @@ class MeasureService:
         return (with_item().add_columns(missed_clause(bindparam("today", type_=Date), Measure.id), *has)
                 .where(Measure.id == bindparam("mid")))
 
-    def _detail_row(self, session: Session, measure_id: int):
-        today = local_day(self.clock.now())
+    def _detail_row(self, session: Session, measure_id: int, today):
         return session.execute(self._detail_stmt, {"mid": measure_id, "today": today,
                                                    "today_ordinal": today.toordinal()})
 
-    def _detail(self, session: Session, access: Access, row: Measure, found=None) -> views.MeasureDetail:
+    def _detail(self, session: Session, access: Access, row: Measure, found=None, today=None
+                ) -> views.MeasureDetail:
+        """`found`: the detail row, when the caller read it, on `today` (the day its facts are kept under)."""
         now = self.clock.now()
-        _, item, cat, missed, evidence, told, problems, meetings, urged, head = (
-            found or self._detail_row(session, row.id).one())
-        note_read(session, row.id, local_day(now), urged, head)
+        if found is None:
+            today = local_day(now)
+            found = self._detail_row(session, row.id, today).one()
+        _, item, cat, missed, evidence, told, problems, meetings, urged, head = found
+        note_read(session, row.id, today, urged, head)
         info = self.light(row, now, missed=bool(missed))
         fields = views.summary_fields(row, item, cat, links_of(session, row.id), info)
         records = history.read_for_subject(session, REFORM_MEASURE.name, row.id)  # shown, and the four-eyes rule's
@@ -246,10 +250,11 @@ class MeasureService:
     def acted(self, session: Session, access: Access, measure_id: int) -> views.MeasureDetail:
         """The detail an action answers with, read after its transaction committed: the actor was allowed to act
         on the measure, so it is shown as `act` would have shown it, even if the action moved it out of view."""
-        found = self._detail_row(session, measure_id).one_or_none()
+        today = local_day(self.clock.now())
+        found = self._detail_row(session, measure_id, today).one_or_none()
         if found is None:  # gone between the commit and this read
             return self.detail(session, access, measure_id)
-        return self._detail(session, access, found[0], found)
+        return self._detail(session, access, found[0], found, today)
 
 
 def evidence_of(session: Session, measure_id: int) -> list[Evidence]:
