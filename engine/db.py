@@ -46,6 +46,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 # rollback) and before the request that made the change answers: a figure cached under the version read before
 # its queries is never served after a change has returned. nextval takes no lock, so writers stay parallel.
 DATA_VERSION = "reform_data_version"
+_DATA_VERSION = text(f"SELECT pg_sequence_last_value(to_regclass('{DATA_VERSION}'))")  # built once: every page
 # statements that change no row; anything else (INSERT, UPDATE, DELETE, DDL, COPY, ...) counts as a change
 _READS = frozenset({"select", "show", "begin", "savepoint", "release", "rollback", "commit", "set", "explain",
                     "reset", "discard"})
@@ -88,7 +89,7 @@ def data_version(session: Session):
     before the queries of a figure cached under it."""
     if not is_postgres(session):
         return None
-    return session.execute(text(f"SELECT pg_sequence_last_value(to_regclass('{DATA_VERSION}'))")).scalar()
+    return session.execute(_DATA_VERSION).scalar()
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -225,9 +225,11 @@ def open_session(session: Session, user: User, now: datetime, ttl: timedelta, ad
 
 def user_for_session(session: Session, token: str, now: datetime) -> User | None:
     """The active user of a live browser session (one query: every page asks it)."""
-    found = session.execute(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
-                            .where(WebSession.token_hash == _token_hash(token))).first()
-    return _live(found, now)
+    return _live(session.execute(_BY_SESSION, {"token_hash": _token_hash(token)}).first(), now)
+
+
+_BY_SESSION = select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id).where(
+    WebSession.token_hash == bindparam("token_hash"))  # built once: every page asks it
 
 
 def close_session(session: Session, token: str) -> None:

@@ -84,10 +84,10 @@ def kept_page(request: Request, rt: Runtime, session, user: User, template: str,
     refreshing it costs the sign-in check and the version. Only for pages that show nothing else of the moment."""
     token = ScopeState.from_scope(request.scope).csrf_token or ""
 
-    def draw() -> str:
+    def draw() -> bytes:  # kept encoded: a big page's UTF-8 encoding cost as much as the rest of a refresh
         layout = page(rt, user, template, **context)
         return request.app.template_engine.engine.get_template(template).render(
-            **layout.create_template_context(request))
+            **layout.create_template_context(request)).encode()
 
     html = rt.answers.get(session, ("page", template, request.url.path, *key, user.id, token), draw)
     return Response(html, media_type=MediaType.HTML)

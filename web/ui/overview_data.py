@@ -19,6 +19,9 @@ from workflows.reform.table import REFORM_MEASURE
 
 DONE = REFORM_MEASURE.tagged("done")
 OVERDUE_SHOWN = 50  # the most overdue first; the ledger lists them all (light=red)
+# lead units charted, those with the most measures first: a district has a few dozen (Wulong 24), a city hundreds,
+# whose bars would make the page a few metres long on a phone (and 200 KB); the ledger filters by any unit
+UNITS_CHARTED = 40
 
 
 @dataclass
@@ -131,7 +134,8 @@ def chart_set(ov: Overview) -> dict:
         "lights": charts.donut(light_parts), "light_parts": light_parts,
         "states": charts.donut(state_parts), "state_parts": state_parts,
         "categories": charts.stacked_bars(ov.by_category, colours, labels),
-        "units": charts.stacked_bars(ov.by_unit, colours, labels),
+        "units": charts.stacked_bars(ov.by_unit[:UNITS_CHARTED], colours, labels),
+        "units_left": (len(ov.by_unit[UNITS_CHARTED:]), sum(sum(n.values()) for _, n in ov.by_unit[UNITS_CHARTED:])),
         "months_span": "–".join(dict.fromkeys(month_label(m) for m in (ov.completions[0][0], ov.completions[-1][0]))),
         "months": charts.columns([(month_label(mon, len(ov.completions) > 4), n) for mon, n in ov.completions],
                                  width=380, height=200),
