@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Table, event, text
+from sqlalchemy import DateTime, Engine, Table, event, literal_column, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -82,6 +83,21 @@ def _count_changes(engine: Engine) -> None:
                 dbapi_conn.autocommit = was
         except Exception:  # not migrated yet (no sequence): data_version reads None, nothing is cached
             pass
+
+
+_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def constants(values) -> list:
+    """Our own names (states, statuses) as SQL literals for an IN: written into the statement when it is compiled,
+    where a list of values becomes an "expanding" parameter that SQLAlchemy renders into the SQL again at every
+    execution (a detail's row had one, for its milestone check). Only names of letters, digits, '_' and '-'."""
+    out = []
+    for value in values:
+        if not _NAME.fullmatch(value):
+            raise ValueError(f"not a name to write into SQL: {value!r}")
+        out.append(literal_column(f"'{value}'"))
+    return out
 
 
 def data_version(session: Session):

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
+from engine.db import constants
 from engine.decide import View, refusal
 from engine.errors import NotFound
 from engine.service import WorkflowService
@@ -34,7 +35,8 @@ def is_missed(ms: Milestone, today: date) -> bool:
 def missed_clause(today: date, measure_id_column) -> ColumnElement[bool]:
     """SQL: the measure has a milestone past its date and not done (`is_missed`), for the light in SQL. An
     uncorrelated IN: the database hashes the few missed measures once instead of probing per row."""
-    missed = select(Milestone.measure_id).where(Milestone.state.in_(sorted(OPEN)), Milestone.due_date < today)
+    missed = (select(Milestone.measure_id)
+              .where(Milestone.state.in_(constants(sorted(OPEN))), Milestone.due_date < today))
     return measure_id_column.in_(missed)
 
 
