@@ -252,9 +252,8 @@ def last_actor(session: Session, workflow: str, subject_id: int, action: str) ->
 
 
 # built once: every detail reads it, and building the statement cost more than running it
-_FOR_SUBJECT = (select(HistoryRecord).where(HistoryRecord.workflow == bindparam("workflow"),
-                                            HistoryRecord.subject_id == bindparam("subject_id"))
-                .order_by(HistoryRecord.seq))
+_OF_SUBJECT = (HistoryRecord.workflow == bindparam("workflow"), HistoryRecord.subject_id == bindparam("subject_id"))
+_FOR_SUBJECT = select(HistoryRecord).where(*_OF_SUBJECT).order_by(HistoryRecord.seq)
 
 
 def for_subject(session: Session, workflow: str, subject_id: int) -> list[HistoryRecord]:
@@ -277,9 +276,7 @@ class RecordRead:
         return json.loads(self._row.data or "{}")
 
 
-_H = HistoryRecord.__table__
-_READ_SUBJECT = (_H.select().where(_H.c.workflow == bindparam("workflow"), _H.c.subject_id == bindparam("subject_id"))
-                 .order_by(_H.c.seq))
+_READ_SUBJECT = HistoryRecord.__table__.select().where(*_OF_SUBJECT).order_by(HistoryRecord.seq)  # no entities
 
 
 def read_for_subject(session: Session, workflow: str, subject_id: int) -> list[RecordRead]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, literal_column
+from sqlalchemy import Column, Index, Text
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, Session, SQLModel
 
-from engine.db import AwareDateTime
+from engine.db import AwareDateTime, constants
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
@@ -64,13 +64,13 @@ class OutboxMessage(SQLModel, table=True):
     def waiting(cls):
         """Rows queued or being sent, in the words of ix_outbox_due: SQLite uses a partial index only for a query
         that repeats its condition with the same constants (a bound parameter does not count)."""
-        return cls.status.in_([literal_column(f"'{QUEUED}'"), literal_column(f"'{SENDING}'")])
+        return cls.status.in_(constants((QUEUED, SENDING)))
 
     @classmethod
     def in_status(cls, status: str):
         """Rows in one status, said so that the partial indexes (rows waiting, rows failed) serve it."""
         if status == FAILED:
-            return cls.status == literal_column(f"'{FAILED}'")
+            return cls.status == constants((FAILED,))[0]
         if status in (QUEUED, SENDING):
             return cls.waiting() & (cls.status == status)
         return cls.status == status

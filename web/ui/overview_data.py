@@ -130,12 +130,13 @@ def chart_set(ov: Overview) -> dict:
     colours = {s.name: s.colour for s in REFORM_MEASURE.states}
     labels = REFORM_MEASURE.state_labels
     state_parts = [(labels[s], n, colours[s]) for s, n in ov.by_state.items()]
+    left = ov.by_unit[UNITS_CHARTED:]  # the units the chart leaves out, said under it
     return {
         "lights": charts.donut(light_parts), "light_parts": light_parts,
         "states": charts.donut(state_parts), "state_parts": state_parts,
         "categories": charts.stacked_bars(ov.by_category, colours, labels),
         "units": charts.stacked_bars(ov.by_unit[:UNITS_CHARTED], colours, labels),
-        "units_left": (len(ov.by_unit[UNITS_CHARTED:]), sum(sum(n.values()) for _, n in ov.by_unit[UNITS_CHARTED:])),
+        "units_left": (len(left), sum(sum(n.values()) for _, n in left)),
         "months_span": "–".join(dict.fromkeys(month_label(m) for m in (ov.completions[0][0], ov.completions[-1][0]))),
         "months": charts.columns([(month_label(mon, len(ov.completions) > 4), n) for mon, n in ov.completions],
                                  width=380, height=200),
