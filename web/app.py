@@ -28,10 +28,11 @@ from web.deps import DEPENDENCIES, PasswordChangeRequired, guard
 from web.errors import HTTP_CHINESE, ErrorBody, error_body, http_body, status_for
 from web.headers import security_headers
 from web.ops import health, metrics
+from web.oversize import oversize_forms
 from web.sessions import SessionCSRFMiddleware, csrf_config
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
-from web.ui.errors import expired_mid_form, html_error, http_message, too_large_on_form
+from web.ui.errors import UPLOAD_PATH, expired_mid_form, html_error, http_message, too_large_on_form
 
 HERE = Path(__file__).resolve().parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -137,13 +138,14 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                 jobs.shutdown(wait=False)
 
     csrf = csrf_config(secret, rt.settings.https)
+    body_limit = rt.settings.max_upload_bytes + 1024 * 1024  # a file at the limit and its form's text
     return Litestar(
         route_handlers=[*collect_routes(),
                         create_static_files_router(path="/static", directories=[HERE / "static"],
                                                    include_in_schema=False)],
         dependencies=DEPENDENCIES,
         guards=[guard],
-        middleware=[DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
+        middleware=[oversize_forms(body_limit, UPLOAD_PATH), DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=template_globals),
         exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,
@@ -151,7 +153,7 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
         type_encoders={datetime: beijing_iso},
         openapi_config=OpenAPIConfig(title="reform 改革事项督办 API", version="0.2.0", path="/schema",
                                      render_plugins=[ApiIndexPlugin(), JsonRenderPlugin()]),
-        request_max_body_size=rt.settings.max_upload_bytes + 1024 * 1024,
+        request_max_body_size=body_limit,
         lifespan=[lifespan],
         before_send=[security_headers(rt.settings.https)],
         state=State({"runtime": rt, "login_throttle": AddressThrottle(rt.engine), "csrf_config": csrf,

@@ -167,11 +167,11 @@ def browser(site: Site):
 class Person:
     """One signed-in person in their own browser context."""
 
-    def __init__(self, browser, site: Site, username: str, width: int = 1366) -> None:
+    def __init__(self, browser, site: Site, username: str, width: int = 1366, scripts: bool = True) -> None:
         self.site, self.username = site, username
         height = 900 if width > 600 else 844  # a desktop 1366×900, a phone 390×844
         self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height},
-                                           timezone_id="Asia/Shanghai")
+                                           timezone_id="Asia/Shanghai", java_script_enabled=scripts)
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.page.goto(f"{site.url}/login")
@@ -204,11 +204,12 @@ class Person:
 
 @pytest.fixture
 def person(browser, site):
-    """person("clerk") signs clerk in; contexts are closed after the test."""
+    """person("clerk") signs clerk in (scripts=False: a browser with JavaScript off); contexts are closed after
+    the test."""
     opened: list[Person] = []
 
-    def sign_in(username: str, width: int = 1366) -> Person:
-        who = Person(browser, site, username, width)
+    def sign_in(username: str, width: int = 1366, scripts: bool = True) -> Person:
+        who = Person(browser, site, username, width, scripts)
         opened.append(who)
         return who
 

@@ -1,6 +1,7 @@
 """The desk's rules, on a desktop (1366×900) and a phone (390×844), walked in one test per size: an empty
 倒排时间表 submit answers a page (not its source); a 30 MB file is refused before it is sent, naming the file
-and the limit, and the server's own refusal returns to the measure; an error in a lower form is scrolled into
+and the limit, and the server's own refusal (a browser without the script) returns to the measure with the text
+typed into the form; an error in a lower form is scrolled into
 view with the form's address kept; an expired session signs the person back in to the form with their text;
 no page scrolls sideways at 360 px. Saves the *-after screenshots of issue 15 items 1–5."""
 
@@ -84,11 +85,19 @@ def test_no_refusal_loses_typed_input_or_the_place(person, site, tmp_path, width
     assert clerk.page.url.endswith(f"/measures/{mid}")  # nothing was sent
     expect(form.get_by_role("textbox", name="完成情况")).to_have_value(PROGRESS)
     clerk.shot(f"item2-upload-30mb-{tag}-after", full_page=False)
-    token = clerk.page.locator("#upload input[name=_csrf_token]").input_value()
-    sent = clerk.page.request.post(f"{site.url}/measures/{mid}/evidence", multipart={
-        "_csrf_token": token, "files": {"name": big.name, "mimeType": "application/pdf", "buffer": big.read_bytes()}})
-    assert sent.status == 413  # without the script: the server refuses, on the measure's own page
-    assert "20 MB 的大小限制" in sent.text() and site.measure(mid).text[:20] in sent.text()
+    # without the script: the server refuses, on the measure's own page, with the typed text back in the form
+    plain = person("clerk", width, scripts=False)
+    plain.measure(mid)
+    form = plain.form("submit")
+    form.get_by_role("textbox", name="完成情况").fill(PROGRESS)
+    form.locator("input[type=file]").set_input_files(big)
+    assert post(plain, form.get_by_role("button", name="提交审签")).status == 413
+    expect(plain.page.get_by_text("20 MB 的大小限制").first).to_be_visible()
+    expect(plain.page.locator("body")).to_contain_text(site.measure(mid).text[:20])
+    form = plain.page.locator("#act-submit")
+    expect(form.get_by_role("textbox", name="完成情况")).to_have_value(PROGRESS)
+    expect(form.locator(".note")).to_contain_text("您刚才填写的内容已保留")
+    plain.shot(f"item2-upload-30mb-noscript-{tag}-after", full_page=False)
 
     # 3. the session ends while typing: sign in again, back on the form with the text
     clerk.measure(mid)

@@ -65,10 +65,13 @@ def expired_mid_form(request: Request) -> Template | None:
 def too_large_on_form(request: Request, rt: Any) -> Template | None:
     """A body over the limit on a measure's upload: its page again (not a dead end), naming the limit."""
     from web.deps import user_from_request
+    from web.oversize import salvaged
+    from web.ui.forms import typed_from
     from web.ui.measure import render
     from web.ui.measure_view import Failure
     from workflows import accounts
     from workflows.access import Access
+    from workflows.reform.table import REFORM_MEASURE
 
     found = UPLOAD_PATH.match(request.url.path)
     if request.method != "POST" or found is None:
@@ -82,4 +85,6 @@ def too_large_on_form(request: Request, rt: Any) -> Template | None:
     sent = f"（本次提交约 {int(size) / (1024 * 1024):.1f} MB）" if size.isdigit() else ""
     message = (f"上传未完成：所选文件超过单个文件 {limit} MB 的大小限制{sent}，文件未保存，此次提交未生效。"
                f"请压缩或拆分为不超过 {limit} MB 的文件后重新选择。")
-    return render(rt, user, Access(accounts.actor_for(user)), measure_id, Failure(action, message), 413)
+    act, form = REFORM_MEASURE.action(action), salvaged(request.scope)  # the text, read past the files (web.oversize)
+    typed = typed_from(act, form) if act is not None and form is not None else {}
+    return render(rt, user, Access(accounts.actor_for(user)), measure_id, Failure(action, message, typed), 413)
