@@ -134,3 +134,28 @@ def test_a_hostile_body_is_read_without_failing(body):
 
     fields = asyncio.run(_read_text(receive, BOUNDARY.encode(), 10 ** 9))
     assert len(fields) <= 64
+
+
+def test_a_problems_rectification_keeps_its_text_too(small_rt, world):
+    from workflows.supervision_models import Problem
+
+    mid = world.measures[0]
+    with TestClient(create_app(small_rt)) as c:
+        as_user(c, small_rt, world.users["reviewer"])
+        c.get("/")
+        found = c.post(f"/measures/{mid}/problems/record_finding", follow_redirects=False, data={
+            "_csrf_token": c.cookies.get("reform_csrf"), "text": "窗口未公示办理时限", "level": "日常督查",
+            "due_date": "2022-06-30"})
+        pid = int(re.match(r"/problems/(\d+)", found.headers["location"]).group(1))
+        as_user(c, small_rt, world.users["clerk"])
+        assert 'id="act-report_rectification"' in c.get(f"/problems/{pid}").text
+        body = _body([_part("_csrf_token", c.cookies.get("reform_csrf").encode()), _part("version", b"1"),
+                      _part("comment", TYPED.encode()), _part("files", b"x" * (BODY_LIMIT + 10), "整改照片.pdf")])
+        res = c.post(f"/problems/{pid}/actions/report_rectification", content=body,
+                     headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}", "accept": "text/html"})
+    assert res.status_code == 413 and "大小限制" in res.text
+    kept = re.search(r'id="act-report_rectification".*?<textarea[^>]*name="comment"[^>]*>(.*?)</textarea>',
+                     res.text, re.S)
+    assert kept and unescape(kept.group(1)).lstrip("\n") == TYPED
+    with small_rt.read() as session:
+        assert session.get(Problem, pid).state == "rectifying"

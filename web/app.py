@@ -32,7 +32,7 @@ from web.oversize import oversize_forms
 from web.sessions import SessionCSRFMiddleware, csrf_config
 from web.throttle import AddressThrottle
 from web.ui.common import cn_date
-from web.ui.errors import UPLOAD_PATH, expired_mid_form, html_error, http_message, too_large_on_form
+from web.ui.errors import FORM_UPLOAD_PATHS, expired_mid_form, html_error, http_message, too_large_on_form
 
 HERE = Path(__file__).resolve().parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -145,7 +145,8 @@ def create_app(runtime: Runtime | None = None, *, scheduler: bool = False) -> Li
                                                    include_in_schema=False)],
         dependencies=DEPENDENCIES,
         guards=[guard],
-        middleware=[oversize_forms(body_limit, UPLOAD_PATH), DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
+        middleware=[oversize_forms(body_limit, FORM_UPLOAD_PATHS),  # outside the CSRF check, which reads the form
+                    DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=template_globals),
         exception_handlers={WorkflowError: handle_workflow_error, HTTPException: handle_http_error,

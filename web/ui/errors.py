@@ -18,6 +18,8 @@ CSRF_MESSAGE = "页面已过期：请刷新页面后重新提交；如已退出�
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ACTION_PATH = re.compile(r"^/measures/(\d+)/actions/([a-z_]+)$")
 UPLOAD_PATH = re.compile(r"^/measures/(\d+)/(?:actions/([a-z_]+)|evidence)$")
+PROBLEM_UPLOAD_PATH = re.compile(r"^/problems/(\d+)/actions/([a-z_]+)$")
+FORM_UPLOAD_PATHS = re.compile(f"{UPLOAD_PATH.pattern}|{PROBLEM_UPLOAD_PATH.pattern}")  # forms that carry files
 DRAFT_PREFIX = "draft."
 NOT_KEPT = frozenset({"_csrf_token", "files"})
 EXPIRED = "您的登录已过期。请重新登录：登录后将回到原来的表单，您填写的内容已保留。"
@@ -63,28 +65,35 @@ def expired_mid_form(request: Request) -> Template | None:
 
 
 def too_large_on_form(request: Request, rt: Any) -> Template | None:
-    """A body over the limit on a measure's upload: its page again (not a dead end), naming the limit."""
+    """A body over the limit on a measure's or a problem's form: its page again (not a dead end), naming the limit,
+    with the text typed into the form when web.oversize could read it past the files."""
     from web.deps import user_from_request
     from web.oversize import salvaged
+    from web.ui import measure, problems
     from web.ui.forms import typed_from
-    from web.ui.measure import render
     from web.ui.measure_view import Failure
     from workflows import accounts
     from workflows.access import Access
+    from workflows.problems.table import PROBLEM
     from workflows.reform.table import REFORM_MEASURE
 
-    found = UPLOAD_PATH.match(request.url.path)
-    if request.method != "POST" or found is None:
+    if request.method != "POST":
+        return None
+    if found := UPLOAD_PATH.match(request.url.path):
+        definition, render = REFORM_MEASURE, measure.render
+    elif found := PROBLEM_UPLOAD_PATH.match(request.url.path):
+        definition, render = PROBLEM, problems.render
+    else:
         return None
     user = user_from_request(request)
     if user is None:
         return None
-    measure_id, action = int(found.group(1)), found.group(2) or "upload"
+    subject_id, action = int(found.group(1)), found.group(2) or "upload"
     limit = rt.settings.max_upload_bytes // (1024 * 1024)
     size = request.headers.get("content-length", "")
     sent = f"（本次提交约 {int(size) / (1024 * 1024):.1f} MB）" if size.isdigit() else ""
     message = (f"上传未完成：所选文件超过单个文件 {limit} MB 的大小限制{sent}，文件未保存，此次提交未生效。"
                f"请压缩或拆分为不超过 {limit} MB 的文件后重新选择。")
-    act, form = REFORM_MEASURE.action(action), salvaged(request.scope)  # the text, read past the files (web.oversize)
+    act, form = definition.action(action), salvaged(request.scope)
     typed = typed_from(act, form) if act is not None and form is not None else {}
-    return render(rt, user, Access(accounts.actor_for(user)), measure_id, Failure(action, message, typed), 413)
+    return render(rt, user, Access(accounts.actor_for(user)), subject_id, Failure(action, message, typed), 413)
