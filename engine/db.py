@@ -85,6 +85,15 @@ def _count_changes(engine: Engine) -> None:
             pass
 
 
+IN_CHUNK = 10_000  # ids bound in one statement: PostgreSQL takes at most 65,535 parameters
+
+
+def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` in slices of IN_CHUNK, for an IN that may be given more ids than one statement binds."""
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start:start + IN_CHUNK]
+
+
 _NAME = re.compile(r"[A-Za-z0-9_\-]+")
 
 

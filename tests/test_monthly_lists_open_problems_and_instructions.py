@@ -95,3 +95,35 @@ def test_the_monthly_page_shows_both_lists(rt):
         html = as_user(browser, rt, world.users["office"]).get("/reports/monthly", params={"month": "2022-06"}).text
     assert "尚未办结的问题（1）" in html and PROBLEM_BODY["text"] in html
     assert "区领导批示待落实（1）" in html and "请于月底前拿出方案" in html
+
+
+def test_the_open_lists_bind_no_parameter_per_measure(rt):
+    """A city's 月调度 reads 10⁵ measures: an IN over their ids was more parameters than PostgreSQL takes (65,535),
+    and the report failed. The open problems and 批示 are read as open at the cut-off, then matched in Python."""
+    from sqlalchemy import event
+
+    from workflows.reports import facts, open_items
+
+    world = build(rt)
+    with client(rt) as c:
+        rt.clock.set(bj("2022-06-06 10:00"))
+        stuck = raise_problem(c, world, world.measures[0])
+        waiting = c.post(f"/api/measures/{world.measures[0]}/instructions", json={"text": "请于月底前拿出方案"},
+                         headers=world.auth("leader")).json()
+    bound: list[int] = []
+
+    def count(_conn, _cursor, _statement, parameters, _context, _many) -> None:
+        bound.append(len(parameters or ()))
+
+    with rt.read() as session:
+        measures = facts.measures(session)
+        assert len(measures) >= 5, "enough measures that one parameter each would show"
+        event.listen(rt.engine, "before_cursor_execute", count)
+        try:
+            problems = open_items.open_problems(session, measures, bj("2022-06-30 23:59"), rt.calendar)
+            instructions = open_items.open_instructions(session, measures, bj("2022-06-30 23:59"), rt.calendar)
+        finally:
+            event.remove(rt.engine, "before_cursor_execute", count)
+    assert [p.problem_id for p in problems] == [stuck["id"]]
+    assert [i.instruction_id for i in instructions] == [waiting["id"]]
+    assert bound and max(bound) < len(measures), bound  # the cut-off's two, not one per measure

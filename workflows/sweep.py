@@ -22,7 +22,7 @@ from sqlalchemy import Date, bindparam, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engine.db import bulk_insert, is_postgres, upsert_insert, utc, write_session
+from engine.db import bulk_insert, in_chunks, is_postgres, upsert_insert, utc, write_session
 from engine.outbox import Notice, OutboxMessage
 from workflows.calendar import CalendarUnknown, WorkCalendar
 from workflows.directory import email_address
@@ -51,7 +51,6 @@ from workflows.supervision_models import Instruction, Problem
 
 log = logging.getLogger("reform.escalation")
 BATCH = 200
-IN_CHUNK = 10_000  # ids bound in one statement: PostgreSQL takes at most 65,535 parameters
 KEY = ["subject_type", "subject_id", "level", "deadline_version"]
 OWES_WORK = REFORM_MEASURE.tagged("owes_work")
 AWAITING_SIGNOFF = REFORM_MEASURE.tagged("with_head")
@@ -551,8 +550,8 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
         if not rows:
             return
         ids = sorted({esc.measure_id for esc in rows})  # the measures in bulk, not one lookup per rung
-        measures = {m.id: m for start in range(0, len(ids), IN_CHUNK)
-                    for m in session.execute(select(Measure).where(Measure.id.in_(ids[start:start + IN_CHUNK])))
+        measures = {m.id: m for chunk in in_chunks(ids)
+                    for m in session.execute(select(Measure).where(Measure.id.in_(chunk)))
                     .scalars()}
         late = []
         for esc in rows:
@@ -564,8 +563,8 @@ def draft_report_of_late(engine: Engine, run: Sweep, result: SweepResult) -> Non
             late.append((measure, days))
         doc = draft_tongbao(session, late, run.now, run.formats)
         ids = [e.id for e in rows]
-        for start in range(0, len(ids), IN_CHUNK):  # a catch-up may cover more rungs than one statement binds
-            session.execute(update(Escalation).where(Escalation.id.in_(ids[start:start + IN_CHUNK]))
+        for chunk in in_chunks(ids):  # a catch-up may cover more rungs than one statement binds
+            session.execute(update(Escalation).where(Escalation.id.in_(chunk))
                             .values(document_id=doc.id))
         result.documents.append(doc.number)
 

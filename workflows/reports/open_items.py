@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from engine.db import in_chunks
 from engine.history import HistoryRecord
 from workflows.accounts_models import User
 from workflows.models import Unit
@@ -57,13 +58,14 @@ def open_problems(session: Session, measures: list[MeasureFact], cutoff: datetim
     by then; oldest first."""
     by_id = {m.id: m for m in measures}
     cut = as_utc(cutoff)
+    # the problems open at the cut-off, then those of the report's measures: a city's ledger binds more measure ids
+    # than a statement takes (PostgreSQL: 65,535), and open problems are few
     query = select(Problem).where(Problem.created_at <= cut,
                                   or_(Problem.closed_at.is_(None), Problem.closed_at > cut))
-    if unit_id is not None:
-        coordinated = select(ProblemUnit.problem_id).where(ProblemUnit.unit_id == unit_id)
-        query = query.where(or_(Problem.measure_id.in_(list(by_id) or [-1]), Problem.id.in_(coordinated)))
-    problems = [p for p in session.exec(query.order_by(Problem.created_at, Problem.id)) if p.measure_id in by_id
-                or unit_id is not None]
+    coordinated = set() if unit_id is None else set(session.exec(
+        select(ProblemUnit.problem_id).where(ProblemUnit.unit_id == unit_id)))
+    problems = [p for p in session.exec(query.order_by(Problem.created_at, Problem.id))
+                if p.measure_id in by_id or p.id in coordinated]
     if not problems:
         return []
     ids = [p.id for p in problems]
@@ -90,15 +92,17 @@ def open_instructions(session: Session, measures: list[MeasureFact], cutoff: dat
     if not by_id:
         return []
     cut = as_utc(cutoff)
-    found = session.exec(select(Instruction, User.display_name, User.username)
+    found = session.exec(select(Instruction, User.display_name, User.username)  # open ones, then the report's
                          .join(User, User.id == Instruction.leader_id)
-                         .where(Instruction.measure_id.in_(list(by_id)), Instruction.created_at <= cut,
+                         .where(Instruction.created_at <= cut,
                                 or_(Instruction.answered_at.is_(None), Instruction.answered_at > cut))
                          .order_by(Instruction.created_at, Instruction.id)).all()
     day = local_day(cutoff)
     rows = []
     for ins, display, username in found:
-        m = by_id[ins.measure_id]
+        m = by_id.get(ins.measure_id)
+        if m is None:
+            continue
         given = local_day(as_utc(ins.created_at))
         rows.append(OpenInstructionRow(ins.id, m.id, m.item_no, m.item_title, "、".join(m.units) or m.unit,
                                        display or username, ins.text, given,
@@ -108,18 +112,22 @@ def open_instructions(session: Session, measures: list[MeasureFact], cutoff: dat
 
 def _states_at(session: Session, ids: list[int], cut: datetime) -> dict[int, str]:
     """Each problem's state after its last history record up to the cut-off."""
-    rows = session.exec(select(HistoryRecord.subject_id, HistoryRecord.to_state)
-                        .where(HistoryRecord.workflow == PROBLEM.name, HistoryRecord.subject_id.in_(ids),
-                               HistoryRecord.at <= cut)
-                        .order_by(HistoryRecord.seq)).all()
-    return {sid: state for sid, state in rows}
+    out: dict[int, str] = {}
+    for chunk in in_chunks(ids):
+        out.update(session.exec(select(HistoryRecord.subject_id, HistoryRecord.to_state)
+                                .where(HistoryRecord.workflow == PROBLEM.name, HistoryRecord.subject_id.in_(chunk),
+                                       HistoryRecord.at <= cut)
+                                .order_by(HistoryRecord.seq)).all())  # the last record of each wins
+    return out
 
 
 def _coordinating(session: Session, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    for pid, name in session.exec(select(ProblemUnit.problem_id, Unit.name).join(Unit, Unit.id == ProblemUnit.unit_id)
-                                  .where(ProblemUnit.problem_id.in_(ids)).order_by(Unit.id)):
-        out[pid].append(name)
+    for chunk in in_chunks(ids):
+        for pid, name in session.exec(select(ProblemUnit.problem_id, Unit.name)
+                                      .join(Unit, Unit.id == ProblemUnit.unit_id)
+                                      .where(ProblemUnit.problem_id.in_(chunk)).order_by(Unit.id)):
+            out[pid].append(name)
     return out
 
 
