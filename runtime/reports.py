@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from runtime.core import DOCX_TYPE, Runtime
@@ -83,8 +84,11 @@ def ledger_workbook(rt: Runtime, session: Session, access: Access | None, unit: 
     scope = service.scope_for(session, access, unit)
 
     def lights(ids: list[int]) -> dict[int, str | None]:
-        missed = rt.measures.missed(session, now, ids)
-        return {mid: rt.measures.light(session.get(Measure, mid), now, mid in missed).light for mid in ids}
+        """The sheet's lights in SQL, one scan (the light of each measure in Python read each row again: 10⁵
+        statements for a city's export); the ones of `ids` are kept."""
+        wanted = set(ids)
+        found = session.execute(select(Measure.id, rt.measures.light_of(rt.measures.light_sql(now))))
+        return {mid: light for mid, light in found if mid in wanted}
 
     content = service.ledger_workbook(session, now, scope, lights, stamp(rt), plan)
     day = f"{local_day(now):%Y%m%d}"
