@@ -24,11 +24,13 @@ SIGN_OFF = "制表人：" + "\u3000" * 8 + "审核人：" + "\u3000" * 8 + "联�
 def blocks(ws: Worksheet, sheet: Sheet, first: int, end: int, last: int) -> tuple[list[tuple[int, int]], set[int]]:
     """The rows after the header as runs best printed on one page (an item's measures, under its merged cells;
     a group row or 说明 with what follows), and the rows that must not end a page (group rows, 说明)."""
-    merged = sorted((rng.min_row, rng.max_row) for rng in ws.merged_cells.ranges
-                    if rng.min_row >= first and rng.max_row > rng.min_row)
+    ends: dict[int, int] = {}  # a merged range's first row -> the last row any range starting there covers
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row >= first and rng.max_row > rng.min_row:
+            ends[rng.min_row] = max(ends.get(rng.min_row, 0), rng.max_row)
     runs, r = [], first
     while r < last:
-        stop = max([r, *[b for a, b in merged if a == r]])
+        stop = max(r, ends.get(r, r))
         runs.append((r, stop))
         r = stop + 1
     heads = {a for a, _ in runs if a < end and isinstance(row_at(sheet, a - first), Group)}
