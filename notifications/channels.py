@@ -1,7 +1,9 @@
 """The channel seam: how a notice reaches people. Email and group robots; the composition root registers them.
 
 A channel resolves recipients to addresses on that channel, renders one digest for a group of rows, and sends a
-batch of digests over one connection, reporting each outcome as soon as it is known. An outcome is None (taken),
+batch of digests over one connection, reporting each outcome as soon as it is known. A channel may render in
+steps (`render_steps`, a generator) and call `between()` right after each write to the far side: delivery then
+renders the next digests a step at a time while the server works on what was just written. An outcome is None (taken),
 or an exception: `Refused` (permanent: the row fails at once), `Deferred` (try again later, maybe without
 counting an attempt), `PerRow` (a digest sent in parts whose rows fared differently), or any other exception
 (transient: retried with backoff until the last attempt).
@@ -9,7 +11,8 @@ counting an attempt), `PerRow` (a digest sent in parts whose rows fared differen
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Generator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,6 +68,7 @@ class Group:
     rows: list[tuple[int, str, dict]]  # (outbox id, kind, payload)
     attachments: list[Attachment] = field(default_factory=list)  # files the channel carries (mail), loaded at claim
     prepared: Any = None  # the message, rendered at claim while the rows were taken (or why it could not be)
+    taking: Future | None = None  # a later wave's take, under way: it yields the ids this sender has taken
 
     @property
     def ids(self) -> list[int]:
@@ -107,6 +111,25 @@ class Channel(Protocol):
     def render(self, group: Group, at: datetime) -> Any:
         """One digest message for the group; raises Refused when it can never be sent (a malformed address)."""
 
-    async def send_all(self, messages: AsyncIterable[Any], done: Outcome) -> None:
-        """Send each message as it comes (delivery renders the next ones meanwhile), over one connection, calling
-        done(index, outcome) right after each; index counts the messages in the order they came."""
+    async def send_all(self, messages: AsyncIterable[Any], done: Outcome, between: Callable[[], None] | None = None
+                       ) -> None:
+        """Send each message as it comes, over one connection, calling done(index, outcome) right after each; index
+        counts the messages in the order they came. between(), when given, may be called right after each write
+        to the far side (it does a little of delivery's work while the answer is on its way, and never raises)."""
+
+
+def render_in_steps(channel: Channel, group: Group, at: datetime) -> Generator[None, None, Any]:
+    """The channel's rendering of a group as steps (`render_steps` when it has one, else one step)."""
+    steps = getattr(channel, "render_steps", None)
+    if steps is not None:
+        return (yield from steps(group, at))
+    return channel.render(group, at)
+
+
+def run_steps(steps: Generator[None, None, Any]) -> Any:
+    """A rendering's result, its steps run to the end at once."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value

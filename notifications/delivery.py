@@ -11,8 +11,11 @@
 - **One bad digest never holds back the rest**: a malformed address is refused when rendered, the others go on.
 - **Nowhere to go is visible**: a row whose channel is not configured, or whose recipient has no address on its
   channel, fails at once with `failure` NO_CHANNEL / NO_ADDRESS (the 邮件 page and /health list these).
-- **Rendered while the rows are taken**: claim renders each digest while a worker thread runs the take's update;
-  sending then only sends (a digest rendered between two messages delayed the server's answers).
+- **Taken in waves, rendered in the server's time**: flush() takes the first FIRST_WAVE digests with the claim
+  and sends them at once; a worker thread takes the rest in growing waves meanwhile (rows another sender took in
+  between are left to it, and a digest that lost rows is rendered without them). Each digest is rendered a step
+  at a time right after each write to the server, while it reads and answers: taken, rendered and only then
+  sent, the claim had kept the connection idle for a third of the sending.
 - **Outcomes are written in batches, beside the sending** (Marker: a worker thread writes what has come in
   whenever its previous batch is done, and the rest at the end): a commit per digest made the send loop wait on as
   many fsyncs, and one batch at the end made it wait for all 2,000 rows' update. A crash loses the outcomes not
@@ -25,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,6 +43,7 @@ from sqlmodel import Session
 from engine.clock import Clock
 from engine.db import collector_paused, is_postgres, utc, write_session
 from engine.outbox import (
+    DUE_ROWS,
     EXHAUSTED,
     FAILED,
     NO_ADDRESS,
@@ -51,7 +55,7 @@ from engine.outbox import (
     OutboxMessage,
     Recipient,
 )
-from notifications.channels import Channel, Deferred, Group, PerRow, Refused
+from notifications.channels import Channel, Deferred, Group, PerRow, Refused, render_in_steps
 
 log = logging.getLogger("reform.outbox")
 decode_all = msgspec.json.Decoder(list[dict]).decode  # a claim's payloads: several times faster than json.loads
@@ -98,44 +102,78 @@ class Delivery:
 
 
 def flush(d: Delivery) -> FlushResult:
-    """Deliver what is due now."""
+    """Deliver what is due now, in waves: the first FIRST_WAVE digests are taken with the claim and go at once; the
+    others are taken by a worker thread while those are sent (each wave in its own transaction, WAVE_GROWTH times
+    the one before), and every digest is rendered a step at a time while the server answers the one before it.
+    Taken all at once, then rendered, then sent, the claim kept the connection idle for a third of the sending."""
     result = FlushResult()
-    groups = claim(d, utc(d.clock.now()), result)
-    if groups:
-        asyncio.run(deliver(d, groups, result))
+    with collector_paused():
+        asyncio.run(_flush(d, utc(d.clock.now()), result))
     return result
+
+
+async def _flush(d: Delivery, now: datetime, result: FlushResult) -> None:
+    with ThreadPoolExecutor(1, thread_name_prefix="outbox-db") as worker:
+        with write_session(d.engine) as session:
+            groups = _plan(session, d, now, result)
+            waves = _waves(groups)
+            if waves:
+                _take(session, waves[0], now + d.policy.lease)  # under the plan's row locks
+        until = now + d.policy.lease
+        for wave in waves[1:]:
+            taking = worker.submit(_take_wave, d, wave, now, until)
+            for group in wave:
+                group.taking = taking
+        if groups:
+            await deliver(d, groups, result, worker)
+
+
+FIRST_WAVE, WAVE_GROWTH = 8, 4
+
+
+def _waves(groups: list[Group]) -> list[list[Group]]:
+    waves, start, size = [], 0, FIRST_WAVE
+    while start < len(groups):
+        waves.append(groups[start:start + size])
+        start, size = start + size, size * WAVE_GROWTH
+    return waves
 
 
 # -- claiming
 
 
 def claim(d: Delivery, now: datetime, result: FlushResult | None = None) -> list[Group]:
-    """Take due rows (and rows of a crashed sender whose lease ran out) and group them into digests."""
+    """Take every due row (and rows of a crashed sender whose lease ran out) in one transaction, grouped into
+    digests and rendered, ready for `deliver`: what an operator's tools and the tests use; flush() takes in waves."""
     result = result if result is not None else FlushResult()
     with collector_paused(), write_session(d.engine) as session:
-        stmt = (select(*DUE).where(OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.id).limit(d.policy.batch))
-        if is_postgres(session):
-            stmt = stmt.with_for_update(skip_locked=True)
-        by_channel: dict[str, list] = {}
-        for row in session.execute(stmt):
-            by_channel.setdefault(row.channel, []).append(row)
-        groups: dict[tuple, Group] = {}
-        for name, rows in by_channel.items():
-            _group(session, d.channels.get(name), name, rows, groups, result)
-        for name in by_channel:
-            if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
-                attach(session, [g for g in groups.values() if g.channel == name])
-        taken = list(groups.values())
+        taken = _plan(session, d, now, result)
         _take_rendering(session, d, taken, now)
         return taken
 
 
+def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> list[Group]:
+    """The due rows, locked (PostgreSQL skips rows another sender holds), grouped into digests with their files."""
+    stmt = (select(*DUE).where(OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id).limit(d.policy.batch))
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    by_channel: dict[str, list] = {}
+    for row in session.execute(stmt):
+        by_channel.setdefault(row.channel, []).append(row)
+    groups: dict[tuple, Group] = {}
+    for name, rows in by_channel.items():
+        _group(session, d.channels.get(name), name, rows, groups, result)
+    for name in by_channel:
+        if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
+            attach(session, [g for g in groups.values() if g.channel == name])
+    return list(groups.values())
+
+
 def _take_rendering(session: Session, d: Delivery, groups: list[Group], now: datetime) -> None:
-    """Take the rows in a worker thread while the digests are rendered here. The update is the database's work
-    (the driver lets go of the GIL while it waits, SQLite's too while it steps), so rendering costs the claim
-    little; and a digest rendered between two messages delayed whichever answer of the server came in meanwhile,
-    which cost the sending more than the rendering itself took. Nothing is sent before the claim commits."""
+    """Take the rows in a worker thread while the digests are rendered here (the update is the database's work:
+    the driver lets go of the GIL while it waits, SQLite's too while it steps). Nothing is sent before the claim
+    commits."""
     if not groups:
         return
     with ThreadPoolExecutor(1, thread_name_prefix="outbox-take") as worker:
@@ -159,42 +197,74 @@ def _render(channel: Channel, group: Group, now: datetime) -> Any:
 
 
 OUTBOX = OutboxMessage.__table__
-# Every row of a claim taken in one statement, each with its digest's identifier, address and name: an
+_DATES = {"b_until": OUTBOX.c.next_attempt_at.type, "b_now": OUTBOX.c.next_attempt_at.type,
+          "b_at": OUTBOX.c.sent_at.type}
+
+
+def _typed(sql: str):
+    statement = sql_text(sql)
+    return statement.bindparams(*(bindparam(k, type_=t) for k, t in _DATES.items() if f":{k}" in sql))
+
+
+# Every row of a wave taken in one statement, each with its digest's identifier, address and name: an
 # executemany (a parameter set per row) cost more than the SQL. The digests go as one JSON list, each with its
 # ids, so an identifier and address are sent once per digest and nothing is bound per row. PostgreSQL is given
 # the ids as an array too: without it, it guessed the JSON's size and hashed the whole outbox, sent rows and all.
 _TAKE_SET = ("SET status = :b_status, attempts = outbox.attempts + 1, message_id = v.mid, recipient = v.rto, "
              "recipient_name = v.rname, next_attempt_at = :b_until")
-TAKE_PG = sql_text(f"UPDATE outbox {_TAKE_SET} FROM (SELECT CAST(i.value AS INTEGER) AS id, g.value->>0 AS mid, "
-                   "g.value->>1 AS rto, g.value->>2 AS rname FROM json_array_elements(CAST(:b_groups AS JSON)) AS g, "
-                   "json_array_elements_text(g.value->3) AS i) AS v "
-                   "WHERE outbox.id = v.id AND outbox.id = ANY(CAST(:b_ids AS INTEGER[]))"
-                   ).bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
-TAKE_SQLITE = sql_text(f"UPDATE outbox {_TAKE_SET} FROM (SELECT i.value AS id, json_extract(g.value, '$[0]') AS mid, "
-                       "json_extract(g.value, '$[1]') AS rto, json_extract(g.value, '$[2]') AS rname "
-                       "FROM json_each(:b_groups) AS g, json_each(g.value, '$[3]') AS i) AS v "
-                       "WHERE outbox.id = v.id").bindparams(bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type))
+TAKE_PG = _typed(f"UPDATE outbox {_TAKE_SET} FROM (SELECT CAST(i.value AS INTEGER) AS id, g.value->>0 AS mid, "
+                 "g.value->>1 AS rto, g.value->>2 AS rname FROM json_array_elements(CAST(:b_groups AS JSON)) AS g, "
+                 "json_array_elements_text(g.value->3) AS i) AS v "
+                 "WHERE outbox.id = v.id AND outbox.id = ANY(CAST(:b_ids AS INTEGER[]))")
+TAKE_SQLITE = _typed(f"UPDATE outbox {_TAKE_SET} FROM (SELECT i.value AS id, json_extract(g.value, '$[0]') AS mid, "
+                     "json_extract(g.value, '$[1]') AS rto, json_extract(g.value, '$[2]') AS rname "
+                     "FROM json_each(:b_groups) AS g, json_each(g.value, '$[3]') AS i) AS v WHERE outbox.id = v.id")
+# A later wave's rows are no longer locked by the plan's SELECT: another sender may have taken some meanwhile.
+# They are locked again, those still due (PostgreSQL skipping what another sender holds), before the take. (Put
+# into the take's own WHERE, the condition made PostgreSQL join the JSON to the outbox in a nested loop: 1.5 s.)
+STILL_DUE = (f"SELECT id, message_id FROM outbox WHERE {DUE_ROWS} AND next_attempt_at <= :b_now AND id ")
+STILL_DUE_PG = _typed(STILL_DUE + "= ANY(CAST(:b_ids AS INTEGER[])) FOR UPDATE SKIP LOCKED")
+STILL_DUE_SQLITE = _typed(STILL_DUE + "IN (SELECT value FROM json_each(:b_ids))")
 # Taken digests of a batch in one statement. A row is matched by id and `sending` alone: its message_id never
 # changes, so it would not tell a reclaimed row apart, and a row another sender reclaimed after our lease ran
 # out was sent all the same (by us, under the same Message-ID). The ids go as one array (a JSON list on SQLite):
 # 2,000 bound parameters cost more to render and plan than the update.
 TAKEN_SET = "SET status = :b_sent, sent_at = :b_at, last_error = '', failure = '' "
-TAKEN_PG = sql_text(f"UPDATE outbox {TAKEN_SET} WHERE id = ANY(CAST(:b_ids AS INTEGER[])) "
-                    "AND status = :b_sending").bindparams(bindparam("b_at", type_=OUTBOX.c.sent_at.type))
-TAKEN_SQLITE = sql_text(f"UPDATE outbox {TAKEN_SET} WHERE id IN (SELECT value FROM json_each(:b_ids)) "
-                        "AND status = :b_sending").bindparams(bindparam("b_at", type_=OUTBOX.c.sent_at.type))
+TAKEN_PG = _typed(f"UPDATE outbox {TAKEN_SET} WHERE id = ANY(CAST(:b_ids AS INTEGER[])) AND status = :b_sending")
+TAKEN_SQLITE = _typed(f"UPDATE outbox {TAKEN_SET} WHERE id IN (SELECT value FROM json_each(:b_ids)) "
+                      "AND status = :b_sending")
 
 
-def _take(session: Session, groups: list[Group], until: datetime) -> None:
-    if not groups:
-        return
-    taken = msgspec.json.encode([(g.message_id, g.address.shown[:255], g.address.name[:128], g.ids)
-                                 for g in groups]).decode()
+def _ids_param(session: Session, ids: list[int]) -> Any:
+    return ids if is_postgres(session) else msgspec.json.encode(ids).decode()
+
+
+def _take(session: Session, groups: list[Group], until: datetime, only: set[int] | None = None) -> set[int]:
+    """The groups' rows (those in `only`, when given) marked `sending` under their digests' identifiers until
+    `until`; the ids taken."""
+    parts = [(g, g.ids if only is None else [i for i in g.ids if i in only]) for g in groups]
+    parts = [(g, ids) for g, ids in parts if ids]
+    if not parts:
+        return set()
+    taken = msgspec.json.encode([(g.message_id, g.address.shown[:255], g.address.name[:128], ids)
+                                 for g, ids in parts]).decode()
     params = {"b_groups": taken, "b_status": SENDING, "b_until": until}
+    all_ids = [i for _, ids in parts for i in ids]
     if is_postgres(session):
-        session.connection().execute(TAKE_PG, {**params, "b_ids": [i for g in groups for i in g.ids]})
+        session.connection().execute(TAKE_PG, {**params, "b_ids": all_ids})
     else:
         session.connection().execute(TAKE_SQLITE, params)
+    return set(all_ids)
+
+
+def _take_wave(d: Delivery, wave: list[Group], now: datetime, until: datetime) -> set[int]:
+    """A later wave, in its own transaction: the rows still due and still without another digest's identifier."""
+    ids = [i for g in wave for i in g.ids]
+    with write_session(d.engine) as session:
+        still = STILL_DUE_PG if is_postgres(session) else STILL_DUE_SQLITE
+        due = dict(session.connection().execute(still, {"b_now": now, "b_ids": _ids_param(session, ids)}).all())
+        mine = {i for g in wave for i in g.ids if i in due and due[i] in (None, "", g.message_id)}
+        return _take(session, wave, until, mine)
 
 
 def _group(session: Session, channel: Channel | None, name: str, rows: list, groups: dict[tuple, Group],
@@ -234,48 +304,110 @@ def _nowhere(session: Session, ids: list[int], failure: str, text: str, result: 
 # -- sending
 
 
-async def deliver(d: Delivery, groups: list[Group], result: FlushResult) -> None:
+async def deliver(d: Delivery, groups: list[Group], result: FlushResult,
+                  worker: ThreadPoolExecutor | None = None) -> None:
+    """Send the groups, channel by channel; outcomes are written by `worker` (the thread that takes later waves:
+    one after the other, so on SQLite they never wait on each other's lock) or by a thread of its own."""
     by_channel: dict[str, list[Group]] = {}
     for group in groups:
         by_channel.setdefault(group.channel, []).append(group)
-    marker = Marker(d, result)
+    own = worker is None
+    marker = Marker(d, result, worker or ThreadPoolExecutor(1, thread_name_prefix="outbox-marker"))
     with collector_paused():
         try:
             for name, mine in by_channel.items():
                 await _deliver_channel(d.channels[name], mine, d.clock.now(), marker)
         finally:
             marker.write()
+            if own:
+                marker.worker.shutdown(wait=True)
 
 
 async def _deliver_channel(channel: Channel, groups: list[Group], now: datetime, marker: Marker) -> None:
-    """The digests claim rendered go as they are; any other is rendered while the server answers the current one."""
+    """Each digest waits for its wave's take, then goes; the renderer works in the server's time (see Renderer)."""
     ready: list[Group] = []
-    queue: asyncio.Queue = asyncio.Queue()
+    renderer = Renderer(channel, groups, now)
 
-    async def render_all() -> None:
-        for group in groups:
-            message = group.prepared if group.prepared is not None else _render(channel, group, now)
-            group.prepared = None
+    async def messages() -> AsyncIterator:
+        for index, group in enumerate(groups):
+            kept = await _taken(group, marker.result) if group.taking is not None else True
+            if kept is None:  # none of its rows is this sender's any more (or its wave could not be taken)
+                continue
+            message = renderer.message(index, fresh=kept)
             if isinstance(message, Exception):  # a malformed address, a template bug: this digest fails, the others go
                 marker.add(group, message)
                 continue
             ready.append(group)
-            queue.put_nowait(message)
-            await asyncio.sleep(0)  # let the sender read an answer that has come in
-        queue.put_nowait(_END)
-
-    async def messages() -> AsyncIterator:
-        while (message := await queue.get()) is not _END:
             yield message
 
-    renderer = asyncio.create_task(render_all())
+    await channel.send_all(messages(), lambda index, outcome: marker.add(ready[index], outcome), renderer.step)
+
+
+async def _taken(group: Group, result: FlushResult) -> bool | None:
+    """Once its wave is taken: True when the group has all its rows, False when it lost some to another sender
+    (they go in that sender's digest, and this one is rendered again without them), None when it has none."""
+    taking, group.taking = group.taking, None
     try:
-        await channel.send_all(messages(), lambda index, outcome: marker.add(ready[index], outcome))
-    finally:
-        await renderer
+        taken = taking.result() if taking.done() else await asyncio.wrap_future(taking)
+    except Exception as exc:  # its rows stay as they were, due, and the next flush takes them
+        log.exception("outbox: cannot take a wave of digests")
+        result.errors.append(f"未能领取待发通知：{_text(exc)}")
+        return None
+    kept = [row for row in group.rows if row[0] in taken]
+    if len(kept) == len(group.rows):
+        return True
+    group.rows = kept
+    return False if kept else None
 
 
-_END = object()
+class Renderer:
+    """A channel's digests rendered in order, a step at a time, by step(): the channel calls it right after each
+    write to the server, so the rendering runs while the server reads and answers (a loopback SMTP server takes
+    some 0.15 ms a command, a step about 0.05 ms). Rendered between two messages instead, each digest held up the
+    sending by its whole time; rendered before the first, they all did. message(i) finishes what is left of digest
+    i (and anything before it) at once."""
+
+    def __init__(self, channel: Channel, groups: list[Group], now: datetime) -> None:
+        self.channel, self.groups, self.now = channel, groups, now
+        self.made: dict[int, Any] = {}  # index -> message, or why it cannot be sent
+        self.next = 0  # the next digest to start
+        self.steps: Generator[None, None, Any] | None = None
+        self.doing = -1
+
+    def step(self) -> None:
+        if self.steps is None:
+            while self.next < len(self.groups) and self.groups[self.next].prepared is not None:
+                self.next += 1  # rendered at claim
+            if self.next >= len(self.groups):
+                return
+            self.doing, self.next = self.next, self.next + 1
+            self.steps = render_in_steps(self.channel, self.groups[self.doing], self.now)
+        try:
+            next(self.steps)
+            return
+        except StopIteration as finished:
+            self.made[self.doing] = finished.value
+        except Refused as exc:
+            self.made[self.doing] = exc
+        except Exception as exc:  # a template bug holds back this digest, not the others
+            log.exception("outbox: cannot render digest for %s", self.groups[self.doing].address.shown)
+            self.made[self.doing] = exc
+        self.steps = None
+
+    def message(self, index: int, fresh: bool = True) -> Any:
+        """Digest `index`'s message; fresh=False when its rows changed since it may have been rendered."""
+        group = self.groups[index]
+        if group.prepared is not None:
+            message, group.prepared = group.prepared, None
+            return message
+        if not fresh:
+            self.made.pop(index, None)
+            if self.doing == index:
+                self.steps = None
+            return _render(self.channel, group, self.now)
+        while index not in self.made and (self.steps is not None or self.next <= index):
+            self.step()
+        return self.made.pop(index)
 
 
 # -- marking
@@ -293,12 +425,11 @@ class Marker:
 
     SOME, WITHIN = 20, 1.0  # the time bounds what a crash loses, with the batch being written
 
-    def __init__(self, d: Delivery, result: FlushResult) -> None:
-        self.d, self.result = d, result
+    def __init__(self, d: Delivery, result: FlushResult, worker: ThreadPoolExecutor) -> None:
+        self.d, self.result, self.worker = d, result, worker
         self.pending: list[tuple[Group, Exception | None]] = []
         self.since = 0.0
         self.writing: Future | None = None
-        self.worker: ThreadPoolExecutor | None = None
 
     def add(self, group: Group, outcome: Exception | None) -> None:
         if not self.pending:
@@ -308,17 +439,13 @@ class Marker:
             return
         if len(self.pending) >= self.SOME or time.monotonic() - self.since >= self.WITHIN:
             batch, self.pending = self.pending, []
-            if self.worker is None:
-                self.worker = ThreadPoolExecutor(1, thread_name_prefix="outbox-marker")
             self.writing = self.worker.submit(self._write, batch)
 
     def write(self) -> None:
-        """When sending ends: wait for the batch being written, then write the rest."""
-        if self.worker is not None:
-            self.worker.shutdown(wait=True)
-            self.worker = self.writing = None
+        """When sending ends: write the rest after the batch being written, and wait for it."""
         batch, self.pending = self.pending, []
-        self._write(batch)
+        self.writing = None
+        self.worker.submit(self._write, batch).result()
 
     def _write(self, batch: list[tuple[Group, Exception | None]]) -> None:
         if not batch:
@@ -335,12 +462,8 @@ def mark_all(d: Delivery, batch: list[tuple[Group, Exception | None]], result: F
         taken = [g for g, outcome in batch if outcome is None]
         if taken:  # the common case, in one statement
             ids = [i for g in taken for i in g.ids]
-            params = {"b_sent": SENT, "b_at": now, "b_sending": SENDING}
-            if is_postgres(session):
-                done = session.connection().execute(TAKEN_PG, {**params, "b_ids": ids})
-            else:
-                ids_json = msgspec.json.encode(ids).decode()
-                done = session.connection().execute(TAKEN_SQLITE, {**params, "b_ids": ids_json})
+            params = {"b_sent": SENT, "b_at": now, "b_sending": SENDING, "b_ids": _ids_param(session, ids)}
+            done = session.connection().execute(TAKEN_PG if is_postgres(session) else TAKEN_SQLITE, params)
             result.sent += done.rowcount
             result.emails += len(taken)
         for group, outcome in batch:

@@ -77,8 +77,27 @@ async def _send_one(client: aiosmtplib.SMTP, message: Outgoing) -> None:
     await client.sendmail(message.sender, [message.recipient], message.data, mail_options=options)
 
 
-async def send_all(cfg: SmtpConfig, messages: AsyncIterable[Outgoing], done: Outcome) -> None:
-    """Send each message over one connection, calling done(index, outcome) right after each.
+def _between_writes(client: aiosmtplib.SMTP, between: Callable[[], None] | None) -> None:
+    """between() called right after each command or message is written to the server, before its answer is
+    awaited: the work it does runs while the server reads and answers, not while our answer waits to be read
+    (done between two messages instead, it delayed the sending by its whole time). The connection's protocol
+    object is aiosmtplib's own, given the call on this one instance."""
+    protocol = client.protocol
+    if between is None or protocol is None:
+        return
+    write = protocol.write
+
+    def write_then_work(data: bytes) -> None:
+        write(data)
+        between()
+
+    protocol.write = write_then_work
+
+
+async def send_all(cfg: SmtpConfig, messages: AsyncIterable[Outgoing], done: Outcome,
+                   between: Callable[[], None] | None = None) -> None:
+    """Send each message over one connection, calling done(index, outcome) right after each, and between()
+    right after each write.
 
     A refused message never stops the others; a dropped connection is opened again for the next message, and
     when it cannot be, this and the remaining messages wait (retried later, each with its own Message-ID).
@@ -97,6 +116,7 @@ async def send_all(cfg: SmtpConfig, messages: AsyncIterable[Outgoing], done: Out
                         index += 1
                         done(index, exc)
                     return
+                _between_writes(client, between)
             try:
                 await _send_one(client, message)
             except Exception as exc:

@@ -157,7 +157,10 @@ class RobotChannel:
                           ids))
         return RobotDigest(target, tuple(parts))
 
-    async def send_all(self, messages: AsyncIterable[RobotDigest], done: Outcome) -> None:
+    async def send_all(self, messages: AsyncIterable[RobotDigest], done: Outcome,
+                       between: Callable[[], None] | None = None) -> None:
+        """between is not called: a robot's answer is an HTTP round trip of tens of milliseconds, paced, and its
+        digests are rendered as they come."""
         async with RobotSender(pacing=self.pacing, total_timeout=self.timeout,
                                connect_timeout=min(5.0, self.timeout)) as sender:
             index = -1
