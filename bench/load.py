@@ -22,6 +22,7 @@ Request = Callable[[Any], Any]  # a client (bench.wire's or httpx's) to its resp
 @dataclass
 class Stats:
     requests: int = 0
+    sent: int = 0  # every request made, the alone one and the warm-up's included
     errors: int = 0
     seconds: float = 0.0
     rps: float = 0.0
@@ -126,7 +127,8 @@ def summarise(run: _Run, clients: int) -> Stats:
     end = max(start + secs for start, secs, _ in counted)
     ordered = sorted(secs * 1000 for _, secs, _ in counted)
     window = max(end - run.warm_end, 1e-9)
-    return Stats(requests=len(counted), errors=sum(1 for *_, ok in counted if not ok), seconds=window,
+    return Stats(requests=len(counted), sent=len(run.samples) + 1, errors=sum(1 for *_, ok in counted if not ok),
+                 seconds=window,
                  rps=len(counted) / window, p50=percentile(ordered, 50), p95=percentile(ordered, 95),
                  p99=percentile(ordered, 99), max=ordered[-1], clients=clients, error_samples=run.errors)
 

@@ -7,6 +7,7 @@ import threading
 import httpx
 
 from bench.clients import token
+from bench.cpu import Cpu, snapshot, split
 from bench.load import Servers, Stats, drive
 from bench.pool import Pool, Work
 from bench.proc import Deadline, ScenarioTimeout
@@ -18,8 +19,10 @@ PER_PHASE = 6000  # more than 16 clients fire in one run today; a faster server 
 ACTION = "start"
 
 
-def fire(bases: list[str], work: list[Work], cfg: LoadConfig, deadline: Deadline) -> Stats:
-    """Clients spread over the servers; each request takes the next measure and fires with its clerk's token."""
+def fire(bases: list[str], work: list[Work], cfg: LoadConfig, deadline: Deadline,
+         pids: list[int] = ()) -> tuple[Stats, Cpu]:
+    """Clients spread over the servers; each request takes the next measure and fires with its clerk's token.
+    Also the CPU the servers (`pids`), PostgreSQL and the clients used from the first request to the last."""
     tokens = {clerk: token(bases[0], clerk) for clerk in sorted({w.clerk for w in work})}
     queue, lock = iter(work), threading.Lock()
 
@@ -34,13 +37,16 @@ def fire(bases: list[str], work: list[Work], cfg: LoadConfig, deadline: Deadline
     def setup(i: int) -> WireClient:
         return WireClient(bases[i % len(bases)], deadline.remaining())
 
-    return drive(request, setup, clients=cfg.clients, duration=cfg.duration, warmup=cfg.warmup, deadline=deadline)
+    before = snapshot(list(pids))
+    stats = drive(request, setup, clients=cfg.clients, duration=cfg.duration, warmup=cfg.warmup, deadline=deadline)
+    return stats, snapshot(list(pids)) - before
 
 
-def phase(url: str, processes: int, work: list[Work], cfg: LoadConfig, label: str) -> Stats:
+def phase(url: str, processes: int, work: list[Work], cfg: LoadConfig, label: str) -> tuple[Stats, Cpu]:
+    """The load's figures, and the CPU its servers, PostgreSQL and clients used meanwhile."""
     deadline = Deadline(cfg.timeout)
     with Servers(url, processes, label=label) as servers:
-        return fire(servers.bases, work, cfg, deadline)
+        return fire(servers.bases, work, cfg, deadline, [p.pid for p in servers.procs])
 
 
 def run_signoff(url: str, backend: str, size: int, pool: Pool, cfg: LoadConfig, raw_tps: float | None,
@@ -54,7 +60,7 @@ def run_signoff(url: str, backend: str, size: int, pool: Pool, cfg: LoadConfig, 
         name = f"sign-off POST /actions/{ACTION}, {n} process{'es' if n > 1 else ''} @{cfg.clients}"
         kind = "signoff_1" if n == 1 else "signoff_n"
         try:
-            stats = phase(url, n, pool.take(share), cfg, f"signoff-{backend}-{size}-{n}")
+            stats, used = phase(url, n, pool.take(share), cfg, f"signoff-{backend}-{size}-{n}")
         except (ScenarioTimeout, httpx.TimeoutException) as exc:
             fig = Figure(name, backend, size, kind, status="timeout", note=str(exc))
         except (RuntimeError, httpx.HTTPError) as exc:
@@ -62,6 +68,8 @@ def run_signoff(url: str, backend: str, size: int, pool: Pool, cfg: LoadConfig, 
         else:
             fig = _figure(name, backend, size, n, stats, one, raw_tps)
             fig.data["pool"] = share
+            fig.data["cpu"] = {"server": used.server, "postgres": used.postgres, "clients": used.clients}
+            fig.note = "; ".join(filter(None, [fig.note, split(used, stats.sent)]))
             one = stats if n == 1 else one
         figures.append(fig.judge())
         log(line(fig))
