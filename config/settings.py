@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -143,6 +144,38 @@ class Settings(BaseSettings):
         if not self.demo:
             raise ConfigError("未设置 REFORM_SECRET_KEY：非演示模式必须设置（演示请设置 REFORM_DEMO=1）")
         return secrets.token_bytes(32)
+
+    def sealing_key(self) -> bytes:
+        """32 bytes under which group robots' URLs and secrets are sealed in the database (engine.sealing):
+        derived from REFORM_SECRET_KEY, apart from the sessions' key. In demo mode without one, a key kept in
+        the data directory (`sealing.key`, made on first use), so robots stay readable across restarts."""
+        if self.secret_key:
+            self.session_secret()  # the same checks of the key
+            return hashlib.sha256(b"reform sealing key\n" + self.secret_key.encode()).digest()
+        if not self.demo:
+            raise ConfigError("未设置 REFORM_SECRET_KEY：工作群机器人的地址和加签密钥须用它加密保存"
+                              "（演示请设置 REFORM_DEMO=1）")
+        return _demo_key(self.data_dir / "sealing.key")
+
+
+def _demo_key(path: Path) -> bytes:
+    """The key in `path`, written once (atomically, readable by its owner only) by whichever process is first."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)  # fails if another process was first: its key is the one
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return bytes.fromhex(path.read_text().strip())
 
 
 def get_settings() -> Settings:

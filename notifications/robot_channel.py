@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from engine.outbox import Address, OutboxMessage, Recipient
+from engine.sealing import UNREADABLE
 from notifications.channels import Deferred, Group, Outcome, PerRow, Refused
 from notifications.digest import digest_item, first_words, subject_for
 from notifications.labels import ESCALATION, kind_text
@@ -137,7 +138,7 @@ class RobotChannel:
 
     @staticmethod
     def _address(hook: Webhook | None) -> RobotAddress | None:
-        if hook is None or hook.kind not in KINDS:
+        if hook is None or hook.kind not in KINDS or hook.url == UNREADABLE:  # sealed under a former key
             return None
         target = RobotTarget(hook.url, hook.kind, hook.secret or None, hook.name)
         return RobotAddress(hook.url, hook.name, target)

@@ -23,6 +23,7 @@ from engine.clock import Clock, clock_from
 from engine.db import make_engine, read_session, write_session
 from engine.definition import Limits
 from engine.jobs import record_run
+from engine.sealing import Sealer, seal_with
 from engine.service import WorkflowService
 from runtime.figures import FigureCache
 from workflows.calendar import WorkCalendar
@@ -74,6 +75,7 @@ class Runtime:
         self._calendar_stamp: tuple[int, int] | None = None
         self._calendar_checked = float("-inf")
         self._calendar_lock = threading.Lock()
+        seal_with(self.engine, Sealer(self.settings.sealing_key))  # the key is read when a robot is first read
 
     @property
     def settings(self) -> Settings:

@@ -52,6 +52,7 @@ class InitResult:
 def initialise(rt: Runtime, admin_password: str | None = None) -> InitResult:
     upgrade(rt.engine)
     with rt.write() as session:
+        webhooks.seal_all(session)  # robots written in the clear by a release before sealing
         changed = apply_units(session, rt.config.units)
         created = None
         if not session.execute(select(User).where(User.role == ADMIN)).first():

@@ -8,16 +8,24 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from config.loader import parse_units
-from config.settings import ConfigError
+from config.settings import ConfigError, Settings
+from engine.outbox import Recipient
+from engine.sealing import PREFIX, UNREADABLE, Sealer, seal_with, sealer_of
+from notifications.robots import KINDS
 from tests.notify_support import signed_in
 from web.app import create_app
+from web.ui.admin_robots import UNREADABLE_SHOWN
+from workflows import audit_log
 from workflows.accounts_models import User
 from workflows.models import Unit, UnitWebhook
+from workflows.webhooks import put
 
 TOKEN = "0123456789abcdef0123456789abcdef"
+KEY = "the-operators-secret-key-0123456789"
 UNITS = f'''
 [[unit]]
 name = "区政府督查办"
@@ -65,7 +73,16 @@ def test_reform_init_applies_the_configured_robots_once(cli, db, tmp_path, monke
     (folder / "units.toml").write_text(UNITS, encoding="utf-8")
     monkeypatch.setenv("REFORM_CONFIG_DIR", str(folder))
     monkeypatch.setenv("REFORM_TEST_ROBOT_SECRET", "SECfromtheenvironment")
+    monkeypatch.delenv("REFORM_SECRET_KEY", raising=False)
+    assert cli(["init"]) == 2, "robots are sealed under REFORM_SECRET_KEY: without it init refuses them"
+    assert "REFORM_SECRET_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("REFORM_SECRET_KEY", KEY)
     assert cli(["init"]) == 0
+    with db.connect() as conn:  # as a dump or a backup shows the table: neither the token nor the secret
+        stored = " ".join(" ".join(map(str, row)) for row in conn.execute(text("SELECT * FROM unit_webhook")))
+    assert TOKEN not in stored and "SECfromtheenvironment" not in stored and "abcdefgh-1234" not in stored
+    assert stored.count(PREFIX) == 3  # two URLs and one secret
+    seal_with(db, Sealer(Settings(secret_key=KEY).sealing_key))
     with Session(db) as session:
         unit = session.exec(select(Unit).where(Unit.name == "区市场监管局")).one()
         hooks = session.exec(select(UnitWebhook).where(UnitWebhook.unit_id == unit.id).order_by(UnitWebhook.id)).all()
@@ -116,6 +133,13 @@ def test_admin_adds_and_removes_a_robot_and_never_sees_its_secret_again(web, rt)
     assert web.post(f"/admin/units/{unit.id}/robots/{hook.id}/remove", data={"_csrf_token": token}).status_code \
         in (200, 303)
     assert "移除机器人 区市场监管局工作群" not in web.get("/admin/units").text
+    with rt.read() as session:  # every change an admin made, in the audit chain, without the credentials
+        records = audit_log.records(session, audit_log.UNIT, unit.id)
+    assert [r.action for r in records] == ["robot_added", "reach_changed", "robot_removed"]
+    assert records[0].payload["url"].endswith("access_token=0123…cdef") and records[0].payload["signed"] is True
+    assert (records[1].payload["before"], records[1].payload["after"]) == ("both", "robot")
+    assert all(r.actor_name == "root" for r in records)
+    assert TOKEN not in str([r.data for r in records]) and "SEC0123456789" not in str([r.data for r in records])
 
 
 def test_a_person_chooses_their_channels(web, rt):
@@ -124,7 +148,10 @@ def test_a_person_chooses_their_channels(web, rt):
     assert "按单位设置（邮件和工作群机器人）" in page and "尚未配置工作群机器人" in page
     assert web.post("/notifications", data={"reach": "robot", "_csrf_token": token}).status_code == 200
     with Session(rt.engine) as session:
-        assert session.exec(select(User).where(User.username == "clerk")).one().reach == "robot"
+        clerk = session.exec(select(User).where(User.username == "clerk")).one()
+        assert clerk.reach == "robot"
+        [chosen] = audit_log.records(session, audit_log.USER, clerk.id)
+        assert (chosen.action, chosen.actor_name, chosen.payload["after"]) == ("reach_changed", "clerk", "robot")
     page = web.get("/notifications").text
     assert "发到 clerk@wulong.example" in page  # no robot in the unit yet: mail still reaches them
     refused = web.post("/notifications", data={"reach": "fax", "_csrf_token": token})
@@ -132,3 +159,77 @@ def test_a_person_chooses_their_channels(web, rt):
     assert web.post("/notifications", data={"reach": "", "_csrf_token": token}).status_code == 200
     with Session(rt.engine) as session:
         assert session.exec(select(User).where(User.username == "clerk")).one().reach is None
+
+
+def test_a_robot_sealed_under_a_former_key_is_said_so_and_entered_again(web, rt):
+    unit = scjg(rt)
+    token = signed_in(web, "root")
+    url = f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"
+    form = {"name": "区市场监管局工作群", "kind": "dingtalk", "url": url, "secret": "SEC0123456789abcdef0123",
+            "_csrf_token": token}
+    assert web.post(f"/admin/units/{unit.id}/robots", data=form).status_code in (200, 303)
+    with Session(rt.engine) as session:
+        first = session.exec(select(UnitWebhook)).one()
+    robot = rt.channels["robot"]
+    kept = sealer_of(rt.engine)
+    seal_with(rt.engine, Sealer(lambda: b"another key, after REFORM_SECRET_KEY was changed"))
+    try:
+        page = web.get("/admin/units").text
+        assert UNREADABLE_SHOWN in page and TOKEN not in page
+        with Session(rt.engine) as session:
+            assert session.get(UnitWebhook, first.id).url == UNREADABLE
+            to = Recipient(unit_id=unit.id, name="区市场监管局工作群", endpoint_id=first.id)
+            assert robot.addresses(session, [to]) == [None], "no address: the row fails on 邮件, it is not sent"
+        assert web.post(f"/admin/units/{unit.id}/robots", data=form).status_code in (200, 303)  # entered again
+        with Session(rt.engine) as session:
+            hooks = session.exec(select(UnitWebhook).order_by(UnitWebhook.id)).all()
+            assert [h.id == first.id for h in hooks] == [True, False] and hooks[1].url == url
+            to = Recipient(unit_id=unit.id, name="区市场监管局工作群", endpoint_id=hooks[1].id)
+            assert robot.addresses(session, [to])[0].target.secret == "SEC0123456789abcdef0123"
+        assert "access_token=0123…cdef" in web.get("/admin/units").text
+    finally:
+        seal_with(rt.engine, kept)
+
+
+def test_robots_written_in_the_clear_read_as_written_and_init_seals_them_in_place(rt):
+    from runtime.provision import initialise
+    from tests.world import esc_plan
+
+    esc_plan(rt)
+    unit = scjg(rt)
+    url = f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"
+    with rt.write() as session:  # as a release before sealing wrote it
+        session.execute(text("INSERT INTO unit_webhook (unit_id, kind, url, secret, name, source, active) "
+                             "VALUES (:u, 'dingtalk', :url, 'SECplain0123456789', '旧群', 'manual', :t)"),
+                        {"u": unit.id, "url": url, "t": True})
+    with Session(rt.engine) as session:
+        old = session.exec(select(UnitWebhook)).one()
+        assert (old.url, old.secret, old.url_digest) == (url, "SECplain0123456789", None)
+    initialise(rt)
+    with rt.engine.connect() as conn:
+        raw = conn.execute(text("SELECT id, url, secret, url_digest FROM unit_webhook")).one()
+    assert raw.id == old.id and raw.url.startswith(PREFIX) and raw.secret.startswith(PREFIX) and raw.url_digest
+    assert TOKEN not in raw.url and "SECplain" not in raw.secret
+    with rt.write() as session:  # the same URL entered again finds the sealed row by its digest
+        hook, changed = put(session, unit.id, url, "dingtalk", "", "区市场监管局工作群", KINDS)
+        assert hook.id == old.id and changed and hook.secret == "SECplain0123456789"
+    with Session(rt.engine) as session:
+        assert [(h.id, h.name) for h in session.exec(select(UnitWebhook))] == [(old.id, "区市场监管局工作群")]
+
+
+def test_sealed_values_open_only_under_their_key_and_column(tmp_path):
+    sealer = Sealer(Settings(secret_key=KEY).sealing_key)
+    one, two = sealer.seal("https://x.example/h?key=abc", "unit_webhook.url"), sealer.seal(
+        "https://x.example/h?key=abc", "unit_webhook.url")
+    assert one != two and "abc" not in one  # a fresh nonce each time: equal values do not show as equal
+    assert sealer.open(one, "unit_webhook.url") == "https://x.example/h?key=abc"
+    assert sealer.open(one, "unit_webhook.secret") == UNREADABLE, "a value moved to another column does not open"
+    assert Sealer(Settings(secret_key=KEY + "x").sealing_key).open(one, "unit_webhook.url") == UNREADABLE
+    assert sealer.open(one[:-4] + "AAAA", "unit_webhook.url") == UNREADABLE  # altered
+    assert sealer.digest("a") == sealer.digest("a") != Sealer(Settings(secret_key=KEY + "x").sealing_key).digest("a")
+    assert Settings(secret_key=KEY).sealing_key() != Settings(secret_key=KEY).session_secret()
+    demo = Settings(secret_key=None, demo=True, data_dir=tmp_path)
+    assert demo.sealing_key() == demo.sealing_key(), "demo mode keeps its key across restarts"
+    assert (tmp_path / "sealing.key").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ConfigError, match="REFORM_SECRET_KEY"):
+        Settings(secret_key=None, demo=False).sealing_key()

@@ -8,6 +8,7 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.db import AwareDateTime
+from engine.sealing import Sealed
 from workflows.items.table import ITEM
 from workflows.milestones.table import MILESTONE
 from workflows.reform.table import REFORM_MEASURE
@@ -69,12 +70,14 @@ class UnitWebhook(SQLModel, table=True):
     """One group robot of a unit (钉钉/渝快政, 企业微信, a generic JSON webhook): digests to the unit go there too."""
 
     __tablename__ = "unit_webhook"
-    __table_args__ = (UniqueConstraint("unit_id", "url"),)
+    __table_args__ = (UniqueConstraint("unit_id", "url_digest", name="uq_unit_webhook_url_digest"),)
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     kind: str = Field(max_length=16)  # dingtalk | wecom | webhook (notifications.robots.KINDS)
-    url: str = Field(max_length=1000)
-    secret: str = Field(default="", max_length=255)  # DingTalk 加签; never shown back in full
+    # the URL carries the robot's token and the secret signs its messages: both sealed at rest (engine.sealing)
+    url: str = Field(sa_column=Column(Sealed("unit_webhook.url"), nullable=False))
+    url_digest: str | None = Field(default=None, max_length=64)  # the URL's keyed digest: one robot per URL
+    secret: str = Field(default="", sa_column=Column(Sealed("unit_webhook.secret"), nullable=False, default=""))
     name: str = Field(default="", max_length=128)  # the group, e.g. 区市场监管局工作群
     source: str = Field(default="manual", max_length=16)  # manual (on 管理) | config (units.toml, by reform init)
     active: bool = True

@@ -1,7 +1,8 @@
 """A unit's group robots and how its people are reached: listed, added and removed on 管理, or named in units.toml.
 
 The robot kinds are the channel's (notifications.robots.KINDS); the edge passes them in, as this layer does not
-know the channels. Secrets are stored to sign with and never shown back in full (the pages mask them).
+know the channels. URLs and secrets are stored sealed (engine.sealing: the URL holds the robot's token) and never
+shown back in full (the pages mask them); one robot per URL, found by the URL's keyed digest.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session
 
 from engine.errors import BadRequest, NotFound
+from engine.sealing import PREFIX, UNREADABLE, sealer_of
 from workflows.accounts_models import User
 from workflows.models import REACH_LABELS, Unit, UnitWebhook
 
@@ -57,16 +60,48 @@ def put(session: Session, unit_id: int, url: str, kind: str, secret: str, name: 
     """Add a robot, or update the one with this URL (an empty secret keeps the stored one); (robot, changed)."""
     url, kind, secret, name = checked(url, kind, secret, name, kinds)
     unit_of(session, unit_id)
-    hook = session.execute(select(UnitWebhook).where(UnitWebhook.unit_id == unit_id, UnitWebhook.url == url)
-                           ).scalars().first() or UnitWebhook(unit_id=unit_id, url=url, kind=kind)
-    before = (hook.kind, hook.secret, hook.name, hook.source, hook.active) if hook.id else None
-    hook.kind, hook.secret = kind, secret or hook.secret
+    digest = sealer_of(session).digest(url)
+    hook = session.execute(select(UnitWebhook).where(UnitWebhook.unit_id == unit_id, UnitWebhook.url_digest == digest)
+                           ).scalars().first() or _unsealed(session, unit_id, url) \
+        or UnitWebhook(unit_id=unit_id, url=url, kind=kind)
+    before = (hook.kind, hook.secret, hook.name, hook.source, hook.active, hook.url_digest) if hook.id else None
+    hook.kind, hook.secret, hook.url_digest = kind, secret or hook.secret, digest
+    if hook.secret == UNREADABLE:  # sealed under a former key, and not entered again: nothing to sign with
+        hook.secret = ""
     hook.name, hook.source, hook.active = name or hook.name, source, True
-    changed = before != (hook.kind, hook.secret, hook.name, hook.source, hook.active)
+    changed = before != (hook.kind, hook.secret, hook.name, hook.source, hook.active, hook.url_digest)
     if changed:
         session.add(hook)
         session.flush()
     return hook, changed
+
+
+def _unsealed(session: Session, unit_id: int, url: str) -> UnitWebhook | None:
+    """The unit's robot with this URL among those written before sealing (no digest yet), to seal it in place."""
+    rows = session.execute(select(UnitWebhook).where(UnitWebhook.unit_id == unit_id, UnitWebhook.url_digest.is_(None))
+                           ).scalars()
+    found = next((hook for hook in rows if hook.url == url), None)
+    if found is not None:
+        flag_modified(found, "url")
+        flag_modified(found, "secret")
+    return found
+
+
+def seal_all(session: Session) -> int:
+    """Seal the robots written in the clear before sealing (`reform init` calls it); how many were."""
+    raw = session.execute(text("SELECT id FROM unit_webhook WHERE url NOT LIKE :p OR url_digest IS NULL "
+                               "OR (secret <> '' AND secret NOT LIKE :p)"), {"p": f"{PREFIX}%"}).scalars().all()
+    sealer = sealer_of(session)
+    for hook in session.execute(select(UnitWebhook).where(UnitWebhook.id.in_(raw))).scalars() if raw else ():
+        if hook.url == UNREADABLE:
+            continue
+        hook.url_digest = sealer.digest(hook.url)
+        flag_modified(hook, "url")
+        if hook.secret != UNREADABLE:
+            flag_modified(hook, "secret")
+        session.add(hook)
+    session.flush()
+    return len(raw)
 
 
 def remove(session: Session, unit_id: int, webhook_id: int) -> UnitWebhook:

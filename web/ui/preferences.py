@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.response import Template
 
 from engine.errors import WorkflowError
+from web.throttle import client_address
 from web.ui.common import RT, Form, Me, page
-from workflows import webhooks
+from workflows import audit_log, webhooks
+from workflows.accounts_models import User
 from workflows.directory import robots_of
 from workflows.models import BOTH, REACH_LABELS, Unit
 from workflows.routing import reach
@@ -31,10 +33,15 @@ def preferences_page(rt: RT, user: Me) -> Template:
 
 
 @post("/notifications", sync_to_thread=True)
-def preferences_save(rt: RT, user: Me, data: Form) -> Template:
+def preferences_save(rt: RT, user: Me, request: Request, data: Form) -> Template:
     try:
         with rt.write() as session:
-            webhooks.set_user_reach(session, user.id, data.get("reach", ""))
+            was = session.get(User, user.id).reach
+            fresh = webhooks.set_user_reach(session, user.id, data.get("reach", ""))
+            if fresh.reach != was:  # a person's own choice, in the audit history as an admin's change would be
+                audit_log.record(session, audit_log.USER, user.id, "reach_changed", by=user.username, by_id=user.id,
+                                 at=rt.clock.now(), address=client_address(request),
+                                 data={"before": was or "", "after": fresh.reach or ""})
     except WorkflowError as exc:
         return page(rt, user, "preferences.html", 400, error=exc.message, done=None, **context(rt, user))
     return page(rt, user, "preferences.html", error=None, done="通知方式已保存。", **context(rt, user))
