@@ -40,6 +40,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from config.settings import ConfigError
 from engine.clock import Clock
 from engine.db import collector_paused, is_postgres, utc, write_session
 from engine.outbox import (
@@ -55,6 +56,7 @@ from engine.outbox import (
     OutboxMessage,
     Recipient,
 )
+from engine.sealing import NoSealingKey
 from notifications.channels import Channel, Deferred, Group, PerRow, Refused, render_in_steps
 
 log = logging.getLogger("reform.outbox")
@@ -272,8 +274,13 @@ def _group(session: Session, channel: Channel | None, name: str, rows: list, gro
     if channel is None:
         _nowhere(session, [r.id for r in rows], NO_CHANNEL, f"未配置的发送渠道：{name}", result)
         return
-    addresses = channel.addresses(session, [Recipient(r.user_id, r.unit_id, r.recipient_name, r.endpoint_id)
-                                            for r in rows])
+    try:
+        addresses = channel.addresses(session, [Recipient(r.user_id, r.unit_id, r.recipient_name, r.endpoint_id)
+                                                for r in rows])
+    except (ConfigError, NoSealingKey) as exc:  # e.g. robots sealed, and this process has no key: they wait
+        result.errors.append(f"{len(rows)} 条{name}通知本次未发送，仍在队列中：{exc}")
+        log.error("outbox: %d rows on %s left queued: %s", len(rows), name, exc)
+        return
     missing, placed, payloads = [], [], []
     for row, address in zip(rows, addresses, strict=True):
         if address is None:

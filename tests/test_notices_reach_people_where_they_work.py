@@ -118,3 +118,31 @@ def test_an_action_tells_the_units_robot_once_with_who_did_it(both):
     assert boss["Subject"] == "【退回】第7项 一照多址改革 报送被退回"
     text = boss.get_body(("plain",)).get_content()
     assert "操作人：督查办核验员" in text and "操作人：rev" not in text and "说明：佐证材料不全" in text
+
+
+def test_a_sender_without_the_robots_key_sends_the_mail_and_leaves_the_robots_queued(both):
+    """`reform outbox flush` from a shell where REFORM_SECRET_KEY is not set: the robots' sealed URLs cannot be
+    opened, so their rows wait for a process that has the key; the mail goes all the same."""
+    from engine.outbox import QUEUED, SENT
+    from engine.sealing import Sealer, seal_with, sealer_of
+
+    rt, robots = both
+    measure(rt, date(2022, 6, 10))
+    assert rt.sweep(bj("2022-06-20 09:00")).fired["L2"] == 1
+    kept = sealer_of(rt.engine)
+
+    def unset() -> bytes:
+        from config.settings import Settings
+
+        return Settings(secret_key=None, demo=False).sealing_key()
+
+    seal_with(rt.engine, Sealer(unset))
+    try:
+        result = rt.flush()
+    finally:
+        seal_with(rt.engine, kept)
+    assert (result.sent, result.emails) == (2, 2) and len(parsed(rt)) == 2 and robots.messages() == []
+    assert any("仍在队列中" in e and "REFORM_SECRET_KEY" in e for e in result.errors)
+    assert {r.status for r in rows(rt) if r.channel == "robot"} == {QUEUED}
+    assert {r.status for r in rows(rt) if r.channel == "email"} == {SENT}
+    assert rt.flush().sent == 1 and len(robots.messages()) == 1  # a process with the key sends it

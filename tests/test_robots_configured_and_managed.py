@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from config.loader import parse_units
 from config.settings import ConfigError, Settings
-from engine.outbox import Recipient
+from engine.outbox import Notice, Recipient
 from engine.sealing import PREFIX, UNREADABLE, Sealer, seal_with, sealer_of
 from notifications.robots import KINDS
 from tests.notify_support import signed_in
@@ -21,7 +21,9 @@ from web.app import create_app
 from web.ui.admin_robots import UNREADABLE_SHOWN
 from workflows import audit_log
 from workflows.accounts_models import User
+from workflows.directory import robots_of
 from workflows.models import Unit, UnitWebhook
+from workflows.routing import route
 from workflows.webhooks import put
 
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -233,3 +235,32 @@ def test_sealed_values_open_only_under_their_key_and_column(tmp_path):
     assert (tmp_path / "sealing.key").stat().st_mode & 0o777 == 0o600
     with pytest.raises(ConfigError, match="REFORM_SECRET_KEY"):
         Settings(secret_key=None, demo=False).sealing_key()
+
+
+def test_notices_are_routed_to_robots_without_opening_their_credentials(web, rt):
+    """A sweep run where the key is not set (a cron job's environment) still routes to the unit's robot; only
+    the sending opens the URL and the secret."""
+    unit = scjg(rt)
+    token = signed_in(web, "root")
+    url = f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"
+    form = {"name": "区市场监管局工作群", "kind": "dingtalk", "url": url, "secret": "", "_csrf_token": token}
+    assert web.post(f"/admin/units/{unit.id}/robots", data=form).status_code in (200, 303)
+    kept = sealer_of(rt.engine)
+
+    def no_key() -> bytes:
+        raise AssertionError("the key was asked for")
+
+    seal_with(rt.engine, Sealer(no_key))
+    try:
+        with Session(rt.engine) as session:
+            [hook] = robots_of(session, [unit.id])[unit.id]
+            assert hook.name == "区市场监管局工作群"
+            person, robot = route(session, [Notice("escalation", Recipient(user_id=clerk_id(session)), "measure", 1,
+                                                   {"measure_id": 1})])
+            assert (person.channel, robot.channel, robot.to.endpoint_id) == ("email", "robot", hook.id)
+    finally:
+        seal_with(rt.engine, kept)
+
+
+def clerk_id(session) -> int:
+    return session.exec(select(User).where(User.username == "clerk")).one().id

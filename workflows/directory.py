@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from engine.outbox import Address, Recipient
@@ -82,11 +83,14 @@ def email_addresses(session: Session, recipients: Sequence[Recipient]) -> list[A
 
 
 def robots_of(session: Session, unit_ids: Iterable[int]) -> dict[int, list[UnitWebhook]]:
-    """The active group robots of the units, by unit id, oldest first."""
+    """The active group robots of the units, by unit id, oldest first: who has one, for routing and the pages.
+    Their sealed URL and secret are not read (a sweep run without the key routes all the same); only the channel
+    that sends opens them (robot_webhooks)."""
     wanted = sorted(set(unit_ids))
     if not wanted:
         return {}
-    stmt = select(UnitWebhook).where(UnitWebhook.unit_id.in_(wanted), UnitWebhook.active).order_by(UnitWebhook.id)
+    stmt = (select(UnitWebhook).where(UnitWebhook.unit_id.in_(wanted), UnitWebhook.active).order_by(UnitWebhook.id)
+            .options(defer(UnitWebhook.url), defer(UnitWebhook.secret)))
     found: dict[int, list[UnitWebhook]] = {}
     for hook in session.execute(stmt).scalars():
         found.setdefault(hook.unit_id, []).append(hook)
