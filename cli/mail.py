@@ -1,9 +1,10 @@
-"""Escalation and mail commands: `reform sweep [--now]`, `reform outbox flush|list|retry`."""
+"""Escalation and mail commands: `reform sweep [--now]`, `reform outbox flush|list|retry`, `reform robots reseal`."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+from pathlib import Path
 
 from cli.main import CliError
 
@@ -26,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
     p.add_argument("--failed", action="store_true", help="every failed row")
     p.set_defaults(handler=cmd_outbox_retry)
+
+    robots = sub.add_parser("robots", help="the units' group robots").add_subparsers(dest="robots_cmd", required=True)
+    p = robots.add_parser("reseal", help="after REFORM_SECRET_KEY changed: seal the robots again under the new key")
+    p.add_argument("--former-key-file", required=True, type=Path,
+                   help="file whose first line is the former REFORM_SECRET_KEY ('-' reads standard input)")
+    p.set_defaults(handler=cmd_robots_reseal)
 
     p = sub.add_parser("sink", help="run the local SMTP sink alone: keeps every message in var/mailsink")
     p.add_argument("--port", type=int, default=None)
@@ -160,3 +167,34 @@ def cmd_sink(args) -> int:
         return 0
     finally:
         sink.stop()
+
+
+def cmd_robots_reseal(args) -> int:
+    from cli.core import read_password
+    from config.settings import Settings
+    from engine.sealing import Sealer
+    from runtime.core import build_runtime
+    from workflows import audit_log, webhooks
+
+    rt = build_runtime()
+    rt.settings.sealing_key()  # the current key: said now if it is missing, before anything is read
+    former = Settings(secret_key=read_password(args.former_key_file).strip(), demo=False)
+    former.sealing_key()  # the same checks of its length
+    with rt.write() as session:
+        resealed, lost = webhooks.reseal(session, Sealer(former.sealing_key))
+        for unit_id, hook_id in _units_of(session, resealed):
+            audit_log.record(session, audit_log.UNIT, unit_id, "robot_resealed", by=operator(), by_id=None,
+                             at=rt.clock.now(), address="command line", data={"robot": hook_id})
+    print(f"resealed {len(resealed)} robots under the current key"
+          + (f"; {len(lost)} open under neither key (enter them again on 管理): {lost}" if lost else ""))
+    return 1 if lost else 0
+
+
+def _units_of(session, ids: list[int]) -> list[tuple[int, int]]:
+    from sqlalchemy import select
+
+    from workflows.models import UnitWebhook
+
+    if not ids:
+        return []
+    return list(session.execute(select(UnitWebhook.unit_id, UnitWebhook.id).where(UnitWebhook.id.in_(ids))).all())

@@ -264,3 +264,36 @@ def test_notices_are_routed_to_robots_without_opening_their_credentials(web, rt)
 
 def clerk_id(session) -> int:
     return session.exec(select(User).where(User.username == "clerk")).one().id
+
+
+def test_after_the_key_changes_the_operator_reseals_the_robots(cli, db, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder)
+    (folder / "units.toml").write_text(UNITS, encoding="utf-8")
+    monkeypatch.setenv("REFORM_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("REFORM_TEST_ROBOT_SECRET", "SECfromtheenvironment")
+    monkeypatch.setenv("REFORM_SECRET_KEY", KEY)
+    assert cli(["init"]) == 0
+    new_key = "the-new-secret-key-after-a-leak-9876543210"
+    monkeypatch.setenv("REFORM_SECRET_KEY", new_key)
+    seal_with(db, Sealer(Settings(secret_key=new_key).sealing_key))
+    with Session(db) as session:
+        assert {h.url for h in session.exec(select(UnitWebhook))} == {UNREADABLE}
+    former = tmp_path / "former-key"
+    former.write_text("not-the-former-key-at-all-0000\n")
+    capsys.readouterr()
+    assert cli(["robots", "reseal", "--former-key-file", str(former)]) == 1, "neither key opens them: said so"
+    assert "open under neither key" in capsys.readouterr().out
+    former.write_text(KEY + "\n")
+    assert cli(["robots", "reseal", "--former-key-file", str(former)]) == 0
+    assert "resealed 2 robots" in capsys.readouterr().out
+    with Session(db) as session:
+        hooks = session.exec(select(UnitWebhook).order_by(UnitWebhook.id)).all()
+        assert [(h.url, h.secret) for h in hooks] == [
+            (f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}", "SECfromtheenvironment"),
+            ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdefgh-1234", "")]
+        resealed = [r for r in audit_log.records(session, audit_log.UNIT) if r.action == "robot_resealed"]
+        assert sorted(r.payload["robot"] for r in resealed) == [h.id for h in hooks]
+    assert cli(["robots", "reseal", "--former-key-file", str(former)]) == 0
+    assert "resealed 0 robots" in capsys.readouterr().out
+    assert cli(["init"]) == 0 and "units changed: 0" in capsys.readouterr().out  # found by the new digests

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session
 
 from engine.errors import BadRequest, NotFound
-from engine.sealing import PREFIX, UNREADABLE, sealer_of
+from engine.sealing import PREFIX, UNREADABLE, Sealer, sealer_of
 from workflows.accounts_models import User
 from workflows.models import REACH_LABELS, Unit, UnitWebhook
 
@@ -139,3 +139,35 @@ def _reach(reach: str, allow_default: bool) -> str | None:
         raise WebhookRefused(f"未知的通知方式“{reach}”，可选：{'、'.join(REACH_LABELS.values())}",
                              detail=f"reach {reach!r}")
     return reach
+
+
+def reseal(session: Session, former: Sealer) -> tuple[list[int], list[int]]:
+    """After REFORM_SECRET_KEY changed: the robots sealed under the `former` key sealed again under the current
+    one; (ids resealed, ids neither key opens). A robot already readable is left as it is."""
+    current = sealer_of(session)
+    rows = session.execute(text("SELECT id, url, secret FROM unit_webhook ORDER BY id")).all()
+    resealed, lost = [], []
+    for row_id, url, secret in rows:
+        values = {}
+        for column, raw in (("url", url), ("secret", secret)):
+            if not raw or not raw.startswith(PREFIX):
+                continue  # empty, or in the clear (seal_all's work)
+            label = f"unit_webhook.{column}"
+            if current.open(raw, label) != UNREADABLE:
+                continue
+            opened = former.open(raw, label)
+            if opened == UNREADABLE:
+                lost.append(row_id)
+                break
+            values[column] = opened
+        else:
+            if values:
+                hook = session.get(UnitWebhook, row_id)
+                for column, plain in values.items():
+                    setattr(hook, column, plain)
+                if "url" in values:
+                    hook.url_digest = current.digest(values["url"])
+                session.add(hook)
+                resealed.append(row_id)
+    session.flush()
+    return resealed, sorted(set(lost))
