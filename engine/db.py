@@ -37,15 +37,52 @@ def make_engine(url: str, **kwargs) -> Engine:
     # no pre-ping: a SELECT 1 on every checkout is a round trip per request; a connection the server closed
     # fails once and is replaced (pool_recycle bounds how long one lives)
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _count_changes(engine)
+    return engine
 
 
-# --- the data version: what moves whenever a transaction that wrote rows ends (PostgreSQL) ---
-# The snapshot a statement would take: the transactions finished so far (xmin:xmax:those still running). Two
-# statements that see the same snapshot see the same rows; a transaction that wrote anything holds an id, and
-# its commit (or rollback) changes every later snapshot, whoever made it: this server, another process, an
-# operator in psql. Reading it is a function call; writers do nothing for it (no hook, no round trip).
-_DATA_VERSION = text("SELECT CAST(pg_current_snapshot() AS text)")  # built once: every page reads it
+# --- the data version: a number that moves after every transaction that changed rows (PostgreSQL) ---
+# A sequence, bumped when a connection that ran a change goes back to the pool, i.e. after its commit (or
+# rollback) and before the request that made the change answers: a figure cached under the version read before
+# its queries is never served after a change has returned. nextval takes no lock, so writers stay parallel.
+DATA_VERSION = "reform_data_version"
+_DATA_VERSION = text(f"SELECT pg_sequence_last_value(to_regclass('{DATA_VERSION}'))")  # built once: every page
+# statements that change no row; anything else (INSERT, UPDATE, DELETE, DDL, COPY, ...) counts as a change
+_READS = frozenset({"select", "show", "begin", "savepoint", "release", "rollback", "commit", "set", "explain",
+                    "reset", "discard"})
+# tables no cached figure reads: signing in (and failing to) and the periodic jobs' timestamps change no figure
+QUIET_TABLES = ("web_session", "api_token", "login_failure", "job_run")
+
+
+def _changes(statement: str) -> bool:
+    head = statement.lstrip()[:80].lower()
+    word = head.split(None, 1)[0] if head else ""
+    if word in _READS:
+        return False
+    return not any(f" {table}" in head.split("(", 1)[0] for table in QUIET_TABLES)
+
+
+def _count_changes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _params, _context, _many) -> None:
+        if "changed" not in conn.info and _changes(statement):
+            conn.info["changed"] = True
+
+    @event.listens_for(engine, "checkin")
+    def _bump(dbapi_conn, record) -> None:
+        if record.info.pop("changed", None) is None or dbapi_conn is None:
+            return
+        was = dbapi_conn.autocommit
+        try:  # the connection is idle here (the pool has reset it): one autocommit round trip
+            dbapi_conn.autocommit = True
+            try:
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(f"SELECT nextval('{DATA_VERSION}')")
+            finally:
+                dbapi_conn.autocommit = was
+        except Exception:  # not migrated yet (no sequence): data_version reads None, nothing is cached
+            pass
 
 
 IN_CHUNK = 10_000  # ids bound in one statement: PostgreSQL takes at most 65,535 parameters
@@ -73,9 +110,8 @@ def constants(values) -> list:
 
 
 def data_version(session: Session):
-    """The data version as the session's next statement sees it (a snapshot's text), or None on SQLite: read it
-    before the queries of a figure cached under it. A write that commits after it was read moves it, so a
-    figure kept under it is never served once that write has returned."""
+    """The data version as the session's next statement sees it, or None (SQLite, or never bumped): read it
+    before the queries of a figure cached under it."""
     if not is_postgres(session):
         return None
     return session.execute(_DATA_VERSION).scalar()
@@ -134,7 +170,8 @@ _AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictiona
 def reading(engine: Engine) -> Engine:
     """The engine a read session binds to. On PostgreSQL its connections run in autocommit: a reader sends no
     BEGIN and no ROLLBACK (two of a detail page's fourteen round trips, and two more for the sign-in check),
-    and sees what READ COMMITTED would have shown each statement anyway. Same pool, same listeners."""
+    and sees what READ COMMITTED would have shown each statement anyway. Same pool, same listeners: a write made
+    through it still moves the data version."""
     if engine.dialect.name != "postgresql":
         return engine
     found = _AUTOCOMMIT.get(engine)

@@ -1,9 +1,9 @@
 """Figures that scan the whole ledger (总览, 驾驶舱), computed once per data version and kept for the next reader.
 
-The key is everything the figures follow from: the data version (engine.db.data_version, the snapshot of
-finished transactions, which every commit moves, from this server or not), the cut-off dates of the lights (the
-day and the calendar) and who asks (the access scope). A change has committed before its request answers, so a
-figure is never served stale after a write; on SQLite (no version) every request computes its figures.
+The key is everything the figures follow from: the data version (engine.db.data_version, moved after every
+change), the cut-off dates of the lights (the day and the calendar) and who asks (the access scope). A change
+has moved the version before its request answers, so a figure is never served stale after a write; on SQLite
+(no version) every request computes its figures.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def figures(rt: Runtime, started_at: datetime) -> Figures:
     database's error when it does not answer (the sweep's time is its first query)."""
     now = rt.clock.now()
     with rt.read() as session:
-        last = last_run(session, SWEEP_JOB)  # one row by its key: read every time, not kept
+        last = last_run(session, SWEEP_JOB)  # job_run moves no data version: read every time
         kept = rt.figures.get(session, ("health counts",), lambda: _counts(session))
     late = timedelta(seconds=STALE_INTERVALS * rt.settings.sweep_interval_seconds)
     stale = (now - last > late) if last else (now - started_at > late)

@@ -10,8 +10,7 @@ from datetime import date
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, event, select, text, update
-from sqlalchemy.pool import NullPool
+from sqlalchemy import event, select, update
 
 from engine.db import data_version, is_postgres
 from tests.web_support import as_user
@@ -222,27 +221,3 @@ def test_a_kept_overview_holds_each_browser_sessions_own_token(rt, ledger):
         out = second.post("/logout", data={"_csrf_token": _csrf(other)}, follow_redirects=False)
         assert out.status_code in (302, 303), "the kept page's token is this session's: its sign-out form works"
         assert first.get("/overview").status_code == 200, "the other session goes on"
-
-
-def test_a_change_made_outside_the_server_is_seen_by_the_next_reader(rt, ledger):
-    """Another process, a `reform` command, an operator's psql: their commits move the version too, with no
-    hook of ours on their connection."""
-    rt.clock.set(bj("2022-06-20 09:00"))
-    office = people(rt, {"boss": (OFFICE, None)})["boss"]
-    auth = headers(rt, office)
-    victim = _open_not_late(rt)[0]
-    outside = create_engine(rt.engine.url.render_as_string(hide_password=False), poolclass=NullPool)
-    try:
-        with client(rt) as c:
-            first = c.get("/api/cockpit", headers=auth).json()
-            with rt.read() as session:
-                before = data_version(session)
-            with outside.begin() as conn:  # plain SQL on a connection the server never saw
-                conn.execute(text("UPDATE measure SET due_date = :d WHERE id = :i"),
-                             {"d": date(2022, 1, 5), "i": victim})
-            with rt.read() as session:
-                after = data_version(session)
-            assert before is None or after != before
-            assert c.get("/api/cockpit", headers=auth).json()["overdue"] == first["overdue"] + 1
-    finally:
-        outside.dispose()

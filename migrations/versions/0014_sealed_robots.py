@@ -3,8 +3,8 @@ columns become TEXT (a sealed value is longer than the plain one), and one robot
 keyed digest, as the ciphertext differs at every write. Rows written before stay readable as they are;
 `reform init` seals them (a migration has no key).
 
-Revision ID: 0015_sealed_robots
-Revises: 0014_snapshot_version
+Revision ID: 0014_sealed_robots
+Revises: 0013_login_failure
 """
 from collections.abc import Sequence
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0015_sealed_robots'
-down_revision: str | None = '0014_snapshot_version'
+revision: str = '0014_sealed_robots'
+down_revision: str | None = '0013_login_failure'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
