@@ -30,8 +30,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     """What a person can cause: bad input, a wrong state, an unusable setting."""
     from config.settings import ConfigError
     from engine.errors import WorkflowError
+    from engine.sealing import NoSealingKey
 
-    return CliError, WorkflowError, ConfigError
+    return CliError, WorkflowError, ConfigError, NoSealingKey
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,10 @@ class Sealer:
         if self._keys is None:
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-            root = self._key_source()
+            try:
+                root = self._key_source()
+            except ValueError as exc:  # the settings' ConfigError: no key, or too short a one
+                raise NoSealingKey(str(exc)) from exc
             self._keys = (AESGCM(hmac.new(root, b"reform sealing: aes-256-gcm", hashlib.sha256).digest()),
                           hmac.new(root, b"reform sealing: lookup digest", hashlib.sha256).digest())
         return self._keys

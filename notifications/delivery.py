@@ -40,7 +40,6 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import ConfigError
 from engine.clock import Clock
 from engine.db import collector_paused, is_postgres, utc, write_session
 from engine.outbox import (
@@ -277,7 +276,7 @@ def _group(session: Session, channel: Channel | None, name: str, rows: list, gro
     try:
         addresses = channel.addresses(session, [Recipient(r.user_id, r.unit_id, r.recipient_name, r.endpoint_id)
                                                 for r in rows])
-    except (ConfigError, NoSealingKey) as exc:  # e.g. robots sealed, and this process has no key: they wait
+    except NoSealingKey as exc:  # e.g. robots sealed, and this process has no key: they wait
         result.errors.append(f"{len(rows)} 条{name}通知本次未发送，仍在队列中：{exc}")
         log.error("outbox: %d rows on %s left queued: %s", len(rows), name, exc)
         return
