@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     text_max_chars: int = 5000
     date_span_years: int = 5  # deadlines and dates within the plans' years (and this year) ± this many
 
+    # exports: a 任务台账 of more measures than this is made in the background and fetched from its own page
+    export_inline_max: int = 5000
+    export_keep_hours: int = 24  # a made export is kept this long for its requester, then removed
+
     # tokens
     token_ttl_hours: int = 12
 
@@ -126,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def sink_dir(self) -> Path:

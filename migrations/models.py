@@ -5,6 +5,7 @@ from engine.jobs import JobRun  # noqa: F401
 from engine.outbox import OutboxMessage  # noqa: F401
 from workflows.accounts_models import ApiToken, LeaderUnit, LoginFailure, User, WebSession  # noqa: F401
 from workflows.calendar_store import CalendarDay, CalendarYear  # noqa: F401
+from workflows.exports import ExportJob  # noqa: F401
 from workflows.models import (  # noqa: F401
     Category,
     Escalation,

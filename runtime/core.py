@@ -95,6 +95,13 @@ class Runtime:
         return FigureCache()
 
     @cached_property
+    def exports(self):
+        """The exports made in the background by this process (a city's 任务台账)."""
+        from runtime.exports import Exports
+
+        return Exports(self)
+
+    @cached_property
     def answers(self) -> FigureCache:
         """Pages of the measure list as they were answered, per data version, day and reader."""
         return FigureCache(ANSWERS_KEPT)

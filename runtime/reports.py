@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from runtime.core import DOCX_TYPE, Runtime
 from workflows.access import Access
 from workflows.documents.monthly_brief import Instruction, Problem, brief_from_report, monthly_tongbao_bytes
-from workflows.models import Measure
+from workflows.models import LEAD, Measure, MeasureUnit
 from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
 from workflows.reports.monthly import MonthlyReport
 from workflows.reports.periods import local_day
@@ -76,6 +76,16 @@ def assessment_workbook(rt: Runtime, report) -> Workbook:
 def typical_cases_workbook(rt: Runtime, cases, label: str) -> Workbook:
     return Workbook(records_xlsx.typical_cases_bytes(cases, label, rt.clock.now(), stamp(rt)), "典型案例清单.xlsx",
                     "reform-typical-cases.xlsx")
+
+
+def ledger_size(session: Session, access: Access | None, unit: str | None = None, plan: str | None = None) -> int:
+    """How many measures the 任务台账 of this scope would list: counted in SQL, to choose how to make it."""
+    scope = service.scope_for(session, access, unit)
+    stmt = select(func.count()).select_from(Measure).where(Measure.plan_id == service.plan_of(session, plan).id)
+    if scope.unit_id is not None:
+        stmt = stmt.where(Measure.id.in_(select(MeasureUnit.measure_id).where(
+            MeasureUnit.unit_id == scope.unit_id, MeasureUnit.part == LEAD)))
+    return session.execute(stmt).scalar_one()
 
 
 def ledger_workbook(rt: Runtime, session: Session, access: Access | None, unit: str | None = None,

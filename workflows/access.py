@@ -83,6 +83,12 @@ class Access:
             raise PermissionDenied(f"您的角色不能{what}",
                                    detail=f"user {self.actor.username!r} (role {self.actor.role}) may not {what}")
 
+    def require_own(self, owner_id: int | None, not_found: str, detail: str) -> None:
+        """Something kept for the person who asked for it (an export's file): anyone else, whatever their role,
+        is told it is not found, so that even its existence is not told."""
+        if owner_id is None or owner_id != self.actor.id:
+            raise NotFound(not_found, detail=f"{detail}: not {self.actor.username!r}'s")
+
     @property
     def own_unit_id(self) -> int | None:
         return next(iter(sorted(self.actor.unit_ids)), None)

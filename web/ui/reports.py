@@ -19,6 +19,7 @@ from web.ui import charts as bar_charts
 from web.ui import common
 from web.ui import report_charts as charts
 from web.ui.common import RT, Form, Me, Who
+from workflows import exports
 from workflows.access import Access
 from workflows.accounts_models import User
 from workflows.documents.text import is_end_of_day
@@ -121,9 +122,34 @@ def assessment_download(rt: RT, access: Who, year: Text = None) -> Response:
 
 
 @get("/reports/ledger.xlsx", sync_to_thread=True)
-def ledger_download(rt: RT, access: Who) -> Response:
+def ledger_download(rt: RT, user: Me, access: Who, unit: Text = None, plan: Text = None) -> Response | Redirect:
+    """Made here for a ledger of up to export_inline_max measures; a larger one is made in the background and
+    fetched from its job's page (a city's ledger takes a minute to write)."""
     with rt.read() as session:
-        return attachment(reporting.ledger_workbook(rt, session, access))
+        size = reporting.ledger_size(session, access, unit, plan)
+        if size <= rt.settings.export_inline_max:
+            return attachment(reporting.ledger_workbook(rt, session, access, unit, plan))
+    job = rt.exports.ledger(user.id, size, unit, plan)
+    return common.see_other(f"/exports/{job.id}")
+
+
+@get("/exports/{job_id:int}", sync_to_thread=True)
+def export_page(rt: RT, user: Me, access: Who, job_id: FromPath[int]) -> Template:
+    job = rt.exports.of(access, job_id)
+    return page(rt, "export", user, job=job, status_label=exports.STATUS_LABELS[job.status],
+                created=common.cn_date(job.created_at, with_time=True),
+                finished=common.cn_date(job.finished_at, with_time=True) if job.finished_at else "",
+                size_label=size_label(job.size))
+
+
+def size_label(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size, 1) / 1024:.0f} KB"
+
+
+@get("/exports/{job_id:int}/file", sync_to_thread=True)
+def export_file(rt: RT, access: Who, job_id: FromPath[int]) -> Response:
+    job = rt.exports.of(access, job_id)
+    return attachment(reporting.Workbook(rt.exports.file(job), job.file_name, f"reform-export-{job.id}.xlsx"))
 
 
 @get("/reports/classes", sync_to_thread=True)
@@ -244,6 +270,7 @@ def timetable_act(rt: RT, user: Me, access: Who, measure_id: FromPath[int], mile
 # One Router: see web/api/reports.py (handlers sharing a path must be registered together).
 HANDLERS = [
     index, monthly_page, monthly_download, monthly_document, assessment_page, assessment_download, ledger_download,
+    export_page, export_file,
     classes_page, classify, records_page, typical_cases_page, typical_cases_download, timetable_page, timetable_add,
     timetable_act,
 ]

@@ -124,6 +124,11 @@ def ledger_workbook(session: Session, now: datetime, scope: Scope, light_of: Cal
     return ledger_xlsx.workbook_bytes(sheet, stamp)
 
 
+def plan_of(session: Session, code: str | None) -> Plan:
+    """The plan of this code, or the first plan; a clear error when there is none."""
+    return _plan(session, code)
+
+
 def _plan(session: Session, code: str | None) -> Plan:
     plans = list(session.execute(select(Plan).order_by(Plan.id)).scalars())
     if code:
