@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import NotFound, WorkflowError
+from engine.errors import Conflict, NotFound, WorkflowError
 from workflows import exports
 from workflows.exports import ExportJob
 
@@ -52,6 +52,8 @@ class Exports:
         return job
 
     def file(self, job: ExportJob) -> bytes:
+        if job.waiting:
+            raise Conflict("导出文件还在生成中，请稍后再取", detail=f"export {job.id} {job.status}")
         path = self.directory / job.stored_as
         if job.status != exports.DONE or not job.stored_as or not path.is_file():
             raise NotFound("导出文件已不在（保留一天），请重新导出", detail=f"export {job.id} file")

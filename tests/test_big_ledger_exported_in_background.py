@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from engine.db import utc
 from runtime import reports as reporting
 from tests.web_support import as_user
-from tests.world import people
+from tests.world import headers, people
 from web.app import create_app
 from workflows import exports
 from workflows.exports import ExportJob
@@ -146,3 +146,37 @@ def test_made_exports_are_removed_after_a_day(big):
         assert session.get(ExportJob, first) is None
         assert session.exec(select(ExportJob).where(ExportJob.user_id == who["office1"].id)).all() == []
     assert client.get(f"/exports/{first}").status_code == 404
+
+
+def test_the_api_asks_for_an_export_and_fetches_it_when_done(big):
+    rt, client, who = big
+    office = headers(rt, who["office1"])
+    asked = client.post("/api/reports/ledger/exports", json={}, headers=office)
+    assert asked.status_code == 202, asked.text
+    view = asked.json()
+    assert view["measures"] == 85 and view["status"] in ("queued", "running", "done") and view["kind"] == "ledger"
+    job = finished(rt, view["id"])
+    done = client.get(f"/api/exports/{job.id}", headers=office).json()
+    assert (done["status"], done["status_label"], done["file_url"]) == ("done", "已生成", f"/api/exports/{job.id}/file")
+    got = client.get(done["file_url"], headers=office)
+    assert got.status_code == 200
+    with rt.read() as session:
+        assert rows_of(got.content) == rows_of(reporting.ledger_workbook(rt, session, None).content)
+
+    other = headers(rt, who["rev1"])
+    assert client.get(f"/api/exports/{job.id}", headers=other).status_code == 404
+    assert client.get(f"/api/exports/{job.id}/file", headers=other).status_code == 404
+
+    with rt.write() as session:  # one still being made: its file is not there yet
+        making = exports.ask(session, exports.LEDGER, who["office1"].id, {"unit": "区市场监管局", "plan": None}, 5,
+                             rt.clock.now())
+        exports.claim(session, making.id, rt.clock.now())
+    early = client.get(f"/api/exports/{making.id}/file", headers=office)
+    assert early.status_code == 409 and "还在生成中" in early.text
+
+    bad = client.post("/api/reports/ledger/exports", json={"unit": 5}, headers=office)
+    assert bad.status_code == 400 and "unit 应为文字" in bad.text
+    unknown = client.post("/api/reports/ledger/exports", json={"unit": "区不存在局"}, headers=office)
+    assert unknown.status_code == 400 and "未知单位" in unknown.text
+    clerk = headers(rt, who["clerk1"])
+    assert client.post("/api/reports/ledger/exports", json={"unit": "区财政局"}, headers=clerk).status_code == 403

@@ -12,6 +12,7 @@ from engine.errors import BadRequest
 from runtime import reports as reporting
 from web.api.common import RT, IdParam, Text, Who, api_get, api_patch, api_post
 from web.responses import attachment
+from workflows import exports
 from workflows.milestones.service import MilestoneList, MilestoneView
 from workflows.reports import classes, records, service
 from workflows.reports.assessment import AssessmentReport
@@ -103,6 +104,55 @@ def ledger(rt: RT, access: Who, unit: Text = None, plan: Text = None) -> Respons
         return attachment(reporting.ledger_workbook(rt, session, access, unit, plan))
 
 
+class ExportView(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    status: str  # queued | running | done | failed
+    status_label: str
+    measures: int
+    created_at: str
+    finished_at: str | None
+    file_name: str
+    size: int
+    error: str
+    file_url: str | None  # once done
+
+
+def export_view(job) -> ExportView:
+    return ExportView(id=job.id, kind=job.kind, status=job.status, status_label=exports.STATUS_LABELS[job.status],
+                      measures=job.measures, created_at=job.created_at.isoformat(),
+                      finished_at=job.finished_at.isoformat() if job.finished_at else None, file_name=job.file_name,
+                      size=job.size, error=job.error,
+                      file_url=f"/api/exports/{job.id}/file" if job.status == exports.DONE else None)
+
+
+def _text_field(data: dict[str, Any] | None, name: str) -> str | None:
+    value = (data or {}).get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name} 应为文字（单位名称或方案代码）", detail=f"{name}: {type(value).__name__}")
+    return value or None
+
+
+@api_post("/api/reports/ledger/exports", status_code=202,
+          summary="在后台生成任务台账 Excel（大台账用）：立即返回导出任务，完成后从 file_url 下载，仅限本人")
+def export_ledger(rt: RT, access: Who, data: JSONBody[dict[str, Any] | None] = None) -> ExportView:
+    unit, plan = _text_field(data, "unit"), _text_field(data, "plan")
+    with rt.read() as session:
+        size = reporting.ledger_size(session, access, unit, plan)
+    return export_view(rt.exports.ledger(access.actor.id, size, unit, plan))
+
+
+@api_get("/api/exports/{export_id:int}", summary="一项导出任务：状态、完成后的下载地址（仅限本人）")
+def export_status(rt: RT, access: Who, export_id: FromPath[int]) -> ExportView:
+    return export_view(rt.exports.of(access, export_id))
+
+
+@api_get("/api/exports/{export_id:int}/file", summary="下载导出文件（生成完成后，仅限本人，保留一天）")
+def export_file(rt: RT, access: Who, export_id: FromPath[int]) -> Response:
+    job = rt.exports.of(access, export_id)
+    return attachment(reporting.Workbook(rt.exports.file(job), job.file_name, f"reform-export-{job.id}.xlsx"))
+
+
 @api_get("/api/reports/classes", summary="分类推进：各分类的事项与举措数")
 def class_counts(rt: RT, access: Who) -> ClassCounts:
     with rt.read() as session:
@@ -185,7 +235,8 @@ def typical_cases(request: Request, rt: RT, access: Who, format: Text = None) ->
 # One Router, so handlers sharing a path (GET and POST …/milestones) are registered once: Litestar 2.25 wraps
 # a sync_to_thread handler again each time another handler joins its path when they are registered one by one.
 HANDLERS = [
-    monthly, assessment, ledger, class_counts, list_items, classify_item, list_milestones, add_milestone,
+    monthly, assessment, ledger, export_ledger, export_status, export_file, class_counts, list_items, classify_item,
+    list_milestones, add_milestone,
     act_milestone, complete_milestone, evaluations, replications, typical_cases,
 ]
 ROUTES: list = [Router(path="/", route_handlers=HANDLERS)]
