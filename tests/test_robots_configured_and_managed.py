@@ -69,12 +69,17 @@ def test_units_toml_names_robots_and_says_which_line_is_wrong():
         parse_units(tomllib.loads('[[unit]]\nname = "甲"\nreach = "pigeon"\n'), "units.toml", {})
 
 
-def test_reform_init_applies_the_configured_robots_once(cli, db, tmp_path, monkeypatch, capsys):
+def configured_robots(tmp_path, monkeypatch) -> None:
+    """The project's configuration with UNITS as units.toml, and the secret its first robot names."""
     folder = tmp_path / "config"
     shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder)
     (folder / "units.toml").write_text(UNITS, encoding="utf-8")
     monkeypatch.setenv("REFORM_CONFIG_DIR", str(folder))
     monkeypatch.setenv("REFORM_TEST_ROBOT_SECRET", "SECfromtheenvironment")
+
+
+def test_reform_init_applies_the_configured_robots_once(cli, db, tmp_path, monkeypatch, capsys):
+    configured_robots(tmp_path, monkeypatch)
     monkeypatch.delenv("REFORM_SECRET_KEY", raising=False)
     assert cli(["init"]) == 2, "robots are sealed under REFORM_SECRET_KEY: without it init refuses them"
     assert "REFORM_SECRET_KEY" in capsys.readouterr().err
@@ -267,11 +272,7 @@ def clerk_id(session) -> int:
 
 
 def test_after_the_key_changes_the_operator_reseals_the_robots(cli, db, tmp_path, monkeypatch, capsys):
-    folder = tmp_path / "config"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder)
-    (folder / "units.toml").write_text(UNITS, encoding="utf-8")
-    monkeypatch.setenv("REFORM_CONFIG_DIR", str(folder))
-    monkeypatch.setenv("REFORM_TEST_ROBOT_SECRET", "SECfromtheenvironment")
+    configured_robots(tmp_path, monkeypatch)
     monkeypatch.setenv("REFORM_SECRET_KEY", KEY)
     assert cli(["init"]) == 0
     new_key = "the-new-secret-key-after-a-leak-9876543210"
