@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import msgspec
 from sqlmodel import Session, select
 
 from engine.history import HistoryRecord
@@ -75,8 +75,8 @@ class MeasureFact:
 class Facts:
     measures: list[MeasureFact]
     events: dict[int, list[Event]]
-    escalations: list[Escalation]
-    milestones: list[Milestone]
+    escalations: list  # rows with the columns of Escalation (load), or Escalation entities
+    milestones: list  # the same, of Milestone
     reviewer: str = "督查办"  # the supervision office's name, as its line in the reports is headed
     unit: str | None = None  # a unit's own report: only its line is shown
 
@@ -103,10 +103,13 @@ def load(session: Session, unit_id: int | None = None) -> Facts:
     """Every measure with its whole history (readings pick the part before their instant); only those whose
     primary unit is `unit_id` when given."""
     reviewer = session.exec(select(Unit.name).where(Unit.kind == UNIT_SUPERVISOR).order_by(Unit.id)).first()
-    facts = Facts(measures(session), _events(session),
-                  list(session.exec(select(Escalation).order_by(Escalation.fired_at, Escalation.id))),
-                  list(session.exec(select(Milestone).order_by(Milestone.due_date, Milestone.id))),
-                  reviewer or "督查办")
+    # rungs and milestones as plain rows with the tables' column names: a city has 10⁵ of them, and ORM
+    # entities cost a second of the 月调度 before any figure was counted
+    escalations = session.execute(select(*Escalation.__table__.columns)
+                                  .order_by(Escalation.fired_at, Escalation.id)).all()
+    milestones = session.execute(select(*Milestone.__table__.columns)
+                                 .order_by(Milestone.due_date, Milestone.id)).all()
+    facts = Facts(measures(session), _events(session), list(escalations), list(milestones), reviewer or "督查办")
     return facts.of_unit(unit_id)
 
 
@@ -160,8 +163,14 @@ def _events(session: Session) -> dict[int, list[Event]]:
                    HistoryRecord.to_state, HistoryRecord.actor_name, HistoryRecord.comment, HistoryRecord.data)
             .where(HistoryRecord.workflow == REFORM_MEASURE.name).order_by(HistoryRecord.seq))
     out: dict[int, list[Event]] = defaultdict(list)
-    for rec in session.exec(stmt):  # plain columns: every record of every measure is read
+    records = session.exec(stmt).all()  # plain columns: every record of every measure is read
+    # every record's data decoded in one call (a JSON list of them), not one json.loads per record
+    datas = _decode_all("[" + ",".join(r.data if r.data else "{}" for r in records) + "]") if records else []
+    for rec, data in zip(records, datas, strict=True):
         out[rec.subject_id].append(Event(as_utc(rec.at), rec.action, rec.from_state, rec.to_state,
                                          names.get(rec.actor_name, rec.actor_name), rec.comment,
-                                         json.loads(rec.data) if rec.data and rec.data != "{}" else {}))
+                                         data if isinstance(data, dict) else {}))
     return out
+
+
+_decode_all = msgspec.json.Decoder(list).decode
