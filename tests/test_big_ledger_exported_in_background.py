@@ -140,7 +140,8 @@ def test_made_exports_are_removed_after_a_day(big):
         session.get(ExportJob, first).finished_at = utc(rt.clock.now()) - timedelta(hours=25)
     with rt.write() as session:  # someone else asks: a good moment to forget what is old
         exports.ask(session, exports.LEDGER, who["rev1"].id, {"unit": None, "plan": None}, 85, rt.clock.now())
-    rt.exports.ledger(who["rev1"].id, 85, None, None)
+    theirs = rt.exports.ledger(who["rev1"].id, 85, None, None)
+    assert finished(rt, theirs.id).status == exports.DONE  # (and no worker is left running after the test)
     assert not stored.exists()
     with Session(rt.engine) as session:
         assert session.get(ExportJob, first) is None
