@@ -178,23 +178,13 @@ def cmd_robots_reseal(args) -> int:
 
     rt = build_runtime()
     rt.settings.sealing_key()  # the current key: said now if it is missing, before anything is read
-    former = Settings(secret_key=read_password(args.former_key_file).strip(), demo=False)
-    former.sealing_key()  # the same checks of its length
+    former_key = Settings(secret_key=read_password(args.former_key_file).strip(), demo=False).sealing_key()
     with rt.write() as session:
-        resealed, lost = webhooks.reseal(session, Sealer(former.sealing_key))
-        for unit_id, hook_id in _units_of(session, resealed):
+        resealed, lost = webhooks.reseal(session, Sealer(lambda: former_key))
+        for unit_id, hook_id in resealed:
             audit_log.record(session, audit_log.UNIT, unit_id, "robot_resealed", by=operator(), by_id=None,
                              at=rt.clock.now(), address="command line", data={"robot": hook_id})
     print(f"resealed {len(resealed)} robots under the current key"
           + (f"; {len(lost)} open under neither key (enter them again on 管理): {lost}" if lost else ""))
     return 1 if lost else 0
 
-
-def _units_of(session, ids: list[int]) -> list[tuple[int, int]]:
-    from sqlalchemy import select
-
-    from workflows.models import UnitWebhook
-
-    if not ids:
-        return []
-    return list(session.execute(select(UnitWebhook.unit_id, UnitWebhook.id).where(UnitWebhook.id.in_(ids))).all())

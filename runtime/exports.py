@@ -51,6 +51,13 @@ class Exports:
             self.submit(job.id)
         return job
 
+    def download(self, access: Access, job_id: int):
+        """The job's file as a workbook to hand out, for the person who asked only."""
+        from runtime.reports import Workbook
+
+        job = self.of(access, job_id)
+        return Workbook(self.file(job), job.file_name, f"reform-export-{job.id}.xlsx")
+
     def file(self, job: ExportJob) -> bytes:
         if job.waiting:
             raise Conflict("导出文件还在生成中，请稍后再取", detail=f"export {job.id} {job.status}")

@@ -141,9 +141,9 @@ def _reach(reach: str, allow_default: bool) -> str | None:
     return reach
 
 
-def reseal(session: Session, former: Sealer) -> tuple[list[int], list[int]]:
+def reseal(session: Session, former: Sealer) -> tuple[list[tuple[int, int]], list[int]]:
     """After REFORM_SECRET_KEY changed: the robots sealed under the `former` key sealed again under the current
-    one; (ids resealed, ids neither key opens). A robot already readable is left as it is."""
+    one; ((unit id, robot id) of those resealed, ids neither key opens). A robot already readable is left as is."""
     current = sealer_of(session)
     rows = session.execute(text("SELECT id, url, secret FROM unit_webhook ORDER BY id")).all()
     resealed, lost = [], []
@@ -152,7 +152,7 @@ def reseal(session: Session, former: Sealer) -> tuple[list[int], list[int]]:
         for column, raw in (("url", url), ("secret", secret)):
             if not raw or not raw.startswith(PREFIX):
                 continue  # empty, or in the clear (seal_all's work)
-            label = f"unit_webhook.{column}"
+            label = UnitWebhook.__table__.c[column].type.label
             if current.open(raw, label) != UNREADABLE:
                 continue
             opened = former.open(raw, label)
@@ -168,6 +168,6 @@ def reseal(session: Session, former: Sealer) -> tuple[list[int], list[int]]:
                 if "url" in values:
                     hook.url_digest = current.digest(values["url"])
                 session.add(hook)
-                resealed.append(row_id)
+                resealed.append((hook.unit_id, row_id))
     session.flush()
     return resealed, sorted(set(lost))

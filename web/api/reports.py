@@ -149,8 +149,7 @@ def export_status(rt: RT, access: Who, export_id: FromPath[int]) -> ExportView:
 
 @api_get("/api/exports/{export_id:int}/file", summary="下载导出文件（生成完成后，仅限本人，保留一天）")
 def export_file(rt: RT, access: Who, export_id: FromPath[int]) -> Response:
-    job = rt.exports.of(access, export_id)
-    return attachment(reporting.Workbook(rt.exports.file(job), job.file_name, f"reform-export-{job.id}.xlsx"))
+    return attachment(rt.exports.download(access, export_id))
 
 
 @api_get("/api/reports/classes", summary="分类推进：各分类的事项与举措数")

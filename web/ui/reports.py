@@ -148,8 +148,7 @@ def size_label(size: int) -> str:
 
 @get("/exports/{job_id:int}/file", sync_to_thread=True)
 def export_file(rt: RT, access: Who, job_id: FromPath[int]) -> Response:
-    job = rt.exports.of(access, job_id)
-    return attachment(reporting.Workbook(rt.exports.file(job), job.file_name, f"reform-export-{job.id}.xlsx"))
+    return attachment(rt.exports.download(access, job_id))
 
 
 @get("/reports/classes", sync_to_thread=True)

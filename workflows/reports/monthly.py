@@ -225,8 +225,6 @@ class _Rows:
                 self.milestones.append(MilestoneRow(**ref_fields(m), milestone_id=ms.id, milestone_due=ms.due_date,
                                                     description=ms.description))
 
-    def count(self, rows: list, ids: set[int]) -> int:
-        return sum(1 for r in rows if r.measure_id in ids)
 
 
 
