@@ -298,3 +298,24 @@ def test_after_the_key_changes_the_operator_reseals_the_robots(cli, db, tmp_path
     assert cli(["robots", "reseal", "--former-key-file", str(former)]) == 0
     assert "resealed 0 robots" in capsys.readouterr().out
     assert cli(["init"]) == 0 and "units changed: 0" in capsys.readouterr().out  # found by the new digests
+
+
+def test_a_robot_written_in_the_clear_and_entered_again_before_init_is_sealed_in_place(rt):
+    """A restored backup of a release before sealing holds its robots in the clear until `reform init`: an admin
+    entering the same robot meanwhile updates that row (sealing it), not a second robot with the same URL."""
+    from tests.world import esc_plan
+
+    esc_plan(rt)
+    unit = scjg(rt)
+    url = f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}"
+    with rt.write() as session:
+        session.execute(text("INSERT INTO unit_webhook (unit_id, kind, url, secret, name, source, active) "
+                             "VALUES (:u, 'dingtalk', :url, 'SECplain0123456789', '旧群', 'manual', :t)"),
+                        {"u": unit.id, "url": url, "t": True})
+    with rt.write() as session:
+        hook, changed = put(session, unit.id, url, "dingtalk", "", "区市场监管局工作群", KINDS)
+        assert changed and hook.secret == "SECplain0123456789"
+    with rt.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, url, secret, url_digest FROM unit_webhook")).all()
+    assert [r.id for r in rows] == [hook.id], "the same row, no second robot"
+    assert rows[0].url.startswith(PREFIX) and rows[0].secret.startswith(PREFIX) and rows[0].url_digest
