@@ -138,7 +138,7 @@ class RobotChannel:
 
     @staticmethod
     def _address(hook: Webhook | None) -> RobotAddress | None:
-        if hook is None or hook.kind not in KINDS or hook.url == UNREADABLE:  # sealed under a former key
+        if hook is None or hook.kind not in KINDS or UNREADABLE in (hook.url, hook.secret):  # a former key's
             return None
         target = RobotTarget(hook.url, hook.kind, hook.secret or None, hook.name)
         return RobotAddress(hook.url, hook.name, target)

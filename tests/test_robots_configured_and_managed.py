@@ -187,6 +187,10 @@ def test_a_robot_sealed_under_a_former_key_is_said_so_and_entered_again(web, rt)
             assert session.get(UnitWebhook, first.id).url == UNREADABLE
             to = Recipient(unit_id=unit.id, name="区市场监管局工作群", endpoint_id=first.id)
             assert robot.addresses(session, [to]) == [None], "no address: the row fails on 邮件, it is not sent"
+        from types import SimpleNamespace
+
+        half = SimpleNamespace(url=url, kind="dingtalk", secret=UNREADABLE, name="群")  # a secret that does not open
+        assert robot._address(half) is None, "never signed with what a secret that does not open reads as"
         assert web.post(f"/admin/units/{unit.id}/robots", data=form).status_code in (200, 303)  # entered again
         with Session(rt.engine) as session:
             hooks = session.exec(select(UnitWebhook).order_by(UnitWebhook.id)).all()

@@ -34,12 +34,14 @@ class RobotShown:
     source: str
 
 
-UNREADABLE_SHOWN = "无法解密（加密保存时的 REFORM_SECRET_KEY 已更换）：请删除后重新添加"
+UNREADABLE_SHOWN = ("无法解密：加密保存它时的 REFORM_SECRET_KEY 已更换，此机器人暂不发送。"
+                    "请运行 reform robots reseal，或移除后重新添加")
 
 
 def shown(hook: UnitWebhook) -> RobotShown:
-    url = UNREADABLE_SHOWN if hook.url == UNREADABLE else masked_url(hook.url)
-    secret = "无法解密" if hook.secret == UNREADABLE else masked(hook.secret) if hook.secret else ""
+    unreadable = UNREADABLE in (hook.url, hook.secret)
+    url = UNREADABLE_SHOWN if unreadable else masked_url(hook.url)
+    secret = "" if unreadable or not hook.secret else masked(hook.secret)  # the line above says it all
     return RobotShown(hook.id, hook.name, hook.kind, KIND_LABELS.get(hook.kind, hook.kind), url, secret, hook.source)
 
 
