@@ -51,6 +51,7 @@ ROUTE_MODULES = (
     "web.api.escalations",
     "web.api.reports",
     "web.api.supervision",
+    "web.api.admin",
     "web.ui.routes",
     "web.ui.reports",
 )

@@ -10,14 +10,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index, text
 from sqlmodel import Session, select
 
 from engine import history
 from engine.history import HistoryRecord
 
 USER, UNIT, SIGNIN, LEDGER = "user", "unit", "signin", "ledger"  # workflow names of the records
+# Written by other modules, shown beside these on 管理 · 操作记录: a calendar's notice imported (subject: its year,
+# workflows.calendar_store.AUDIT) and an outbox row sent again by hand (notifications.outbox_ops.AUDIT).
+CALENDAR, OUTBOX = "calendar", "outbox"
+KINDS = {USER: "用户", UNIT: "单位", SIGNIN: "登录安全", LEDGER: "台账导入", CALENDAR: "工作日历", OUTBOX: "通知重发"}
 NO_SUBJECT = 0  # an address that was throttled, an import: nothing with an id of its own
 NAME_MAX = 128  # the history's actor_name column
+TRAIL_PAGE = 50
+
+# 操作记录 lists these newest first. They are a sliver of a history that grows with every action on a measure, so
+# they have an index of their own, partial: an action on a measure does not write to it.
+ADMIN_RECORDS = "workflow IN (" + ", ".join(f"'{k}'" for k in KINDS) + ")"
+Index("ix_history_admin_seq", HistoryRecord.__table__.c.seq, postgresql_where=text(ADMIN_RECORDS),
+      sqlite_where=text(ADMIN_RECORDS))
 
 
 def record(session: Session, workflow: str, subject_id: int, action: str, *, by: str, by_id: int | None,
@@ -34,3 +46,16 @@ def records(session: Session, workflow: str, subject_id: int | None = None) -> l
     if subject_id is not None:
         stmt = stmt.where(HistoryRecord.subject_id == subject_id)
     return list(session.exec(stmt.order_by(HistoryRecord.seq)))
+
+
+def trail(session: Session, kind: str | None = None, before: int | None = None, limit: int = TRAIL_PAGE
+          ) -> tuple[list[HistoryRecord], int | None]:
+    """The records of people's changes outside the workflows (KINDS), newest first, `limit` of them from below
+    `before` (a record's seq: the keyset of the next page); and the `before` of the page after, if there is one."""
+    stmt = select(HistoryRecord).where(text(ADMIN_RECORDS))  # the index's own predicate, as both databases want it
+    if kind:
+        stmt = stmt.where(HistoryRecord.workflow == kind)
+    if before is not None:
+        stmt = stmt.where(HistoryRecord.seq < before)
+    rows = list(session.exec(stmt.order_by(HistoryRecord.seq.desc()).limit(limit + 1)))
+    return rows[:limit], (rows[limit - 1].seq if len(rows) > limit else None)

@@ -16,11 +16,12 @@ from sqlmodel import Field, Session, SQLModel
 from engine import history
 from engine.db import AwareDateTime
 from engine.errors import BadRequest
+from workflows import audit_log
 from workflows.calendar import WorkCalendar, YearOverride
 from workflows.calendar_notice import Notice, NoticeDay, NoticeError, notice_to_override, parse_notice
 from workflows.calendar_sources import OVERRIDE, rule_years
 
-AUDIT = "calendar"  # the history's workflow name for calendar imports: subject = the year
+AUDIT = audit_log.CALENDAR  # the history's workflow name for calendar imports: subject = the year
 
 
 class CalendarYear(SQLModel, table=True):

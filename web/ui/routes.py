@@ -9,6 +9,7 @@ from litestar import Router
 
 from web.ui import (
          admin,
+         admin_audit,
          admin_robots,
          auth,
          cockpit,
@@ -25,7 +26,7 @@ from web.ui import (
 )
 
 PAGES = [*auth.ROUTES, *workbench.ROUTES, *ledger.ROUTES, *measure.ROUTES, *overview.ROUTES, *help.ROUTES,
-         *mail.ROUTES, *admin.ROUTES,
+         *mail.ROUTES, *admin.ROUTES, *admin_audit.ROUTES,
          *admin_robots.ROUTES, *preferences.ROUTES,
          *problems.ROUTES, *supervision.ROUTES, *documents.ROUTES, *cockpit.ROUTES]
 ROUTES: list = [Router(path="/", route_handlers=PAGES, include_in_schema=False)]
