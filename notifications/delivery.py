@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -157,6 +157,8 @@ def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> 
     """The due rows, locked (PostgreSQL skips rows another sender holds), grouped into digests with their files."""
     stmt = (select(*DUE).where(OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id).limit(d.policy.batch))
+    if blocked := _unready(session, d, now, result):  # left out of the batch, so they never crowd out the rest
+        stmt = stmt.where(OutboxMessage.channel.not_in(blocked))
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     by_channel: dict[str, list] = {}
@@ -169,6 +171,24 @@ def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> 
         if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
             attach(session, [g for g in groups.values() if g.channel == name])
     return list(groups.values())
+
+
+def _unready(session: Session, d: Delivery, now: datetime, result: FlushResult) -> list[str]:
+    """The channels this process cannot send on now (a shell without the robots' key): their due rows wait for a
+    process that can, said in the result, and are not selected at all. Selected, a queue's head of such rows would
+    fill every batch of this process and leave the mail behind them unsent."""
+    blocked = []
+    for name, channel in d.channels.items():
+        why = channel.unready(session) if hasattr(channel, "unready") else None
+        if why is None:
+            continue
+        blocked.append(name)
+        waiting = session.execute(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.waiting(), OutboxMessage.next_attempt_at <= now, OutboxMessage.channel == name)).scalar()
+        if waiting:
+            result.errors.append(f"{waiting} 条{name}通知本次未发送，仍在队列中：{why}")
+            log.error("outbox: %d rows on %s left queued: %s", waiting, name, why)
+    return blocked
 
 
 def _take_rendering(session: Session, d: Delivery, groups: list[Group], now: datetime) -> None:

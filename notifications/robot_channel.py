@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from engine.outbox import Address, OutboxMessage, Recipient
-from engine.sealing import UNREADABLE
+from engine.sealing import UNREADABLE, NoSealingKey, sealer_of
 from notifications.channels import Deferred, Group, Outcome, PerRow, Refused
 from notifications.digest import digest_item, first_words, subject_for
 from notifications.labels import ESCALATION, kind_text
@@ -132,6 +132,15 @@ class RobotChannel:
 
     def addresses(self, session: Session, recipients: Sequence[Recipient]) -> list[Address | None]:
         return [self._address(hook) for hook in self.resolve(session, recipients)]
+
+    @staticmethod
+    def unready(session: Session) -> str | None:
+        """Why this process cannot send to robots now (it has no key to open their credentials), or None."""
+        try:
+            sealer_of(session).digest("")
+        except NoSealingKey as exc:
+            return str(exc)
+        return None
 
     def address(self, session: Session, row: OutboxMessage) -> Address | None:
         return self.addresses(session, [row.to])[0]

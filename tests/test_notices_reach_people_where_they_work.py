@@ -146,3 +146,40 @@ def test_a_sender_without_the_robots_key_sends_the_mail_and_leaves_the_robots_qu
     assert {r.status for r in rows(rt) if r.channel == "robot"} == {QUEUED}
     assert {r.status for r in rows(rt) if r.channel == "email"} == {SENT}
     assert rt.flush().sent == 1 and len(robots.messages()) == 1  # a process with the key sends it
+
+
+def test_robot_rows_a_sender_cannot_open_never_crowd_the_mail_out_of_its_batches(both):
+    """The robots' rows at the head of the queue, and a keyless sender whose batch holds one row: each flush still
+    sends a mail (before, the robot row filled every batch and the mail behind it never went from that shell)."""
+    from dataclasses import replace
+
+    from engine.outbox import QUEUED, SENT
+    from engine.sealing import Sealer, seal_with, sealer_of
+    from notifications.delivery import flush
+
+    rt, robots = both
+    measure(rt, date(2022, 6, 10))
+    assert rt.sweep(bj("2022-06-20 09:00")).fired["L2"] == 1
+    with rt.write() as session:  # the robot's row first in line, as when the robots' notices were written first
+        robot_row = session.get(type(rows(rt)[0]), rows(rt, channel="robot")[0].id)
+        robot_row.id = 0 if rt.engine.dialect.name == "sqlite" else -1
+        session.add(robot_row)
+    assert rows(rt)[0].channel == "robot"
+    kept = sealer_of(rt.engine)
+
+    def unset() -> bytes:
+        from config.settings import Settings
+
+        return Settings(secret_key=None, demo=False).sealing_key()
+
+    one_at_a_time = replace(rt.delivery, policy=replace(rt.delivery.policy, batch=1))
+    seal_with(rt.engine, Sealer(unset))
+    try:
+        results = [flush(one_at_a_time) for _ in range(2)]
+    finally:
+        seal_with(rt.engine, kept)
+    assert [r.sent for r in results] == [1, 1] and len(parsed(rt)) == 2 and robots.messages() == []
+    assert all("1 条robot通知本次未发送，仍在队列中" in r.errors[0] for r in results)
+    assert {r.status for r in rows(rt, channel="email")} == {SENT}
+    assert {r.status for r in rows(rt, channel="robot")} == {QUEUED}
+    assert rt.flush().sent == 1 and len(robots.messages()) == 1
