@@ -58,7 +58,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class _Names:
-    users: dict[int, User]
+    users: dict[int, tuple[str, str]]  # id -> (username, display name): never more of the account than that
     units: dict[int, str]
 
     @classmethod
@@ -70,16 +70,18 @@ class _Names:
             u for d in data for side in ("before", "after") if isinstance(d.get(side), dict)
             and isinstance(u := d[side].get("unit_id"), int)} | {
             u for d in data if isinstance(u := d.get("unit_id"), int)}
-        users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+        users = {i: (login, name) for i, login, name in session.exec(
+            select(User.id, User.username, User.display_name).where(User.id.in_(user_ids))).all()} if user_ids else {}
         units = {i: n for i, n in session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()} \
             if unit_ids else {}
         return cls(users, units)
 
     def person(self, user_id: int | None, fallback: str) -> str:
-        user = self.users.get(user_id) if user_id else None
-        if user is None:
+        found = self.users.get(user_id) if user_id else None
+        if found is None:
             return fallback or "—"
-        return f"{user.display_name}（{user.username}）" if user.display_name else user.username
+        login, name = found
+        return f"{name}（{login}）" if name else login
 
     def unit(self, unit_id: Any) -> str:
         return self.units.get(unit_id, "（无）") if unit_id else "（无）"
