@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from runtime.audit_trail import trail_page
 from web.api.common import RT, IdParam, Text, Who, api_get
-from web.audit_view import trail_page
 
 
 @api_get("/api/admin/audit")

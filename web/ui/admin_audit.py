@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Template
 
+from runtime.audit_trail import trail_page
 from web.api.common import IdParam, Text
-from web.audit_view import trail_page
 from web.ui.common import RT, Me, Who, page
 from workflows import audit_log
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from runtime.core import Runtime
 from web.errors import status_for
 from workflows.access import Access
 from workflows.accounts_models import User
+from workflows.dates import cn_date
 from workflows.lights import LIGHT_LABELS
 from workflows.models import Unit
 from workflows.reform.table import REFORM_MEASURE
@@ -35,17 +35,6 @@ FORM_PATH = re.compile(r"^(/measures/\d+)/(?:actions/.*|evidence)$")
 NAV = (("/", "工作台", None), ("/ledger", "台账", None), ("/overview", "总览", None), ("/reports", "报表", None),
        ("/problems", "问题", None), ("/documents", "文书", None), ("/cockpit", "驾驶舱", "cockpit"),
        ("/mail", "邮件", "outbox"), ("/admin", "管理", "administration"), ("/help", "帮助", None))
-
-
-def cn_date(value: date | datetime | None, with_time: bool = False) -> str:
-    """2022年6月30日 (and 2022年6月30日 9:05 where a time matters): how dates read on every page."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        local = value.astimezone(SHANGHAI) if value.tzinfo else value
-        text = f"{local.year}年{local.month}月{local.day}日"
-        return f"{text} {local.hour}:{local.minute:02d}" if with_time else text
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def nav_for(user: User | None) -> list[tuple[str, str]]:

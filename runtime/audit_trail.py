@@ -1,4 +1,4 @@
-"""管理 · 操作记录 (the page and GET /api/admin/audit): who changed accounts, units, robots, the ledger, the
+"""管理 · 操作记录, GET /api/admin/audit and `reform audit log`: who changed accounts, units, robots, the ledger, the
 calendar or the outbox, when and from where.
 
 The records are the history's own (the same hash chain `reform audit verify` checks); this module only reads
@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 from engine.errors import BadRequest
 from engine.history import HistoryRecord
 from notifications.robot_channel import KIND_LABELS
-from web.ui.common import cn_date
 from workflows import audit_log
 from workflows.accounts_models import User
+from workflows.dates import cn_date
 from workflows.models import REACH_LABELS, Unit
 from workflows.roles import ORG
 
@@ -30,6 +30,7 @@ ACTIONS = {
     "robot_added": "添加工作群机器人", "robot_changed": "修改工作群机器人", "robot_removed": "移除工作群机器人",
     "robot_resealed": "机器人凭据换新密钥加密", "imported": "导入台账", "address_throttled": "来源地址登录失败过多",
     "account_locked": "账户临时锁定", "import": "导入放假通知", "retry": "人工重新发送通知",
+    "configured": "按 units.toml 配置单位",
 }
 ADDRESSES = {"command line": "命令行"}  # what a `reform` command records as its address
 _UNCHANGED = {"head_changed": ("保存时内容未改动",)}  # a form saved as it was: the record says so
@@ -142,10 +143,17 @@ def _details(r: HistoryRecord, d: dict[str, Any], names: _Names) -> Iterable[str
                           ORG.labels.get(after.get("role"), after.get("role")))
         if before.get("unit_id") != after.get("unit_id"):
             yield _change("单位", names.unit(before.get("unit_id")), names.unit(after.get("unit_id")))
-    elif r.action == "head_changed" and isinstance(before, dict) and isinstance(after, dict):
+    elif r.action in ("head_changed", "configured") and isinstance(before, dict) and isinstance(after, dict):
+        if r.action == "configured" and not before:
+            yield "新建单位"
         for key, label in (("head_name", "主要负责人"), ("head_email", "负责人邮箱")):
             if before.get(key) != after.get(key):
                 yield _change(label, before.get(key), after.get(key))
+        if before and before.get("reach") != after.get("reach"):
+            yield _change("通知方式", REACH_LABELS.get(before.get("reach"), before.get("reach")),
+                          REACH_LABELS.get(after.get("reach"), after.get("reach")))
+        if d.get("robots"):
+            yield f"工作群机器人：新增或修改 {d['robots']} 个"
     elif r.action == "reach_changed":
         shown = {**REACH_LABELS, "": "随单位设置"}
         yield _change("提醒渠道", shown.get(before or "", before), shown.get(after or "", after))
