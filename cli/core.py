@@ -1,4 +1,4 @@
-"""Core commands: init, users add, serve, audit verify, demo setup."""
+"""Core commands: init, users add, serve, audit verify and log, demo setup."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from cli.main import CliError
 
 # checked against workflows.roles by a test
 ROLES = ("unit_staff", "unit_head", "supervisor", "office", "leader", "admin")
+AUDIT_KINDS = ("user", "unit", "signin", "ledger", "calendar", "outbox")  # workflows.audit_log.KINDS, by a test
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_audit_verify)
     p = audit.add_parser("checkpoint", help="seal the records since the last checkpoint (each sweep does)")
     p.set_defaults(handler=cmd_audit_checkpoint)
+    p = audit.add_parser("log", help="people's changes outside the workflows (管理 · 操作记录), newest first")
+    p.add_argument("--kind", choices=AUDIT_KINDS, help="only these: accounts, units, sign-in security, imports, ...")
+    p.add_argument("--before", type=int, help="the records numbered below this one (the next page)")
+    p.set_defaults(handler=cmd_audit_log)
 
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_cmd", required=True)
     p = demo.add_parser("setup", help="create the demo accounts (printed once) and demo unit addresses")
@@ -171,6 +176,27 @@ def cmd_audit_checkpoint(args) -> int:
         cp = history.checkpoint(session, rt.clock.now())
     print(f"checkpoint {cp.id}: records {cp.first_seq}–{cp.upto_seq} ({cp.count})" if cp else
           "nothing recorded since the last checkpoint")
+    return 0
+
+
+def cmd_audit_log(args) -> int:
+    """A page of 操作记录 as text: a line per record (number, time, kind, what, whom, who, from where), its details
+    indented under it, and how to ask for the page after."""
+    from runtime.audit_trail import trail_page
+    from runtime.core import build_runtime
+
+    rt = build_runtime()
+    with rt.read() as session:
+        entries, after = trail_page(session, args.kind, args.before)
+    for e in entries:
+        where = f" 来自 {e.address}" if e.address else ""
+        print(f"#{e.seq}  {e.at}  [{e.kind_label}] {e.action_label}  {e.subject}  — {e.actor}{where}")
+        for line in e.details:
+            print(f"    {line}")
+    if not entries:
+        print("没有操作记录" if args.before is None else "没有更早的操作记录")
+    if after is not None:
+        print(f"（更早的记录：reform audit log{' --kind ' + args.kind if args.kind else ''} --before {after}）")
     return 0
 
 

@@ -19,8 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args) -> int:
+    from pathlib import Path
+
     from cli.mail import operator
     from runtime.core import build_runtime
+    from workflows import audit_log
     from workflows.ledger.importer import import_ledger
     from workflows.ledger.summary import summary
 
@@ -29,6 +32,13 @@ def cmd_import(args) -> int:
         result = import_ledger(session, args.source, clock=rt.clock, dry_run=args.dry_run, plan_code=args.plan,
                                service=rt.workflows["reform_measure"], force=args.force,
                                create_units=args.create_units, actor_name=operator())
-    for line in summary(result):
+        lines = summary(result)
+        if not args.dry_run:  # as an import on 管理 is: in the audit history, with what it changed
+            source = args.source if args.source.startswith("builtin:") else Path(args.source).name
+            audit_log.record(session, audit_log.LEDGER, audit_log.NO_SUBJECT, "imported", by=operator(), by_id=None,
+                             at=rt.clock.now(), address="command line",
+                             data={"source": source, "plan": args.plan or "", "summary": lines, "force": args.force,
+                                   "create_units": args.create_units})
+    for line in lines:
         print(line)
     return 0

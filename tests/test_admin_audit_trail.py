@@ -4,6 +4,8 @@ robot's token or secret is ever shown."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, select
@@ -119,3 +121,35 @@ def test_only_the_administrator_reads_it(web, rt):
     assert web.get("/api/admin/audit", headers=bearer(web, "office")).status_code == 403
     web.cookies.clear()
     assert web.get("/api/admin/audit").status_code == 401
+
+
+def test_the_command_line_records_its_changes_and_prints_the_trail(cli, db, capsys):
+    """`reform init` (the first admin), `reform ledger import` and `reform audit log`, a page at a time."""
+    from cli.core import AUDIT_KINDS
+
+    assert tuple(audit_log.KINDS) == AUDIT_KINDS
+    assert cli(["init"]) == 0
+    assert cli(["ledger", "import", "builtin:wulong-2022", "--create-units"]) == 0
+    capsys.readouterr()
+    assert cli(["audit", "log"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line for line in lines if line.startswith("#")]
+    assert "[台账导入] 导入台账" in heads[0] and "来自 命令行" in heads[0]
+    assert any("[用户] 添加用户  系统管理员（admin）  — reform init" in line for line in heads[1:])
+    assert any(line.startswith("    ") and "85" in line for line in lines)  # the import's summary, indented
+    assert cli(["audit", "log", "--kind", "user"]) == 0
+    assert "导入台账" not in capsys.readouterr().out
+
+    with Session(db) as session:  # more than a page
+        for n in range(audit_log.TRAIL_PAGE):
+            audit_log.record(session, audit_log.SIGNIN, audit_log.NO_SUBJECT, "address_throttled", by=f"u{n}",
+                             by_id=None, at=datetime.now(UTC), address="10.0.0.9",
+                             data={"failures": 10, "window_minutes": 15})
+        session.commit()
+    assert cli(["audit", "log"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("来源地址登录失败过多") == audit_log.TRAIL_PAGE and "15 分钟内登录失败 10 次" in out
+    before = out.rsplit("--before ", 1)[1].split("）")[0]
+    assert cli(["audit", "log", "--before", before]) == 0
+    rest = capsys.readouterr().out
+    assert "导入台账" in rest and "来源地址登录失败过多" not in rest and "--before" not in rest
