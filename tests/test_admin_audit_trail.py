@@ -153,3 +153,26 @@ def test_the_command_line_records_its_changes_and_prints_the_trail(cli, db, caps
     assert cli(["audit", "log", "--before", before]) == 0
     rest = capsys.readouterr().out
     assert "导入台账" in rest and "来源地址登录失败过多" not in rest and "--before" not in rest
+
+
+def test_reform_init_records_what_units_toml_changed(cli, db, tmp_path, monkeypatch, capsys):
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder)
+    toml = (folder / "units.toml").read_text(encoding="utf-8")
+    assert 'head_name = "督查办主任"' in toml
+    (folder / "units.toml").write_text(toml.replace('head_name = "督查办主任"', 'head_name = "新任主任"'),
+                                       encoding="utf-8")
+    monkeypatch.setenv("REFORM_CONFIG_DIR", str(folder))
+    assert cli(["init"]) == 0
+    capsys.readouterr()
+    assert cli(["audit", "log", "--kind", "unit"]) == 0
+    out = capsys.readouterr().out
+    assert "按 units.toml 配置单位  区政府督查办  — reform init 来自 命令行" in out
+    assert "主要负责人：督查办主任 → 新任主任" in out
+    assert cli(["init"]) == 0  # nothing changed the second time: nothing recorded
+    capsys.readouterr()
+    assert cli(["audit", "log", "--kind", "unit"]) == 0
+    assert capsys.readouterr().out.count("按 units.toml 配置单位") == 1
