@@ -6,15 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-PHONE, DESKTOP = 390, 1366
-
-
-def sideways(who) -> int:
-    return who.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
-def display(who, selector: str) -> str:
-    return who.page.locator(selector).first.evaluate("el => getComputedStyle(el).display")
+from tests.browser.test_phone_cards_and_timetable import DESKTOP, PHONE, sideways
+from tests.browser.test_phone_cards_and_timetable import row_display as display
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
