@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    finally:
+        if (core := sys.modules.get("runtime.core")) is not None:  # a command that built none imported none
+            core.dispose_built()
 
 
 def run() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -274,7 +275,20 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     pool = {"pool_size": config.settings.threads, "max_overflow": 4} \
         if config.settings.database_url.startswith("postgresql") else {}
     engine = make_engine(config.settings.database_url, **pool)
+    _BUILT.add(engine)
     return Runtime(config=config, engine=engine, clock=clock or clock_from(config.settings.start_instant))
+
+
+_BUILT: weakref.WeakSet = weakref.WeakSet()  # the engines build_runtime made in this process
+
+
+def dispose_built() -> None:
+    """Close the pools of the runtimes built in this process, once a command is done with them. A process that
+    runs many commands (the tests call the CLI's main() in theirs) otherwise kept an idle PostgreSQL connection
+    open for each: 17 commands left 17, garbage collection or not, and the suite reached max_connections."""
+    for engine in list(_BUILT):
+        engine.dispose()
+    _BUILT.clear()
 
 
 def issued_documents(session, refs) -> list[Attachment]:

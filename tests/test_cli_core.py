@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -67,3 +68,22 @@ def test_audit_verify_names_the_tampered_record(cli, db, tmp_path, capsys):
         conn.execute(text("UPDATE history SET actor_name = 'mallory' WHERE id = :i"), {"i": victim})
     assert cli(["audit", "verify"]) == 1
     assert f"record {victim}" in capsys.readouterr().err
+
+
+def test_commands_run_in_one_process_leave_no_connection_open(cli, db, capsys):
+    """The tests (and any tool) call main() many times in one process: each command's pool is closed when it ends,
+    or every one left an idle PostgreSQL connection behind and the suite ran out of them."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to count connections on")
+
+    def open_here() -> int:
+        with db.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND pid <> pg_backend_pid()")).scalar()
+
+    assert cli(["init"]) == 0
+    before = open_here()
+    for _ in range(5):
+        assert cli(["audit", "verify"]) == 0
+        assert cli(["audit", "log"]) == 0
+    assert open_here() <= before
