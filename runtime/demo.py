@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from notifications.robots import KINDS as ROBOT_KINDS
 from runtime.core import Runtime
-from workflows import accounts, webhooks
+from workflows import accounts, audit_log, webhooks
 from workflows.accounts_models import LeaderUnit, User
 from workflows.models import Unit
 from workflows.roles import HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, UNIT_LEAD
@@ -62,8 +62,11 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
                 lines.append(f"  {username:<10} (exists)  {role}  {unit or ''}")
                 continue
             password = secrets.token_urlsafe(9)
-            accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
-                              email=f"{username}@wulong.example", display_name=name)
+            user = accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
+                                     email=f"{username}@wulong.example", display_name=name)
+            audit_log.record(session, audit_log.USER, user.id, "added", by="reform demo setup", by_id=None,
+                             at=rt.clock.now(), address="command line",
+                             data={"username": username, "role": role, "unit_id": user.unit_id})
             lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
         session.flush()
         for username, units in DEMO_OVERSEES.items():

@@ -137,8 +137,11 @@ def test_the_command_line_records_its_changes_and_prints_the_trail(cli, db, caps
     assert "[台账导入] 导入台账" in heads[0] and "来自 命令行" in heads[0]
     assert any("[用户] 添加用户  系统管理员（admin）  — reform init" in line for line in heads[1:])
     assert any(line.startswith("    ") and "85" in line for line in lines)  # the import's summary, indented
+    assert cli(["demo", "setup"]) == 0
+    capsys.readouterr()
     assert cli(["audit", "log", "--kind", "user"]) == 0
-    assert "导入台账" not in capsys.readouterr().out
+    users = capsys.readouterr().out
+    assert "导入台账" not in users and "市场监管局经办人（clerk）  — reform demo setup 来自 命令行" in users
 
     with Session(db) as session:  # more than a page
         for n in range(audit_log.TRAIL_PAGE):
