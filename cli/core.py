@@ -94,7 +94,7 @@ def cmd_users_add(args) -> int:
             if args.oversees else []
         operator = f"cli:{os.environ.get('USER') or 'operator'}"  # the command line has no signed-in person
         audit_log.record(session, audit_log.USER, user.id, "added", by=operator, by_id=None, at=rt.clock.now(),
-                         address="command line", data={"username": user.username, "role": user.role,
+                         address=audit_log.COMMAND_LINE, data={"username": user.username, "role": user.role,
                                                        "unit_id": user.unit_id, "oversees": oversees})
         print(f"added user {user.username} (role {user.role}, id {user.id})"
               + (f"; 分管 {'、'.join(oversees)}" if oversees else ""))

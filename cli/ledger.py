@@ -35,10 +35,9 @@ def cmd_import(args) -> int:
         lines = summary(result)
         if not args.dry_run:  # as an import on 管理 is: in the audit history, with what it changed
             source = args.source if args.source.startswith("builtin:") else Path(args.source).name
-            audit_log.record(session, audit_log.LEDGER, audit_log.NO_SUBJECT, "imported", by=operator(), by_id=None,
-                             at=rt.clock.now(), address="command line",
-                             data={"source": source, "plan": args.plan or "", "summary": lines, "force": args.force,
-                                   "create_units": args.create_units})
+            audit_log.ledger_imported(session, by=operator(), by_id=None, at=rt.clock.now(),
+                                      address=audit_log.COMMAND_LINE, source=source, plan=args.plan or "",
+                                      summary=lines, force=args.force, create_units=args.create_units)
     for line in lines:
         print(line)
     return 0

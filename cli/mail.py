@@ -183,7 +183,7 @@ def cmd_robots_reseal(args) -> int:
         resealed, lost = webhooks.reseal(session, Sealer(lambda: former_key))
         for unit_id, hook_id in resealed:
             audit_log.record(session, audit_log.UNIT, unit_id, "robot_resealed", by=operator(), by_id=None,
-                             at=rt.clock.now(), address="command line", data={"robot": hook_id})
+                             at=rt.clock.now(), address=audit_log.COMMAND_LINE, data={"robot": hook_id})
     print(f"resealed {len(resealed)} robots under the current key"
           + (f"; {len(lost)} open under neither key (enter them again on 管理): {lost}" if lost else ""))
     return 1 if lost else 0

@@ -32,7 +32,7 @@ ACTIONS = {
     "account_locked": "账户临时锁定", "import": "导入放假通知", "retry": "人工重新发送通知",
     "configured": "按 units.toml 配置单位",
 }
-ADDRESSES = {"command line": "命令行"}  # what a `reform` command records as its address
+ADDRESSES = {audit_log.COMMAND_LINE: "命令行"}
 _UNCHANGED = {"head_changed": ("保存时内容未改动",)}  # a form saved as it was: the record says so
 SHOWN_MAX = 12  # lines of an import's summary shown; the rest is counted
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -67,10 +67,11 @@ class _Names:
         """The people and units the page names, in two queries whatever its length."""
         user_ids = {r.actor_id for r in rows if r.actor_id} | {
             r.subject_id for r in rows if r.workflow in (audit_log.USER, audit_log.SIGNIN) and r.subject_id}
-        unit_ids = {r.subject_id for r in rows if r.workflow == audit_log.UNIT} | {
-            u for d in data for side in ("before", "after") if isinstance(d.get(side), dict)
-            and isinstance(u := d[side].get("unit_id"), int)} | {
-            u for d in data if isinstance(u := d.get("unit_id"), int)}
+        unit_ids = {r.subject_id for r in rows if r.workflow == audit_log.UNIT}
+        for d in data:  # a user added to a unit, or moved from one to another
+            for part in (d, d.get("before"), d.get("after")):
+                if isinstance(part, dict) and isinstance(part.get("unit_id"), int):
+                    unit_ids.add(part["unit_id"])
         users = {i: (login, name) for i, login, name in session.exec(
             select(User.id, User.username, User.display_name).where(User.id.in_(user_ids))).all()} if user_ids else {}
         units = {i: n for i, n in session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()} \

@@ -65,7 +65,7 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
             user = accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
                                      email=f"{username}@wulong.example", display_name=name)
             audit_log.record(session, audit_log.USER, user.id, "added", by="reform demo setup", by_id=None,
-                             at=rt.clock.now(), address="command line",
+                             at=rt.clock.now(), address=audit_log.COMMAND_LINE,
                              data={"username": username, "role": role, "unit_id": user.unit_id})
             lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
         session.flush()

@@ -48,7 +48,7 @@ def apply_units(session: Session, specs: tuple[UnitSpec, ...], at: datetime | No
         changed += robots
         if at is not None and (before != after or robots):
             audit_log.record(session, audit_log.UNIT, unit.id, "configured", by="reform init", by_id=None, at=at,
-                             address="command line", data={"unit": unit.name, "before": before, "after": after,
+                             address=audit_log.COMMAND_LINE, data={"unit": unit.name, "before": before, "after": after,
                                                            "robots": robots})
     session.flush()
     return changed
@@ -71,5 +71,5 @@ def initialise(rt: Runtime, admin_password: str | None = None) -> InitResult:
             # the first account is named after its role: `admin`
             admin = accounts.add_user(session, ADMIN, ADMIN, created, rt.clock.now(), display_name="系统管理员")
             audit_log.record(session, audit_log.USER, admin.id, "added", by="reform init", by_id=None,
-                             at=rt.clock.now(), address="command line", data={"username": ADMIN, "role": ADMIN})
+                             at=rt.clock.now(), address=audit_log.COMMAND_LINE, data={"username": ADMIN, "role": ADMIN})
     return InitResult(changed, created if not admin_password else None)

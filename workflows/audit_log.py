@@ -22,6 +22,7 @@ USER, UNIT, SIGNIN, LEDGER = "user", "unit", "signin", "ledger"  # workflow name
 CALENDAR, OUTBOX = "calendar", "outbox"
 KINDS = {USER: "用户", UNIT: "单位", SIGNIN: "登录安全", LEDGER: "台账导入", CALENDAR: "工作日历", OUTBOX: "通知重发"}
 NO_SUBJECT = 0  # an address that was throttled, an import: nothing with an id of its own
+COMMAND_LINE = "command line"  # the address a `reform` command records (操作记录 shows it as 命令行)
 NAME_MAX = 128  # the history's actor_name column
 TRAIL_PAGE = 50
 
@@ -46,6 +47,13 @@ def records(session: Session, workflow: str, subject_id: int | None = None) -> l
     if subject_id is not None:
         stmt = stmt.where(HistoryRecord.subject_id == subject_id)
     return list(session.exec(stmt.order_by(HistoryRecord.seq)))
+
+
+def ledger_imported(session: Session, *, by: str, by_id: int | None, at: datetime, address: str, source: str,
+                    plan: str, summary: list[str], force: bool, create_units: bool) -> None:
+    """A ledger import, on 管理 or from the command line: the file, the plan and the importer's summary lines."""
+    record(session, LEDGER, NO_SUBJECT, "imported", by=by, by_id=by_id, at=at, address=address,
+           data={"source": source, "plan": plan, "summary": summary, "force": force, "create_units": create_units})
 
 
 def trail(session: Session, kind: str | None = None, before: int | None = None, limit: int = TRAIL_PAGE

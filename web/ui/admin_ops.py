@@ -198,8 +198,9 @@ def run_import(rt: Runtime, item: Staged, plan_code: str | None, by: By, dry_run
                                create_units=create_units)
         lines = summary(result)
         if not dry_run:
-            by.record(session, audit_log.LEDGER, audit_log.NO_SUBJECT, "imported", rt.clock.now(),
-                      source=item.name, plan=plan_code or "", summary=lines, force=force, create_units=create_units)
+            audit_log.ledger_imported(session, by=by.name, by_id=by.id, at=rt.clock.now(), address=by.address,
+                                      source=item.name, plan=plan_code or "", summary=lines, force=force,
+                                      create_units=create_units)
     if not dry_run:
         discard(rt, item.token)
     return lines, result
