@@ -80,7 +80,7 @@ def raw_insert(url: str, path: Path) -> float:
         write_structure(w, ledger, ids, PLAN_CODE)
         w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger))
         w.insert("measure_unit", ("measure_id", "unit_id", "position"), link_rows(ledger, ids))
-        w.insert("history", HISTORY_COLUMNS, history_rows(ledger, path.name))
+        w.insert("history", HISTORY_COLUMNS, history_rows(ledger, path.name, ids.history + 1))
         w.reset_sequences(("plan", "category", "item", "unit", "measure", "history"))
         w.commit()
     return time.perf_counter() - start

@@ -49,6 +49,8 @@ class Ids:
         self.unit = w.query('SELECT COALESCE(MAX(id), 0) FROM "unit"')[0][0]
         self.user = w.query('SELECT COALESCE(MAX(id), 0) FROM "user"')[0][0]
         self.special = dict(w.query("SELECT kind, MIN(id) FROM unit WHERE kind <> 'lead' GROUP BY kind"))
+        # `reform init` records the first admin and the units it configures: the bulk records follow them
+        self.history = w.query("SELECT COALESCE(MAX(seq), 0) FROM history")[0][0]
 
 
 def write_structure(w: BulkWriter, ledger: Ledger, ids: Ids, code: str) -> None:
@@ -199,8 +201,9 @@ def write_ledger(url: str, spec: Spec, log: Log) -> dict[str, float]:
                  ("measures", lambda: w.insert("measure", MEASURE_COLUMNS, measure_rows(ledger, spec))),
                  ("links", lambda: w.insert("measure_unit", ("measure_id", "unit_id", "position"),
                                             link_rows(ledger, ids))),
-                 ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic"))),
-                 ("documents", lambda: write_documents(w, len(ledger.measures) + 1)),
+                 ("history", lambda: w.insert("history", HISTORY_COLUMNS, history_rows(ledger, "synthetic",
+                                                                                    ids.history + 1))),
+                 ("documents", lambda: write_documents(w, ids.history + len(ledger.measures) + 1)),
                  ("escalations", lambda: w.insert("escalation", ESCALATION_COLUMNS, escalation_rows(ledger, spec)))]
         for name, step in steps:
             t0 = time.perf_counter()
