@@ -8,13 +8,14 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from engine.outbox import OutboxMessage
+from engine.outbox import Notice, OutboxMessage, Recipient
 from notifications.delivery import DeliveryPolicy, claim
 from notifications.sink import start_sink
 from tests.mail_support import mail_runtime, parsed, received, recipients, running_sink
 from tests.world import bj, client, headers
 from tests.world import esc_measure as measure
 from tests.world import esc_people as people
+from workflows.accounts_models import User
 
 
 @pytest.fixture
@@ -148,3 +149,32 @@ def test_the_retry_policy_comes_from_settings(rt):
     assert (policy.max_attempts, policy.backoff(1), policy.backoff(3)) == (2, timedelta(seconds=30),
                                                                           timedelta(seconds=120))
     assert DeliveryPolicy.from_settings(rt.settings) == DeliveryPolicy()
+
+
+def test_two_accounts_at_one_mailbox_get_one_digest_with_every_row_in_order(mail_rt, sink):
+    # the batch is grouped by recipient in SQL; two accounts whose addresses differ only in case are one mailbox
+    people(mail_rt, ("zhang", "unit_staff", "区市场监管局"), ("zhang2", "unit_staff", "区市场监管局"),
+           ("li", "unit_staff", "区财政局"))
+    with mail_rt.write() as session:
+        users = {u.username: u for u in session.exec(select(User)).all()}
+        users["zhang2"].email = "ZHANG@wulong.example"
+        session.add(users["zhang2"])
+        ids = {name: users[name].id for name in ("zhang", "zhang2", "li")}
+    at = bj("2022-06-20 09:00")
+    order = ["zhang", "li", "zhang2", "zhang", "zhang2"]  # interleaved: the digest must still read in queue order
+    with mail_rt.write() as session:
+        for n, name in enumerate(order, 1):
+            session.add(Notice("measure_returned", Recipient(user_id=ids[name], name=name), "measure", n,
+                               {"measure_id": n, "measure_text": f"第{n}条举措", "comment": f"退回说明{n}"},
+                               dedupe_key=f"shared-mailbox:{n}").to_row(at))
+    result = mail_rt.flush()
+    assert (result.sent, result.emails, result.failed) == (5, 2, 0)
+    mails = {m["To"].addresses[0].addr_spec.lower(): m for m in parsed(mail_rt)}
+    assert set(mails) == {"zhang@wulong.example", "li@wulong.example"}
+    text = mails["zhang@wulong.example"].get_body(("plain",)).get_content()
+    shown = [text.index(f"退回说明{n}") for n in (1, 3, 4, 5)]
+    assert shown == sorted(shown) and "退回说明2" not in text
+    with Session(mail_rt.engine) as session:
+        mids = {int(r.dedupe_key.split(":")[1]): r.message_id for r in session.exec(select(OutboxMessage)).all()
+                if (r.dedupe_key or "").startswith("shared-mailbox:")}
+    assert len({mids[n] for n in (1, 3, 4, 5)}) == 1 and mids[2] != mids[1]
