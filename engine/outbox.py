@@ -48,7 +48,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(default="", max_length=255)  # the address it was (last) sent to
     recipient_name: str = Field(default="", max_length=128)
     subject_type: str = Field(default="", max_length=64)
-    subject_id: int | None = Field(default=None, index=True)
+    subject_id: int | None = Field(default=None)  # not indexed: nothing reads the outbox by subject (0017)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     status: str = Field(default=QUEUED, max_length=16)
     attempts: int = 0
