@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Generator, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import msgspec
 from sqlmodel import Session
 
 from engine.outbox import Address, OutboxMessage, Recipient
@@ -58,21 +59,54 @@ class Attachment:
     content: bytes
 
 
-@dataclass
-class Group:
-    """The rows of one digest: one channel, one address, one identifier kept from the first attempt to the last."""
+Row = tuple[int, str, dict]  # (outbox id, kind, payload)
+_decode_rows = msgspec.json.Decoder(list[tuple[int, str, dict]]).decode
 
-    channel: str
-    address: Address
-    message_id: str
-    rows: list[tuple[int, str, dict]]  # (outbox id, kind, payload)
-    attachments: list[Attachment] = field(default_factory=list)  # files the channel carries (mail), loaded at claim
-    prepared: Any = None  # the message, rendered at claim while the rows were taken (or why it could not be)
-    taking: Future | None = None  # a later wave's take, under way: it yields the ids this sender has taken
+
+class Group:
+    """The rows of one digest: one channel, one address, one identifier kept from the first attempt to the last.
+
+    The rows' payloads may come encoded (a JSON list of [id, kind, payload], as the claim's SQL aggregates them)
+    with their ids beside: they are decoded when first read, while the digest is rendered, and not before the
+    first digest goes (decoding a batch's 2,000 payloads at once held up the sending)."""
+
+    __slots__ = ("channel", "address", "message_id", "_rows", "_ids", "_encoded", "attachments", "prepared",
+                 "taking", "attaches")
+
+    def __init__(self, channel: str, address: Address, message_id: str, rows: list[Row] | None = None, *,
+                 ids: list[int] | None = None, encoded: list[str] | None = None, attaches: bool = True) -> None:
+        self.channel, self.address, self.message_id = channel, address, message_id
+        self._rows = rows if rows is not None else (None if encoded else [])
+        self._ids, self._encoded = ids, encoded
+        self.attachments: list[Attachment] = []  # files the channel carries (mail), loaded at claim
+        self.prepared: Any = None  # the message, rendered at claim while the rows were taken (or why it could not be)
+        self.taking: Future | None = None  # a later wave's take, under way: it yields the ids this sender has taken
+        self.attaches = attaches  # whether a row may carry a file (False: the claim's SQL saw none)
+
+    def add(self, ids: list[int], encoded: str) -> None:
+        """More rows for the same address (two accounts at one mailbox), kept in queue order."""
+        if self._rows is None:
+            self._encoded.append(encoded)
+            self._ids = sorted(self._ids + ids)
+        else:
+            self._rows = sorted(self._rows + _decode_rows(encoded))
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:  # two threads may both decode: the same rows either way
+            # in queue order: SQL aggregates a group's rows in no order it promises
+            self._rows = sorted(row for part in self._encoded for row in _decode_rows(part))
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self._rows, self._ids, self._encoded = rows, None, None
 
     @property
     def ids(self) -> list[int]:
-        return [r[0] for r in self.rows]
+        if self._rows is None:
+            return list(self._ids)
+        return [r[0] for r in self._rows]
 
     def fired_at(self, default: datetime) -> datetime:
         """The clock that fired the items (the sweep's `now`, the action's time), not the wall clock: the digest

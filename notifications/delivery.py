@@ -169,25 +169,31 @@ def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> 
         _group(session, d.channels.get(name), name, rows, groups, result)
     for name in by_channel:
         if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
-            attach(session, [g for g in groups.values() if g.channel == name])
+            attach(session, [g for g in groups.values() if g.channel == name and g.attaches])
     return list(groups.values())
 
 
-# A batch's rows grouped in SQL by recipient and identifier, each group's rows as one JSON list of
+# A batch's rows grouped in SQL by recipient and identifier, each group's ids and its rows as one JSON list of
 # [id, kind, payload]: Python then handles a row per digest (some 200) instead of one per outbox row (2,000), and
-# decodes every payload of the batch in one call. Grouped per row in Python, the plan held up the first digest.
-_ROWS_JSON = {True: "'[' || string_agg('[' || batch.id || ',' || to_json(batch.kind)::text || ',' || "
-                    "COALESCE(NULLIF(batch.payload, ''), '{}') || ']', ',') || ']'",
-              False: "'[' || group_concat('[' || batch.id || ',' || json_quote(batch.kind) || ',' || "
-                     "COALESCE(NULLIF(batch.payload, ''), '{}') || ']', ',') || ']'"}
-decode_groups = msgspec.json.Decoder(list[list[tuple[int, str, dict]]]).decode
+# a digest's payloads are decoded when it is rendered, after the first digests have gone (see Group). Whether a
+# group's rows may carry a file is seen in SQL too, so only those are decoded to load their files at claim.
+_AGGREGATES = {
+    True: ("string_agg(CAST(batch.id AS TEXT), ',')",
+           "'[' || string_agg('[' || batch.id || ',' || to_json(batch.kind)::text || ',' || "
+           "COALESCE(NULLIF(batch.payload, ''), '{}') || ']', ',') || ']'",
+           "bool_or(strpos(batch.payload, '\"attach\"') > 0)"),
+    False: ("group_concat(batch.id, ',')",
+            "'[' || group_concat('[' || batch.id || ',' || json_quote(batch.kind) || ',' || "
+            "COALESCE(NULLIF(batch.payload, ''), '{}') || ']', ',') || ']'",
+            "MAX(instr(batch.payload, '\"attach\"') > 0)")}
 
 
 def _by_recipient(batch, postgres: bool):
     keys = (batch.c.channel, batch.c.user_id, batch.c.unit_id, batch.c.endpoint_id, batch.c.recipient_name,
             batch.c.message_id)
     first = func.min(batch.c.id)
-    return (select(*keys, first.label("first"), literal_column(_ROWS_JSON[postgres]).label("rows"))
+    ids, rows, attaches = (literal_column(sql) for sql in _AGGREGATES[postgres])
+    return (select(*keys, first.label("first"), ids.label("ids"), rows.label("rows"), attaches.label("attaches"))
             .group_by(*keys).order_by(first))
 
 
@@ -309,35 +315,33 @@ def _take_wave(d: Delivery, wave: list[Group], now: datetime, until: datetime) -
 def _group(session: Session, channel: Channel | None, name: str, rows: list, groups: dict[tuple, Group],
            result: FlushResult) -> None:
     """`rows`: the batch's rows of one channel, a row per recipient and identifier (see _by_recipient)."""
-    found = decode_groups("[" + ",".join(r.rows for r in rows) + "]")
+    ids = [sorted(map(int, r.ids.split(","))) for r in rows]
     if channel is None:
-        _nowhere(session, [i for each in found for i, _, _ in each], NO_CHANNEL, f"未配置的发送渠道：{name}",
-                 result)
+        _nowhere(session, sorted(i for each in ids for i in each), NO_CHANNEL, f"未配置的发送渠道：{name}", result)
         return
     try:
         addresses = channel.addresses(session, [Recipient(r.user_id, r.unit_id, r.recipient_name, r.endpoint_id)
                                                 for r in rows])
     except NoSealingKey as exc:  # e.g. robots sealed, and this process has no key: they wait
-        count = sum(len(each) for each in found)
+        count = sum(map(len, ids))
         result.errors.append(f"{count} 条{name}通知本次未发送，仍在队列中：{exc}")
         log.error("outbox: %d rows on %s left queued: %s", count, name, exc)
         return
-    missing, merged = [], set()
-    for row, address, each in zip(rows, addresses, found, strict=True):
+    missing = []
+    for row, address, each in zip(rows, addresses, ids, strict=True):
         if address is None:
-            missing.extend(i for i, _, _ in each)
+            missing.extend(each)
             continue
         # a row that was tried before goes again only with the rows of its own digest, under its identifier; two
         # recipients at one address (two accounts, one mailbox) get one digest
         key = (name, row.message_id or "", address.key)
         group = groups.get(key)
         if group is None:
-            groups[key] = Group(name, address, row.message_id or channel.message_id(), sorted(each))
+            groups[key] = Group(name, address, row.message_id or channel.message_id(), ids=each, encoded=[row.rows],
+                                attaches=bool(row.attaches))
         else:
-            group.rows.extend(each)
-            merged.add(key)
-    for key in merged:
-        groups[key].rows.sort()
+            group.add(each, row.rows)
+            group.attaches = group.attaches or bool(row.attaches)
     if missing:
         _nowhere(session, sorted(missing), NO_ADDRESS, NO_ADDRESS_TEXT, result)
 
@@ -402,9 +406,9 @@ async def _taken(group: Group, result: FlushResult) -> bool | None:
         log.exception("outbox: cannot take a wave of digests")
         result.errors.append(f"未能领取待发通知：{_text(exc)}")
         return None
-    kept = [row for row in group.rows if row[0] in taken]
-    if len(kept) == len(group.rows):
+    if all(i in taken for i in group.ids):
         return True
+    kept = [row for row in group.rows if row[0] in taken]
     group.rows = kept
     return False if kept else None
 
