@@ -60,7 +60,7 @@ class Attachment:
 
 
 Row = tuple[int, str, dict]  # (outbox id, kind, payload)
-_decode_rows = msgspec.json.Decoder(list[tuple[int, str, dict]]).decode
+_decode_rows = msgspec.json.Decoder(list[Row]).decode  # the rows as the claim's SQL encodes them
 
 
 class Group:
