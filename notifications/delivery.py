@@ -17,11 +17,11 @@
   at a time right after each write to the server, while it reads and answers: taken, rendered and only then
   sent, the claim had kept the connection idle for a third of the sending.
 - **Outcomes are written a second's worth at a time** (Marker: a worker thread writes what has come in once a
-  second has passed since the first of it, and the rest when the sending ends, each batch in one statement): a
-  commit per digest made the send loop wait on as many fsyncs, and batches of 20 digests written beside a fast
-  server took the CPU the server and the send loop needed. A crash loses the outcomes not yet written (about a
-  second's at most, with the batch being written), and those rows are re-sent under their identifier when the
-  lease runs out.
+  second has passed since the first of it, or as the last few digests go, and the rest when the sending ends,
+  each batch in one statement): a commit per digest made the send loop wait on as many fsyncs, and batches of 20
+  digests written beside a fast server took the CPU the server and the send loop needed. A crash loses the
+  outcomes not yet written (about a second's at most, with the batch being written), and those rows are re-sent
+  under their identifier when the lease runs out.
 """
 
 from __future__ import annotations
