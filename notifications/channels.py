@@ -93,9 +93,15 @@ class Group:
 
     @property
     def rows(self) -> list[Row]:
+        """The rows, decoded. Refused when a payload is not what our code writes (a row edited by hand, cut
+        short): no attempt can send it, so the digest fails at once with why, and the other digests go."""
         if self._rows is None:  # two threads may both decode: the same rows either way
-            # in queue order: SQL aggregates a group's rows in no order it promises
-            self._rows = sorted(row for part in self._encoded for row in _decode_rows(part))
+            try:
+                decoded = [row for part in self._encoded for row in _decode_rows(part)]
+            except msgspec.MsgspecError as exc:
+                raise Refused(f"通知内容已损坏，无法解析（outbox {', '.join(map(str, self._ids[:10]))}）：{exc}"
+                              ) from exc
+            self._rows = sorted(decoded)  # in queue order: SQL aggregates a group's rows in no order it promises
         return self._rows
 
     @rows.setter

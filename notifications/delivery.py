@@ -170,8 +170,18 @@ def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> 
         _group(session, d.channels.get(name), name, rows, groups, result)
     for name in by_channel:
         if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
-            attach(session, [g for g in groups.values() if g.channel == name and g.attaches])
+            attach(session, [g for g in groups.values() if g.channel == name and g.attaches and _readable(g)])
     return list(groups.values())
+
+
+def _readable(group: Group) -> bool:
+    """Whether the group's rows decode; one that does not is rendered as its own failure (Refused), and the
+    claim goes on: raised here, it stopped every flush while the row waited."""
+    try:
+        return group.rows is not None
+    except Refused as exc:
+        group.prepared = exc
+        return False
 
 
 # A batch's rows grouped in SQL by recipient and identifier, each group's ids and its rows as one JSON list of
@@ -409,7 +419,11 @@ async def _taken(group: Group, result: FlushResult) -> bool | None:
         return None
     if all(i in taken for i in group.ids):
         return True
-    kept = [row for row in group.rows if row[0] in taken]
+    try:
+        kept = [row for row in group.rows if row[0] in taken]
+    except Refused as exc:  # its taken rows come back when their lease runs out, and then fail as unreadable
+        log.error("outbox: digest to %s cannot be read: %s", group.address.shown, exc.answer)
+        return None
     group.rows = kept
     return False if kept else None
 
