@@ -144,6 +144,10 @@ class Channel(Protocol):
     def message_id(self) -> str:
         """A new identifier for one digest, kept for its retries."""
 
+    def unready(self, session: Session) -> str | None:
+        """Why this process cannot send on this channel now (a shell without the robots' key), or None: the
+        channel's due rows then wait for a process that can, and the flush says so."""
+
     def attach(self, session: Session, groups: Sequence[Group]) -> None:
         """Load, while the claim's session is open, the files the groups' rows carry (a channel that carries
         none does nothing)."""

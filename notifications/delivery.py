@@ -214,7 +214,7 @@ def _unready(session: Session, d: Delivery, now: datetime, result: FlushResult) 
     fill every batch of this process and leave the mail behind them unsent."""
     blocked = []
     for name, channel in d.channels.items():
-        why = channel.unready(session) if hasattr(channel, "unready") else None
+        why = channel.unready(session)
         if why is None:
             continue
         blocked.append(name)

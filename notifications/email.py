@@ -40,6 +40,9 @@ class EmailChannel:
     def message_id(self) -> str:
         return new_message_id(self.smtp)
 
+    def unready(self, session: Session) -> str | None:
+        return None  # the settings are read at start-up: a mail server that is down is a failed attempt, retried
+
     def attach(self, session: Session, groups: Sequence[Group]) -> None:
         """Each digest carries the files its items name (an issued 督办文书's .docx), each file once."""
         for group in groups:
