@@ -34,9 +34,9 @@ def read_text(path: Path) -> str:
 
 
 def cmd_import(args) -> int:
-    from cli.mail import operator
     from runtime import calendar as service
     from runtime.core import build_runtime
+    from workflows import audit_log
 
     text = read_text(args.file)
     if args.dry_run:
@@ -44,7 +44,7 @@ def cmd_import(args) -> int:
             print(line)
         return 0
     rt = build_runtime()
-    for line in service.import_notice(rt, text, operator()):
+    for line in service.import_notice(rt, text, audit_log.command_line("calendar import")):
         print(line)
     return 0
 

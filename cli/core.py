@@ -79,7 +79,6 @@ def cmd_init(args) -> int:
 
 
 def cmd_users_add(args) -> int:
-    import os
     import re
 
     from runtime.core import build_runtime
@@ -92,10 +91,10 @@ def cmd_users_add(args) -> int:
                                  unit_name=args.unit, email=args.email, display_name=args.name)
         oversees = accounts.set_oversight(session, user, re.split(r"[、，,；;]", args.oversees)) \
             if args.oversees else []
-        operator = f"cli:{os.environ.get('USER') or 'operator'}"  # the command line has no signed-in person
-        audit_log.record(session, audit_log.USER, user.id, "added", by=operator, by_id=None, at=rt.clock.now(),
-                         address=audit_log.COMMAND_LINE, data={"username": user.username, "role": user.role,
-                                                       "unit_id": user.unit_id, "oversees": oversees})
+        audit_log.record(session, audit_log.USER, user.id, "added", by=audit_log.command_line("users add"),
+                         by_id=None, at=rt.clock.now(), address=audit_log.COMMAND_LINE,
+                         data={"username": user.username, "role": user.role, "unit_id": user.unit_id,
+                               "oversees": oversees})
         print(f"added user {user.username} (role {user.role}, id {user.id})"
               + (f"; 分管 {'、'.join(oversees)}" if oversees else ""))
     return 0

@@ -21,21 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args) -> int:
     from pathlib import Path
 
-    from cli.mail import operator
     from runtime.core import build_runtime
     from workflows import audit_log
     from workflows.ledger.importer import import_ledger
     from workflows.ledger.summary import summary
 
-    rt = build_runtime()
+    rt, by = build_runtime(), audit_log.command_line("ledger import")
     with rt.read() if args.dry_run else rt.write() as session:
         result = import_ledger(session, args.source, clock=rt.clock, dry_run=args.dry_run, plan_code=args.plan,
                                service=rt.workflows["reform_measure"], force=args.force,
-                               create_units=args.create_units, actor_name=operator())
+                               create_units=args.create_units, actor_name=by)
         lines = summary(result)
         if not args.dry_run:  # as an import on 管理 is: in the audit history, with what it changed
             source = args.source if args.source.startswith("builtin:") else Path(args.source).name
-            audit_log.ledger_imported(session, by=operator(), by_id=None, at=rt.clock.now(),
+            audit_log.ledger_imported(session, by=by, by_id=None, at=rt.clock.now(),
                                       address=audit_log.COMMAND_LINE, source=source, plan=args.plan or "",
                                       summary=lines, force=args.force, create_units=args.create_units)
     for line in lines:

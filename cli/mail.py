@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from pathlib import Path
 
 from cli.main import CliError
@@ -37,14 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sink", help="run the local SMTP sink alone: keeps every message in var/mailsink")
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(handler=cmd_sink)
-
-
-def operator() -> str:
-    """Who acts from the command line, as the audit history names them."""
-    try:
-        return f"命令行（{getpass.getuser()}）"
-    except (KeyError, OSError):
-        return "命令行"
 
 
 def cmd_sweep(args) -> int:
@@ -138,12 +129,14 @@ def table(rows: list[tuple[str, ...]]) -> list[str]:
 def cmd_outbox_retry(args) -> int:
     from notifications.outbox_ops import retry
     from runtime.core import build_runtime
+    from workflows import audit_log
 
     if bool(args.ids) == bool(args.failed):
         raise CliError("请给出要重试的编号，或使用 --failed 重试全部发送失败的邮件（二者选一）")
     rt = build_runtime()
     with rt.write() as session:
-        result = retry(session, args.ids or None, actor_name=operator(), now=rt.clock.now())
+        result = retry(session, args.ids or None, actor_name=audit_log.command_line("outbox retry"),
+                       now=rt.clock.now())
     print(f"已重新排队 {len(result.retried)} 条" + (f"：{'、'.join(f'#{i}' for i in result.retried)}"
                                                   if result.retried else ""))
     for row_id, why in result.skipped:
@@ -182,8 +175,9 @@ def cmd_robots_reseal(args) -> int:
     with rt.write() as session:
         resealed, lost = webhooks.reseal(session, Sealer(lambda: former_key))
         for unit_id, hook_id in resealed:
-            audit_log.record(session, audit_log.UNIT, unit_id, "robot_resealed", by=operator(), by_id=None,
-                             at=rt.clock.now(), address=audit_log.COMMAND_LINE, data={"robot": hook_id})
+            audit_log.record(session, audit_log.UNIT, unit_id, "robot_resealed",
+                             by=audit_log.command_line("robots reseal"), by_id=None, at=rt.clock.now(),
+                             address=audit_log.COMMAND_LINE, data={"robot": hook_id})
     print(f"resealed {len(resealed)} robots under the current key"
           + (f"; {len(lost)} open under neither key (enter them again on 管理): {lost}" if lost else ""))
     return 1 if lost else 0

@@ -64,8 +64,8 @@ def create_demo_accounts(rt: Runtime) -> list[str]:
             password = secrets.token_urlsafe(9)
             user = accounts.add_user(session, username, role, password, rt.clock.now(), unit_name=unit,
                                      email=f"{username}@wulong.example", display_name=name)
-            audit_log.record(session, audit_log.USER, user.id, "added", by="reform demo setup", by_id=None,
-                             at=rt.clock.now(), address=audit_log.COMMAND_LINE,
+            audit_log.record(session, audit_log.USER, user.id, "added", by=audit_log.command_line("demo setup"),
+                             by_id=None, at=rt.clock.now(), address=audit_log.COMMAND_LINE,
                              data={"username": username, "role": role, "unit_id": user.unit_id})
             lines.append(f"  {username:<10} {password:<14} {role:<11} {unit or ''}")
         session.flush()

@@ -47,9 +47,9 @@ def apply_units(session: Session, specs: tuple[UnitSpec, ...], at: datetime | No
                                    source=webhooks.CONFIG)[1]
         changed += robots
         if at is not None and (before != after or robots):
-            audit_log.record(session, audit_log.UNIT, unit.id, "configured", by="reform init", by_id=None, at=at,
-                             address=audit_log.COMMAND_LINE, data={"unit": unit.name, "before": before, "after": after,
-                                                           "robots": robots})
+            audit_log.record(session, audit_log.UNIT, unit.id, "configured", by=audit_log.command_line("init"),
+                             by_id=None, at=at, address=audit_log.COMMAND_LINE,
+                             data={"unit": unit.name, "before": before, "after": after, "robots": robots})
     session.flush()
     return changed
 
@@ -70,6 +70,6 @@ def initialise(rt: Runtime, admin_password: str | None = None) -> InitResult:
             created = admin_password or secrets.token_urlsafe(12)
             # the first account is named after its role: `admin`
             admin = accounts.add_user(session, ADMIN, ADMIN, created, rt.clock.now(), display_name="系统管理员")
-            audit_log.record(session, audit_log.USER, admin.id, "added", by="reform init", by_id=None,
+            audit_log.record(session, audit_log.USER, admin.id, "added", by=audit_log.command_line("init"), by_id=None,
                              at=rt.clock.now(), address=audit_log.COMMAND_LINE, data={"username": ADMIN, "role": ADMIN})
     return InitResult(changed, created if not admin_password else None)

@@ -4,6 +4,7 @@ robot's token or secret is ever shown."""
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 
 import pytest
@@ -134,14 +135,17 @@ def test_the_command_line_records_its_changes_and_prints_the_trail(cli, db, caps
     assert cli(["audit", "log"]) == 0
     lines = capsys.readouterr().out.splitlines()
     heads = [line for line in lines if line.startswith("#")]
-    assert "[台账导入] 导入台账" in heads[0] and "来自 命令行" in heads[0]
-    assert any("[用户] 添加用户  系统管理员（admin）  — reform init" in line for line in heads[1:])
+    assert "[台账导入] 导入台账" in heads[0] and f"— {audit_log.command_line('ledger import')} 来自 命令行" in heads[0]
+    assert audit_log.command_line("init") == f"reform init（{getpass.getuser()}）"  # the command and the account
+    init = audit_log.command_line("init")
+    assert any(f"[用户] 添加用户  系统管理员（admin）  — {init}" in line for line in heads[1:])
     assert any(line.startswith("    ") and "85" in line for line in lines)  # the import's summary, indented
     assert cli(["demo", "setup"]) == 0
     capsys.readouterr()
     assert cli(["audit", "log", "--kind", "user"]) == 0
     users = capsys.readouterr().out
-    assert "导入台账" not in users and "市场监管局经办人（clerk）  — reform demo setup 来自 命令行" in users
+    setup = audit_log.command_line("demo setup")
+    assert "导入台账" not in users and f"市场监管局经办人（clerk）  — {setup} 来自 命令行" in users
 
     with Session(db) as session:  # more than a page
         for n in range(audit_log.TRAIL_PAGE):
@@ -173,7 +177,7 @@ def test_reform_init_records_what_units_toml_changed(cli, db, tmp_path, monkeypa
     capsys.readouterr()
     assert cli(["audit", "log", "--kind", "unit"]) == 0
     out = capsys.readouterr().out
-    assert "按 units.toml 配置单位  区政府督查办  — reform init 来自 命令行" in out
+    assert f"按 units.toml 配置单位  区政府督查办  — {audit_log.command_line('init')} 来自 命令行" in out
     assert "主要负责人：督查办主任 → 新任主任" in out
     assert cli(["init"]) == 0  # nothing changed the second time: nothing recorded
     capsys.readouterr()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from workflows import accounts
+from workflows import accounts, audit_log
 from workflows.accounts_models import User
 
 
@@ -34,6 +34,8 @@ def test_users_add_hashes_with_argon2_and_checks_role_and_unit(cli, db, tmp_path
         user = session.exec(select(User).where(User.username == "li")).one()
         assert user.password_hash.startswith("$argon2") and "s3cret" not in user.password_hash
         assert accounts.verify_password("s3cret-pass-word", user.password_hash)
+        added = audit_log.records(session, audit_log.USER, user.id)
+    assert [(r.action, r.actor_name) for r in added] == [("added", audit_log.command_line("users add"))]
     capsys.readouterr()
     assert cli(["users", "add", "wang", "--role", "unit_staff", "--unit", "不存在的局",
                 "--email", "w@x", "--password-file", pw]) == 2

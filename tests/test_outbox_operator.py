@@ -17,6 +17,7 @@ from tests.mail_support import mail_runtime, received, running_sink
 from tests.test_mail_delivery import overdue_world, statuses
 from tests.web_support import sign_in
 from tests.world import client
+from workflows import audit_log
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_list_shows_the_rows_and_retry_puts_failed_ones_back_with_an_audit_recor
     assert {(r.status, r.attempts) for r in rows} == {("queued", 0)}
     assert sorted(r.subject_id for r in records) == ids
     assert {(r.action, r.from_state, r.to_state, r.version) for r in records} == {("retry", "failed", "queued", 1)}
-    assert records[0].actor_name.startswith("命令行") and records[0].payload["attempts"] == 1
+    assert records[0].actor_name == audit_log.command_line("outbox retry") and records[0].payload["attempts"] == 1
     with running_sink(mail_rt):
         assert cli(["outbox", "flush"]) == 0
     assert statuses(mail_rt) == {"sent": 8}

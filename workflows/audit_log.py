@@ -6,6 +6,7 @@ versioned rows: each is numbered after the last record of its subject (a user, a
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,16 @@ TRAIL_PAGE = 50
 ADMIN_RECORDS = "workflow IN (" + ", ".join(f"'{k}'" for k in KINDS) + ")"
 Index("ix_history_admin_seq", HistoryRecord.__table__.c.seq, postgresql_where=text(ADMIN_RECORDS),
       sqlite_where=text(ADMIN_RECORDS))
+
+
+def command_line(command: str) -> str:
+    """Who acts from the command line, as every record names them: the command and the system account that ran
+    it, reform init（root）. (The command line has no signed-in person; its records' address is COMMAND_LINE.)"""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        account = ""
+    return f"reform {command}（{account}）" if account else f"reform {command}"
 
 
 def record(session: Session, workflow: str, subject_id: int, action: str, *, by: str, by_id: int | None,
