@@ -25,6 +25,22 @@ def mail_runtime(rt, **overrides):
     return replace(rt, config=replace(rt.config, settings=settings))
 
 
+def one_rung_told(rt, staff):
+    """A mail runtime where `staff` ((username, role, unit), ...) have each been queued one digest: one measure of
+    theirs is overdue and the sweep fired its first rung (L1)."""
+    from datetime import date
+
+    from tests.world import bj
+    from tests.world import esc_measure as measure
+    from tests.world import esc_people as people
+
+    rt = mail_runtime(rt)
+    people(rt, *staff)
+    measure(rt, date(2022, 6, 10), text="推行经营场所备案制")
+    assert dict(rt.sweep(bj("2022-06-13 09:00")).fired) == {"L1": 1}
+    return rt
+
+
 @contextmanager
 def running_sink(rt) -> Iterator:
     server = start_sink(rt.settings)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
 import notifications.delivery as delivery
-from tests.mail_support import mail_runtime, scripted_server
+from tests.mail_support import one_rung_told, scripted_server
 from tests.notify_support import rows
-from tests.world import bj
-from tests.world import esc_measure as measure
-from tests.world import esc_people as people
 
 STAFF = [("clerk", "unit_staff", "区市场监管局"), ("clerk2", "unit_staff", "区市场监管局"),
          ("clerk3", "unit_staff", "区市场监管局"), ("boss", "unit_head", "区市场监管局")]
@@ -21,11 +17,7 @@ STAFF = [("clerk", "unit_staff", "区市场监管局"), ("clerk2", "unit_staff",
 
 @pytest.fixture
 def mail_rt(rt):
-    rt = mail_runtime(rt)
-    people(rt, *STAFF)
-    measure(rt, date(2022, 6, 10), text="推行经营场所备案制")
-    assert dict(rt.sweep(bj("2022-06-13 09:00")).fired) == {"L1": 1}
-    return rt
+    return one_rung_told(rt, STAFF)
 
 
 @pytest.fixture

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from notifications.delivery import Renderer, claim
-from tests.mail_support import mail_runtime
-from tests.world import bj
-from tests.world import esc_measure as measure
-from tests.world import esc_people as people
+from tests.mail_support import one_rung_told
 
 STAFF = [("clerk", "unit_staff", "区市场监管局"), ("clerk2", "unit_staff", "区市场监管局"),
          ("boss", "unit_head", "区市场监管局")]
@@ -18,10 +13,7 @@ STAFF = [("clerk", "unit_staff", "区市场监管局"), ("clerk2", "unit_staff",
 
 @pytest.fixture
 def groups(rt):
-    rt = mail_runtime(rt)
-    people(rt, *STAFF)
-    measure(rt, date(2022, 6, 10), text="推行经营场所备案制")
-    assert dict(rt.sweep(bj("2022-06-13 09:00")).fired) == {"L1": 1}
+    rt = one_rung_told(rt, STAFF)
     taken = claim(rt.delivery, rt.clock.now())
     for group in taken:
         group.prepared = None  # as the later waves come: nothing rendered yet
