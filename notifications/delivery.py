@@ -170,18 +170,22 @@ def _plan(session: Session, d: Delivery, now: datetime, result: FlushResult) -> 
         _group(session, d.channels.get(name), name, rows, groups, result)
     for name in by_channel:
         if (attach := getattr(d.channels.get(name), "attach", None)) is not None:
-            attach(session, [g for g in groups.values() if g.channel == name and g.attaches and _readable(g)])
+            attach(session, _readable([g for g in groups.values() if g.channel == name and g.attaches]))
     return list(groups.values())
 
 
-def _readable(group: Group) -> bool:
-    """Whether the group's rows decode; one that does not is rendered as its own failure (Refused), and the
-    claim goes on: raised here, it stopped every flush while the row waited."""
-    try:
-        return group.rows is not None
-    except Refused as exc:
-        group.prepared = exc
-        return False
+def _readable(groups: list[Group]) -> list[Group]:
+    """The groups whose rows decode. One that does not is set to go as its own failure (Refused, its `prepared`
+    message), and the claim goes on: raised here, it stopped every flush while the row waited."""
+    readable = []
+    for group in groups:
+        try:
+            _ = group.rows  # decoded here, where its files are looked for
+        except Refused as exc:
+            group.prepared = exc
+        else:
+            readable.append(group)
+    return readable
 
 
 # A batch's rows grouped in SQL by recipient and identifier, each group's ids and its rows as one JSON list of
@@ -507,7 +511,7 @@ class Marker:
 
     WITHIN, TAIL = 1.0, 25
 
-    def __init__(self, d: Delivery, result: FlushResult, worker: ThreadPoolExecutor, expected: int = 0) -> None:
+    def __init__(self, d: Delivery, result: FlushResult, worker: ThreadPoolExecutor, expected: int) -> None:
         self.d, self.result, self.worker = d, result, worker
         self.pending: list[tuple[Group, Exception | None]] = []
         self.since = 0.0

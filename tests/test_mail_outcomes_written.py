@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 import notifications.delivery as delivery
+from engine.outbox import SENDING
 from tests.mail_support import one_rung_told, scripted_server
 from tests.notify_support import rows
 
@@ -21,15 +22,13 @@ def mail_rt(rt):
 
 
 @pytest.fixture
-def batches(monkeypatch):
+def batches(mail_rt, monkeypatch):
     """The digests of each batch of outcomes written, in order, with the rows still `sending` when it began."""
     seen: list[tuple[list[str], int]] = []
     mark_all = delivery.mark_all
 
     def recording(d, batch, result):
-        with d.engine.connect() as conn:
-            sending = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE status = 'sending'").scalar()
-        seen.append(([g.address.value.split("@")[0] for g, _ in batch], sending))
+        seen.append(([g.address.value.split("@")[0] for g, _ in batch], len(rows(mail_rt, status=SENDING))))
         return mark_all(d, batch, result)
 
     monkeypatch.setattr(delivery, "mark_all", recording)
