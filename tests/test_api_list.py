@@ -92,6 +92,37 @@ def test_keyset_pages_walk_the_same_order_as_offsets(rt, world):
         assert c.get("/api/measures", params={"after": 0}, headers=office).status_code == 400
 
 
+def test_keyset_pages_walk_backwards_and_from_the_end(rt, world):
+    m = world.measures
+    office = world.auth("office")
+    with client(rt) as c:
+        def page(**params) -> dict:
+            res = c.get("/api/measures", params={"limit": 2, **params}, headers=office)
+            assert res.status_code == 200, res.json()
+            return res.json()
+
+        last = page(last="true")  # 5 in pages of 2 from the first: the last page holds m4 alone
+        assert [x["id"] for x in last["items"]] == [m[4]] and last["total"] == 5
+        assert last["next_after"] is None and last["prev_before"] == m[4]
+        seen, before = [x["id"] for x in last["items"]], last["prev_before"]
+        while before is not None:
+            body = page(before=before)
+            assert body["total"] == 5 and body["next_after"] == body["items"][-1]["id"]
+            seen = [x["id"] for x in body["items"]] + seen
+            before = body["prev_before"]
+        assert seen == m  # the same order as forwards, page boundaries where page numbers put them
+        first = page()
+        assert first["prev_before"] is None and first["next_after"] == m[1]
+        assert page(after=m[1])["prev_before"] == m[2]
+        assert page(offset=1)["prev_before"] == m[1]
+        green = page(light="green", before=m[4])  # filters hold backwards too
+        assert [x["id"] for x in green["items"]] == [m[0], m[3]] and green["prev_before"] is None
+        assert page(before=m[0])["items"] == [] and page(before=2**31 - 1)["items"] == []
+        for bad in ({"before": 0}, {"after": m[0], "before": m[3]}, {"after": m[0], "last": "true"}):
+            res = c.get("/api/measures", params=bad, headers=office)
+            assert res.status_code == 400 and res.json()["message"], bad
+
+
 def test_units_see_only_their_own_measures(rt, world):
     m = world.measures
     with client(rt) as c:

@@ -63,7 +63,8 @@ def test_evidence_ids_in_a_body_beyond_the_database_are_invalid_fields(client, r
 
 
 QUERY_NAMES = ("month", "year", "unit", "plan", "klass", "status", "q", "state", "light", "key", "page", "ok",
-               "next", "format", "typical", "category", "measure", "level", "offset", "limit", "item")
+               "next", "format", "typical", "category", "measure", "level", "offset", "limit", "item", "after",
+               "before", "last")
 
 
 @pytest.mark.parametrize("value", [str(HUGE), "\x00", "-1", "9" * 300])

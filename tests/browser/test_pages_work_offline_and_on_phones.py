@@ -16,7 +16,7 @@ def test_ledger_groups_filters_and_pages(person, site):
     office.open("/ledger")
     expect(office.page.locator("main")).to_contain_text("共 85 项具体举措")
     expect(office.page.locator(".cat-row").first).to_contain_text("一、")
-    expect(office.page.locator(".pager a")).to_have_count(2)  # three pages of 30, this one not a link
+    expect(office.page.locator(".pager a")).to_have_count(2)  # page 1 of 3: 下一页 and 末页 only
     office.shot("ledger", full_page=False)
 
     office.page.get_by_label("状态").select_option("reported")

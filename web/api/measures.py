@@ -22,6 +22,9 @@ Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1)]
 After = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1,
                                              description="翻页：上一页最后一条举措的编号（上一页的 next_after）")]
+Before = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1,
+                                              description="向前翻页：下一页第一条举措的编号（该页的 prev_before）")]
+Last = Annotated[bool, QueryParameter(description="末页：按每页 limit 条从头分页时的最后一页")]
 
 
 @dataclass
@@ -32,8 +35,10 @@ class EvidenceForm:
 @api_get("/api/measures", summary="举措列表：按状态、单位、灯色、事项、关键词筛选")
 def list_measures(rt: RT, access: Who, state_: StateParam = None, unit: Text = None, light: LightParam = None,
                   item: Text = None, q: Text = None, key: FromQuery[bool | None] = None,
-                  limit: Limit = DEFAULT_LIMIT, offset: Offset = 0, after: After = None) -> MeasureList:
-    query = MeasureQuery(state_ and str(state_), unit, light and str(light), item, q, key, limit, offset, after)
+                  limit: Limit = DEFAULT_LIMIT, offset: Offset = 0, after: After = None, before: Before = None,
+                  last: Last = False) -> MeasureList:
+    query = MeasureQuery(state_ and str(state_), unit, light and str(light), item, q, key, limit, offset, after,
+                         before, last)
     with rt.read() as session:
         return rt.measure_list(session, access, query)
 

@@ -21,6 +21,7 @@ from workflows.roles import UNIT_LEAD
 PAGE_SIZE = 30
 Text = Annotated[str | None, QueryParameter(max_length=TEXT_PARAM_MAX, pattern=PRINTABLE)]
 PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_ID // PAGE_SIZE)]  # the offset fits the database
+Anchor = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 StateParam = Annotated[str | None, QueryParameter(name="state")]  # `state` is a name Litestar reserves
 KEYS = {"1": True, "0": False}
 
@@ -44,21 +45,36 @@ def lead_units(session: Session) -> list[str]:
 
 @get("/ledger", sync_to_thread=True)
 def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: Text = None, light: Text = None,
-                key: Text = None, q: Text = None, page_no: PageNo = 1
-                ) -> Template:
+                key: Text = None, q: Text = None, page_no: PageNo = 1, after: Anchor = None, before: Anchor = None,
+                last: Text = None) -> Template:
+    """Pages by keyset (下一页 after the last row shown, 上一页 before the first, 末页 from the end), so a page deep
+    in a city's ledger costs what the first does; `page` alone, as old links have it, still pages by offset."""
     filters = {"state": state_ or "", "unit": unit or "", "light": light or "", "key": key or "", "q": q or ""}
-    query = MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""),
-                                  limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    cursor = after is not None or before is not None or last == "1"
+    query = MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""), limit=PAGE_SIZE,
+                         offset=0 if cursor else (page_no - 1) * PAGE_SIZE, after=after, before=before,
+                         last=last == "1")
     with rt.read() as session:
         units = lead_units(session)
         try:
             found = rt.measure_list(session, access, query)
         except WorkflowError as exc:
             return failed(rt, user, "ledger.html", exc, filters=filters, units=units, groups=[], total=0,
-                          page_no=1, pages=1)
+                          page_no=1, pages=1, pager=None)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return page(rt, user, "ledger.html", filters=filters, units=units, groups=grouped(found.items),
-                total=found.total, page_no=page_no, pages=pages, error=None, may_urge=access.in_group("central"))
+                total=found.total, page_no=_page_number(found, page_no, pages, last == "1"), pages=pages,
+                pager=found, error=None, may_urge=access.in_group("central"))
+
+
+def _page_number(found, asked: int, pages: int, last: bool) -> int:
+    """The number the links carried, put right where the page shows it is the first or the last one (the ledger
+    may have changed since the link was made)."""
+    if last or (found.next_after is None and found.items):
+        return pages
+    if found.prev_before is None:
+        return 1
+    return max(1, min(asked, pages))
 
 
 ROUTES: list = [ledger_page]

@@ -42,6 +42,8 @@ class MeasureQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     after: int | None = None  # keyset paging: the id of the last measure of the previous page
+    before: int | None = None  # keyset paging backwards: the id of the first measure of the next page
+    last: bool = False  # the last page, as numbering pages of `limit` from the first cuts it
 
     def checked(self) -> MeasureQuery:
         """Blank filters dropped; a bad one raises BadRequest naming it."""
@@ -59,6 +61,10 @@ class MeasureQuery:
             raise BadRequest("offset 不能为负数")
         if self.after is not None and self.after < 1:
             raise BadRequest("after 须为上一页最后一条举措的编号（正整数）")
+        if self.before is not None and self.before < 1:
+            raise BadRequest("before 须为下一页第一条举措的编号（正整数）")
+        if sum((self.after is not None, self.before is not None, self.last)) > 1:
+            raise BadRequest("after、before 和 last 只能选一个")
         return replace(self, **clean)
 
 
@@ -126,23 +132,46 @@ class MeasureService:
         lights = self.light_sql(now)
         return lights.light_is(name, Measure.state, Measure.due_date, missed_clause(lights.cut.today, Measure.id))
 
-    def list(self, session: Session, access: Access, query: MeasureQuery) -> views.MeasureList:
-        """The measures this actor may see, filtered and paged (by offset, or by keyset after a given id)."""
+    def count(self, session: Session, access: Access, query: MeasureQuery) -> int:
+        """How many measures this actor may see match the query's filters (its paging aside)."""
         query, now = query.checked(), self.clock.now()
         light = self.light_filter(now, query.light) if query.light else None
-        total = session.execute(filtered(access, query, light, select(func.count(Measure.id)))).scalar_one()
-        ids = filtered(access, query, light, select(Measure.id))
-        if query.after is not None:
-            last = session.execute(select(*ORDER).where(Measure.id == query.after)).one_or_none()
-            if last is None:  # no such measure: nothing comes after it
+        return session.execute(filtered(access, query, light, select(func.count(Measure.id)))).scalar_one()
+
+    def list(self, session: Session, access: Access, query: MeasureQuery, total: int | None = None
+             ) -> views.MeasureList:
+        """The measures this actor may see, filtered and paged: by offset, or by keyset after (or before) a given
+        id, or the last page; no page reads the rows it skips, however deep it is. `total` is the count, when
+        the caller has it (Runtime.measure_list keeps it per filter: at 10⁵ it cost more than the page)."""
+        query, now = query.checked(), self.clock.now()
+        light = self.light_filter(now, query.light) if query.light else None
+        if total is None:
+            total = self.count(session, access, query)
+        ids, order, limit = filtered(access, query, light, select(Measure.id)), ORDER, query.limit
+        anchor = query.after if query.after is not None else query.before
+        if anchor is not None:
+            last = session.execute(select(*ORDER).where(Measure.id == anchor)).one_or_none()
+            if last is None:  # no such measure: nothing comes after (or before) it
                 return views.MeasureList(items=[], total=total)
-            ids = ids.where(tuple_(*ORDER) > tuple(last))
+            ids = ids.where(tuple_(*ORDER) > tuple(last) if query.after is not None else tuple_(*ORDER) < tuple(last))
+        backwards = query.before is not None or query.last
+        if backwards:  # walk the index from the end, then turn the page round
+            order = tuple(column.desc() for column in ORDER)
+            if query.last:
+                limit = total % query.limit or query.limit
         # the page's ids first (an index walk), then only those rows with their item and category
-        ids = ids.order_by(*ORDER).limit(query.limit + 1).offset(query.offset)
-        found = list(session.execute(self._with_missed(now).where(Measure.id.in_(ids)).order_by(*ORDER)))
-        more, found = len(found) > query.limit, found[:query.limit]
+        ids = ids.order_by(*order).limit(limit + 1).offset(query.offset)
+        found = list(session.execute(self._with_missed(now).where(Measure.id.in_(ids)).order_by(*order)))
+        more, found = len(found) > limit, found[:limit]
+        if backwards:
+            found.reverse()
         items = self._summaries(session, found, now)
-        return views.MeasureList(items=items, total=total, next_after=items[-1].id if more else None)
+        if not items:
+            return views.MeasureList(items=[], total=total)
+        after_these = more if not backwards else query.before is not None
+        before_these = more if backwards else anchor is not None or query.offset > 0
+        return views.MeasureList(items=items, total=total, next_after=items[-1].id if after_these else None,
+                                 prev_before=items[0].id if before_these else None)
 
     def every(self, session: Session, access: Access, *, where=None, order=ORDER, limit: int | None = None,
               **filters: Any) -> list[views.MeasureSummary]:

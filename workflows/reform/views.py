@@ -146,6 +146,7 @@ class MeasureList(Struct):
     items: list[MeasureSummary]
     total: int
     next_after: int | None = None  # more follow: pass it as `after` for the next page (keyset paging)
+    prev_before: int | None = None  # more precede: pass it as `before` for the page before
 
 
 def light_detail(info: LightInfo) -> LightDetail:
