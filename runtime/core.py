@@ -21,7 +21,7 @@ from config.loader import Config, load_config
 from config.settings import Settings, get_settings
 from engine import history
 from engine.clock import Clock, clock_from
-from engine.db import make_engine, read_session, write_session
+from engine.db import data_version, make_engine, read_session, write_session
 from engine.definition import Limits
 from engine.jobs import record_run
 from engine.sealing import Sealer, seal_with
@@ -44,7 +44,7 @@ from workflows.models import Plan
 from workflows.problems.binding import BINDING as PROBLEM_BINDING
 from workflows.problems.service import ProblemService
 from workflows.reform.binding import MeasureBinding
-from workflows.reform.service import MeasureService
+from workflows.reform.service import DEFAULT_LIMIT, MeasureService
 from workflows.reform.table import measure_definition
 from workflows.routing import route
 from workflows.sweep import SweepResult, sweep
@@ -112,8 +112,14 @@ class Runtime:
         people (or one dashboard refreshing) asking for the same page run its count and its page query once."""
         query = query.checked()
         cut = self.measures.light_sql(self.clock.now()).cut
+        filters = replace(query, limit=DEFAULT_LIMIT, offset=0, after=None, before=None, last=False)
+        # the count once per filter, whatever the page: every page deep in a city's ledger is another key, and
+        # counting 10⁵ rows for each cost more than reading its 30
+        version = data_version(session)  # one for both, so a page never carries another version's count
+        total = self.answers.get(session, ("measure count", filters, cut, access),
+                                 lambda: self.measures.count(session, access, filters), version=version)
         return self.answers.get(session, ("measure list", query, cut, access),
-                                lambda: self.measures.list(session, access, query))
+                                lambda: self.measures.list(session, access, query, total), version=version)
 
     @cached_property
     def evidence_store(self) -> EvidenceStore:

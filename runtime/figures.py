@@ -27,11 +27,14 @@ class FigureCache:
         self._rows: OrderedDict[tuple, object] = OrderedDict()
         self._computing: dict[tuple, threading.Lock] = {}  # one gate per key being computed now
 
-    def get(self, session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        """The figure under `key` at the session's data version; `compute()` (queries on the same session, run
-        after the version was read) when it is not kept. One reader computes a missing key while the others
-        asking for it wait for its value (16 readers after a change run one scan, not 16)."""
-        version = data_version(session)
+    def get(self, session: Session, key: tuple[Hashable, ...], compute: Callable[[], T], *,
+            version: object = ...) -> T:
+        """The figure under `key` at the session's data version (or `version`, read once for figures that must
+        agree); `compute()` (queries on the same session, run after the version was read) when it is not kept.
+        One reader computes a missing key while the others asking for it wait for its value (16 readers after a
+        change run one scan, not 16)."""
+        if version is ...:
+            version = data_version(session)
         if version is None:
             return compute()
         full = (version, *key)
