@@ -114,7 +114,7 @@ class Measure(SQLModel, table=True):
                       Index("ix_measure_sweep_after", "sweep_after", postgresql_where=text("sweep_after IS NOT NULL"),
                             sqlite_where=text("sweep_after IS NOT NULL")))
     id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")  # indexed first in the unique (plan_id, seq)
     item_id: int = Field(foreign_key="item.id", index=True)
     seq: int
     key_code: str | None = Field(default=None, max_length=32)  # 举措编号 (WL22-033-1): given once, never reused
@@ -129,7 +129,7 @@ class Measure(SQLModel, table=True):
     key: bool = False
     note: str = Field(default="", sa_column=_text())
     declared_done: bool = False
-    state: str = Field(max_length=32, index=True)
+    state: str = Field(max_length=32)  # indexed first in ix_measure_state_due
     version: int = 1
     percent: int | None = None
     last_progress: str = Field(default="", sa_column=_text())
