@@ -46,6 +46,8 @@ ENDPOINTS = (
     Endpoint("deep", "GET /api/measures?limit=50&offset=(random)", False,
              lambda c, ids: c.get("/api/measures", params={"limit": 50,
                                                            "offset": random.randint(0, max(0, ids[1] - ids[0] - 50))})),
+    Endpoint("keyset", "GET /api/measures?limit=50&after=(random)", False,
+             lambda c, ids: c.get("/api/measures", params={"limit": 50, "after": random.randint(*ids)})),
     Endpoint("ledger", "GET /ledger?after=(random) 台账 (cookie)", True,
              lambda c, ids: c.get("/ledger", params={"after": random.randint(*ids)})),
     Endpoint("workbench", "GET / workbench (cookie)", True, lambda c, _: c.get("/")),

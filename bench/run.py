@@ -24,8 +24,8 @@ from bench.synthetic import ensure, recorded
 from bench.writes import run_writes
 
 READS = ("list", "detail", "red", "overview")
-PAGES = ("deep", "ledger", "workbench", "cockpit")  # more reads: deep pages by offset and by keyset, 督查办's
-# workbench, the cockpit
+PAGES = ("deep", "keyset", "ledger", "workbench", "cockpit")  # more reads: deep pages by offset and by keyset,
+# the 台账 page from a random point, 督查办's workbench, the cockpit
 SCENARIOS = ("build", "writes", *READS, *PAGES, "signoff", "sweep", "import", "help")
 GROUPS = {"all": SCENARIOS, "reads": READS, "pages": PAGES, "http": (*READS, *PAGES, "signoff")}
 ON_LEDGER = {"writes", *READS, *PAGES, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
