@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from engine.db import utc as as_utc  # aware UTC; the one definition is engine.db.utc
@@ -37,7 +38,7 @@ class Period:
     last: date
     cutoff: datetime
 
-    @property
+    @cached_property  # read for every measure's every event by a report: worked out once
     def start(self) -> datetime:
         return local_start(self.first)
 
