@@ -61,6 +61,7 @@ BINDINGS = (MEASURE_BINDING, MILESTONE_BINDING, ITEM_BINDING, INSTRUCTION_BINDIN
             DOCUMENT_BINDING)
 
 ANSWERS_KEPT = 256  # list pages per process: a few pages for each reader filtering now
+REPORTS_KEPT = 8  # 月调度 and 督查考核 per process: each holds its rows, 10⁴ of them in a city's
 
 
 @dataclass
@@ -101,6 +102,11 @@ class Runtime:
         from runtime.exports import Exports
 
         return Exports(self)
+
+    @cached_property
+    def reports(self) -> FigureCache:
+        """月调度 and 督查考核 as made, per data version, day and scope: a few, as each holds a city's rows."""
+        return FigureCache(REPORTS_KEPT)
 
     @cached_property
     def answers(self) -> FigureCache:

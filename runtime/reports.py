@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -14,7 +14,7 @@ from workflows.documents.monthly_brief import Instruction, Problem, brief_from_r
 from workflows.models import LEAD, Measure, MeasureUnit
 from workflows.reports import assessment_xlsx, monthly_xlsx, records_xlsx, service
 from workflows.reports.monthly import MonthlyReport
-from workflows.reports.periods import local_day
+from workflows.reports.periods import Period, local_day, parse_month, parse_year
 from workflows.reports.xlsx import XLSX_TYPE, Stamp
 
 
@@ -37,13 +37,28 @@ def stamp(rt: Runtime) -> Stamp:
 
 
 def monthly(rt: Runtime, session: Session, access: Access | None, month: str | None, unit: str | None = None):
-    scope = service.scope_for(session, access, unit)
-    return service.monthly_report(session, month, rt.clock.now(), inputs(rt), scope)
+    """The 月调度, kept while nothing changes (see `_kept`): the page, its .xlsx and its Word 通报 are one
+    computation, which reads every measure's history (seconds at 10⁵ measures)."""
+    scope, now = service.scope_for(session, access, unit), rt.clock.now()
+    period = parse_month(month, now)  # a bad month is refused before anything is looked up
+    return _kept(rt, session, ("monthly", scope), period,
+                 lambda: service.monthly_report(session, month, now, inputs(rt), scope))
 
 
 def assessment(rt: Runtime, session: Session, access: Access | None, year: str | None, unit: str | None = None):
-    scope = service.scope_for(session, access, unit)
-    return service.assessment_report(session, year, rt.clock.now(), inputs(rt), scope)
+    scope, now = service.scope_for(session, access, unit), rt.clock.now()
+    period = parse_year(year, now)
+    return _kept(rt, session, ("assessment", scope), period,
+                 lambda: service.assessment_report(session, year, now, inputs(rt), scope))
+
+
+def _kept(rt: Runtime, session: Session, key: tuple, period: Period, compute):
+    """A report of `period` under `key` at the data version and the day: with no change since, a report made
+    earlier today is the one made now but for the instant it is taken at, which is set to the period's cut-off
+    (its figures count days, and the history holds nothing after the version read). SQLite has no data version:
+    it computes every time."""
+    report = rt.reports.get(session, (*key, period.key, period.cutoff_day), compute)
+    return report if report.cutoff == period.cutoff else replace(report, cutoff=period.cutoff)
 
 
 def typical_cases(rt: Runtime, session: Session, access: Access | None, unit: str | None = None):
