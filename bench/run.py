@@ -13,6 +13,7 @@ from datetime import datetime
 from bench import dbs
 from bench.importing import run_import
 from bench.ledgergen import SHANGHAI, Spec
+from bench.monthly import run_monthly
 from bench.pool import Pool
 from bench.proc import DEFAULT_NOW, ROOT, Deadline, ScenarioTimeout, reform
 from bench.reads import LoadConfig, run_reads
@@ -26,9 +27,9 @@ from bench.writes import run_writes
 READS = ("list", "detail", "red", "overview")
 PAGES = ("deep", "keyset", "ledger", "workbench", "cockpit")  # more reads: deep pages by offset and by keyset,
 # the 台账 page from a random point, 督查办's workbench, the cockpit
-SCENARIOS = ("build", "writes", *READS, *PAGES, "signoff", "sweep", "import", "help")
+SCENARIOS = ("build", "writes", *READS, *PAGES, "signoff", "sweep", "monthly", "import", "help")
 GROUPS = {"all": SCENARIOS, "reads": READS, "pages": PAGES, "http": (*READS, *PAGES, "signoff")}
-ON_LEDGER = {"writes", *READS, *PAGES, "signoff", "sweep"}  # the scenarios that need the synthetic ledger
+ON_LEDGER = {"writes", *READS, *PAGES, "signoff", "sweep", "monthly"}  # the scenarios that need the synthetic ledger
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ def on_ledger(backend: str, url: str, spec: Spec, opts: Options) -> list[Figure]
     if "sweep" in want:
         figures += guarded(lambda: run_sweep(url, backend, size, spec, opts.timeout, log), "sweep", backend, size,
                            "sweep_due")
+    if "monthly" in want:
+        figures += guarded(lambda: run_monthly(url, backend, size, spec, opts.timeout, log), "月调度", backend, size,
+                           "")
     return figures
 
 
