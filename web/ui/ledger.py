@@ -50,10 +50,10 @@ def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: 
     """Pages by keyset (下一页 after the last row shown, 上一页 before the first, 末页 from the end), so a page deep
     in a city's ledger costs what the first does; `page` alone, as old links have it, still pages by offset."""
     filters = {"state": state_ or "", "unit": unit or "", "light": light or "", "key": key or "", "q": q or ""}
-    cursor = after is not None or before is not None or last == "1"
+    to_end = last == "1"
+    cursor = after is not None or before is not None or to_end
     query = MeasureQuery(state=state_, unit=unit, light=light, q=q, key=KEYS.get(key or ""), limit=PAGE_SIZE,
-                         offset=0 if cursor else (page_no - 1) * PAGE_SIZE, after=after, before=before,
-                         last=last == "1")
+                         offset=0 if cursor else (page_no - 1) * PAGE_SIZE, after=after, before=before, last=to_end)
     with rt.read() as session:
         units = lead_units(session)
         try:
@@ -63,7 +63,7 @@ def ledger_page(rt: RT, user: Me, access: Who, state_: StateParam = None, unit: 
                           page_no=1, pages=1, pager=None)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return page(rt, user, "ledger.html", filters=filters, units=units, groups=grouped(found.items),
-                total=found.total, page_no=_page_number(found, page_no, pages, last == "1"), pages=pages,
+                total=found.total, page_no=_page_number(found, page_no, pages, to_end), pages=pages,
                 pager=found, error=None, may_urge=access.in_group("central"))
 
 
